@@ -1,0 +1,3 @@
+export type * from './store/reader.js';
+export type * from './store/records.js';
+export type * from './store/store.js';

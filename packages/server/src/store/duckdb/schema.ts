@@ -1,0 +1,68 @@
+/**
+ * DuckDB schema, versioned. Each entry in MIGRATIONS runs once, in order, recorded in
+ * `schema_version`. Column names and query shapes are kept identical to the ClickHouse twin.
+ *
+ * Layout notes:
+ * - spans/logs are append-only and arrive roughly in time order, so DuckDB's per-row-group
+ *   min/max (zonemaps) on start_ns/timestamp_ns prune scans once a time range is known.
+ * - trace_index and request_index turn "trace by id" and "request by id" into an index
+ *   point lookup (ART) that yields the time range, then a pruned scan of spans/logs.
+ * - JSON columns keep attribute types; hot fields are promoted to their own columns.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* v1 */ `
+  CREATE TABLE spans (
+    trace_id        VARCHAR NOT NULL,
+    span_id         VARCHAR NOT NULL,
+    parent_span_id  VARCHAR,
+    trace_state     VARCHAR,
+    name            VARCHAR NOT NULL,
+    kind            UTINYINT NOT NULL,
+    service         VARCHAR NOT NULL,
+    start_ns        BIGINT NOT NULL,
+    duration_ns     BIGINT NOT NULL,
+    status_code     UTINYINT NOT NULL,
+    status_message  VARCHAR,
+    request_id      VARCHAR,
+    attributes      JSON,
+    resource        JSON,
+    scope_name      VARCHAR,
+    scope_version   VARCHAR,
+    events          JSON,
+    links           JSON
+  );
+  CREATE TABLE logs (
+    timestamp_ns    BIGINT NOT NULL,
+    observed_ns     BIGINT,
+    severity_number UTINYINT NOT NULL,
+    level           VARCHAR NOT NULL,
+    service         VARCHAR NOT NULL,
+    event           VARCHAR,
+    body            VARCHAR NOT NULL,
+    trace_id        VARCHAR,
+    span_id         VARCHAR,
+    request_id      VARCHAR,
+    attributes      JSON,
+    resource        JSON,
+    source          VARCHAR NOT NULL
+  );
+  CREATE TABLE trace_index (
+    trace_id        VARCHAR PRIMARY KEY,
+    start_ns        BIGINT NOT NULL,
+    end_ns          BIGINT NOT NULL
+  );
+  CREATE TABLE request_index (
+    request_id      VARCHAR NOT NULL,
+    trace_id        VARCHAR NOT NULL, -- '' for log lines that belong to no trace
+    start_ns        BIGINT NOT NULL,
+    end_ns          BIGINT NOT NULL,
+    PRIMARY KEY (request_id, trace_id)
+  );
+  CREATE TABLE operations (
+    service         VARCHAR NOT NULL,
+    name            VARCHAR NOT NULL,
+    kind            UTINYINT NOT NULL,
+    PRIMARY KEY (service, name, kind)
+  );
+  `,
+];

@@ -1,0 +1,354 @@
+/**
+ * JSON response bodies of the query API. The CLI and the UI are built against these; change them
+ * only additively. Times: `*_us` are Unix epoch microseconds (safe JS numbers), `timestamp`/`start`
+ * strings are ISO 8601 UTC with milliseconds, `*_ms` are float milliseconds (µs precision).
+ */
+
+/** Attribute values keep their OTLP types (numbers stay numbers). */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+export type JsonAttributes = Record<string, JsonValue>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors (every non-Jaeger route; Jaeger routes answer with a Jaeger envelope, see below)
+// ---------------------------------------------------------------------------------------------
+
+/** 400 / 401 / 404 / 500 body of the non-Jaeger routes. */
+export interface ApiErrorBody {
+  error: {
+    /** HTTP status, repeated for clients that only keep the body. */
+    status: number;
+    /** Machine-readable: `bad_request`, `unauthorized`, `not_found`, `internal`. */
+    code: 'bad_request' | 'unauthorized' | 'not_found' | 'internal';
+    /** One sentence a person can act on, e.g. `since: expected a duration like 1h, 30m, 1.5s`. */
+    message: string;
+    /** The query/path parameter at fault (400 only). */
+    param?: string;
+    /** What was expected for `param` (400 only). */
+    expected?: string;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Debug API: GET /api/debug/trace/:id and GET /api/debug/logs
+// ---------------------------------------------------------------------------------------------
+
+export type SpanKindName =
+  | 'unspecified'
+  | 'internal'
+  | 'server'
+  | 'client'
+  | 'producer'
+  | 'consumer';
+export type HopStatus = 'ok' | 'error' | 'unset';
+export type LogLevelName = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** One entry of `hops`: a span (real or derived from log lines) or a log line, ordered by time. */
+export interface Hop {
+  /** ISO 8601 UTC, ms. */
+  timestamp: string;
+  timestamp_us: number;
+  service: string;
+  /** Span name for spans, `event` (or the message when there is no event) for log lines. */
+  event: string;
+  /** `span`: an OTLP span; `log_span`: a span derived from a log-only service's lines; `log`: a line. */
+  type: 'span' | 'log_span' | 'log';
+  /** Span duration, or the log line's `duration_ms`; null when unknown. */
+  duration_ms: number | null;
+  status: HopStatus;
+  /** The error text when this hop failed (status message, exception message, log `error`). */
+  error: string | null;
+  /** Log level for log lines; null for spans. */
+  level: LogLevelName | null;
+  trace_id: string | null;
+  span_id: string | null;
+  parent_span_id: string | null;
+  /** Depth in the span tree (0 = root); log lines take the depth of their span, else 0. */
+  depth: number;
+  /** Offset from the first hop of the request, ms. */
+  offset_ms: number;
+}
+
+export interface DebugSpanEvent {
+  timestamp: string;
+  timestamp_us: number;
+  name: string;
+  attributes: JsonAttributes;
+}
+
+export interface DebugSpanLink {
+  trace_id: string;
+  span_id: string;
+  attributes: JsonAttributes;
+}
+
+/** A span as the debug API returns it: enough to draw a waterfall. */
+export interface DebugSpan {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  kind: SpanKindName;
+  service: string;
+  start: string;
+  start_us: number;
+  duration_ms: number;
+  status: HopStatus;
+  status_message: string | null;
+  request_id: string | null;
+  attributes: JsonAttributes;
+  resource: JsonAttributes;
+  scope: { name: string | null; version: string | null };
+  events: DebugSpanEvent[];
+  links: DebugSpanLink[];
+  /** Depth in its trace's tree (0 = root or orphan). */
+  depth: number;
+  /** True for spans built from a log-only service's request_received…request_completed lines. */
+  derived_from_logs: boolean;
+}
+
+export interface DebugLog {
+  timestamp: string;
+  timestamp_us: number;
+  level: LogLevelName;
+  service: string;
+  event: string | null;
+  message: string;
+  request_id: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  /** Every other field of the line (duration_ms, error, method, path, status_code, …). */
+  attributes: JsonAttributes;
+  resource: JsonAttributes;
+  /** `otlp` (OTLP logs) or `ndjson` (POST /api/ingest/logs). */
+  source: 'otlp' | 'ndjson';
+  /** Opaque; pass as `cursor` to continue after this line (GET /api/debug/logs only). */
+  cursor?: string;
+}
+
+export interface FirstError {
+  timestamp: string;
+  timestamp_us: number;
+  service: string;
+  /** Span name or log event. */
+  event: string;
+  message: string;
+  /** e.g. the exception type or log `error_type`, when known. */
+  error_type: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  type: 'span' | 'log_span' | 'log';
+}
+
+/** GET /api/debug/trace/:id — `:id` is a request ID, a 32-hex trace ID or a traceparent. */
+export interface DebugTraceResponse {
+  /** What `:id` was understood as. */
+  query: { input: string; kind: 'request_id' | 'trace_id' | 'traceparent' };
+  /** The request ID asked for, or the (first) one found on the trace. */
+  request_id: string | null;
+  /** Every request ID seen on the returned spans and logs. */
+  request_ids: string[];
+  /** Every trace stitched together by the request ID(s). */
+  trace_ids: string[];
+  /** Services in order of first appearance. */
+  services: string[];
+  start: string | null;
+  start_us: number | null;
+  end: string | null;
+  end_us: number | null;
+  total_duration_ms: number | null;
+  span_count: number;
+  log_count: number;
+  error_count: number;
+  first_error: FirstError | null;
+  hops: Hop[];
+  /** Ordered by start time; includes derived spans (derived_from_logs). */
+  spans: DebugSpan[];
+  /** Ordered oldest first. */
+  logs: DebugLog[];
+}
+
+/** GET /api/debug/logs — newest first. */
+export interface DebugLogsResponse {
+  logs: DebugLog[];
+  count: number;
+  /** Pass as `cursor` for the next (older) page; null when there is none. */
+  next_cursor: string | null;
+  filters_applied: {
+    request_id: string | null;
+    trace_id: string | null;
+    service: string | null;
+    /** Minimum level: `warn` returns warn, error and fatal. */
+    level: LogLevelName | null;
+    /** As given (`1h`), or null when `until`/cursor alone bound the search. */
+    since: string | null;
+    /** Resolved lower time bound (ISO). */
+    since_time: string | null;
+    until: string | null;
+    q: string | null;
+    limit: number;
+    cursor: string | null;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats, health
+// ---------------------------------------------------------------------------------------------
+
+export interface LatencyStats {
+  /** Spans counted. */
+  count: number;
+  /** count / window seconds. */
+  rate_per_s: number;
+  errors: number;
+  /** errors / count, 0..1 (0 when count is 0). */
+  error_rate: number;
+  avg_ms: number | null;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+}
+
+export interface OperationStats extends LatencyStats {
+  operation: string;
+  span_kind: SpanKindName;
+}
+
+export interface ServiceStats extends LatencyStats {
+  service: string;
+  /** Service-level numbers count entry spans only: server/consumer spans and root spans. */
+  operations: OperationStats[];
+}
+
+/** GET /api/stats?service&since */
+export interface StatsResponse {
+  since: string;
+  until: string;
+  window_seconds: number;
+  service: string | null;
+  services: ServiceStats[];
+}
+
+/** GET /api/health */
+export interface HealthResponse {
+  healthy: boolean;
+  /** Why not healthy (empty when healthy). */
+  problems: string[];
+  version: string;
+  uptime_s: number;
+  spans_total: number;
+  logs_total: number;
+  traces_total: number;
+  /** Traces that started within `window_seconds`. */
+  recent_traces: number;
+  window_seconds: number;
+  /** Error spans / spans within the window, 0..1. */
+  error_rate: number;
+  /** Mean duration of root spans within the window; null when none. */
+  avg_latency_ms: number | null;
+  store_bytes: number;
+  store_kind: 'duckdb' | 'clickhouse';
+  ingest_queue_depth: number;
+  dropped: {
+    spans: number;
+    logs: number;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jaeger v1 (query-service HTTP JSON). Shapes follow jaeger/model/json and the query service's
+// structuredResponse so the Jaeger UI and its clients work unchanged.
+// ---------------------------------------------------------------------------------------------
+
+export interface JaegerError {
+  code: number;
+  msg: string;
+  traceID?: string;
+}
+
+/** Error answers carry `data: null` and the reason in `errors`. */
+export interface JaegerEnvelope<T> {
+  data: T | null;
+  total: number;
+  limit: number;
+  offset: number;
+  errors: JaegerError[] | null;
+}
+
+export type JaegerKeyValue =
+  | { key: string; type: 'string'; value: string }
+  | { key: string; type: 'bool'; value: boolean }
+  | { key: string; type: 'int64'; value: number }
+  | { key: string; type: 'float64'; value: number }
+  | { key: string; type: 'binary'; value: string };
+
+export interface JaegerReference {
+  refType: 'CHILD_OF' | 'FOLLOWS_FROM';
+  traceID: string;
+  spanID: string;
+}
+
+export interface JaegerLog {
+  /** µs since epoch. */
+  timestamp: number;
+  fields: JaegerKeyValue[];
+}
+
+export interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: JaegerReference[];
+  /** µs since epoch. */
+  startTime: number;
+  /** µs. */
+  duration: number;
+  tags: JaegerKeyValue[];
+  logs: JaegerLog[];
+  processID: string;
+  warnings: string[] | null;
+  flags: number;
+}
+
+export interface JaegerProcess {
+  serviceName: string;
+  tags: JaegerKeyValue[];
+}
+
+export interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, JaegerProcess>;
+  warnings: string[] | null;
+}
+
+export interface JaegerOperation {
+  name: string;
+  /** `server`, `client`, `producer`, `consumer`, `internal`, or '' when unspecified. */
+  spanKind: string;
+}
+
+export interface JaegerDependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+  /** Hopscope addition: child spans of this edge with error status. */
+  errorCount: number;
+}
+
+/** GET /api/services */
+export type JaegerServicesResponse = JaegerEnvelope<string[]>;
+/** GET /api/services/:service/operations */
+export type JaegerServiceOperationsResponse = JaegerEnvelope<string[]>;
+/** GET /api/operations?service&spanKind */
+export type JaegerOperationsResponse = JaegerEnvelope<JaegerOperation[]>;
+/** GET /api/traces?… and GET /api/traces/:traceId (404: data [] and errors [{code:404}]). */
+export type JaegerTracesResponse = JaegerEnvelope<JaegerTrace[]>;
+/** GET /api/dependencies?endTs&lookback */
+export type JaegerDependenciesResponse = JaegerEnvelope<JaegerDependencyLink[]>;

@@ -1,0 +1,23 @@
+export { type Carrier, carrierGetter, carrierSetter, type HeadersLike } from './carrier.js';
+export { activePropagator, extract, inject } from './inject-extract.js';
+export { getRequestIdRejection } from './keys.js';
+export {
+  createPropagator,
+  DEFAULT_REQUEST_ID_ALIASES,
+  HopscopePropagator,
+  type PropagatorOptions,
+  REQUEST_ID_HEADER,
+  SERVICES_ENCOUNTERED_HEADER,
+  TRACEPARENT,
+  TRACESTATE,
+  UPSTREAM_SERVICE_HEADER,
+} from './propagator.js';
+export {
+  addServiceToTrace,
+  type ChildTraceOptions,
+  createChildTraceContext,
+  getServicesEncountered,
+  isValidServiceName,
+} from './services.js';
+export { formatTraceparent, type ParsedTraceparent, parseTraceparent } from './traceparent.js';
+export { parseTracestate, W3CTraceState } from './tracestate.js';

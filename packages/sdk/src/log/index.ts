@@ -1,0 +1,11 @@
+export type { Callsite } from './callsite.js';
+export type { LineLevel } from './levels.js';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  HopscopeLogger,
+  type LogFields,
+  type LogMethod,
+  logger,
+} from './logger.js';
+export { getLogSink, type LogSink, type SinkRecord, setLogSink } from './sink.js';

@@ -1,0 +1,270 @@
+import { context } from '@opentelemetry/api';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import { getConfig, getConfigVersion, isLogLevel, type LogLevel } from '../config/index.js';
+import { captureCallsite } from './callsite.js';
+import { type LineLevel, PINO_LEVEL } from './levels.js';
+import { handoff, lineOptions } from './line.js';
+import { getLogSink } from './sink.js';
+
+export type LogFields = Record<string, unknown>;
+
+/**
+ * `info('request_completed', { duration_ms: 3 })` — event name and fields (message = event);
+ * `info({ user_id }, 'Human message')` — pino's shape; `info(err, 'message')`; `info('event')`.
+ */
+export interface LogMethod {
+  (event: string, fields?: LogFields): void;
+  (event: string, message: string): void;
+  (fields: LogFields, message?: string): void;
+  (error: Error, message?: string): void;
+}
+
+export interface CreateLoggerOptions {
+  /** `service` on every line; default: the configured service name, following `init()`. */
+  service?: string;
+  /** Minimum level; default: the configured level (HOPSCOPE_LOG_LEVEL / LOG_LEVEL / `info`). */
+  level?: LogLevel;
+  /** Where lines go; default stdout. */
+  destination?: DestinationStream;
+  /** Human-readable lines; default only when writing to a TTY stdout. */
+  pretty?: boolean;
+  /** Add `filename` / `lineno` of the caller; default from config (off). */
+  callsite?: boolean;
+  /** Fields bound to every line. */
+  fields?: LogFields;
+  /** Also send records to the collector over OTLP once `init()` ran. Default true. */
+  exportToCollector?: boolean;
+}
+
+const SNAKE_EVENT = /^[a-z][a-z0-9_.]*$/;
+const NO_FIELDS: LogFields = Object.freeze({}) as LogFields;
+
+/** Shared state of one logger tree: the root pino instance, rebuilt when the config changes. */
+class LoggerCore {
+  generation = 0;
+  callsite = false;
+  readonly exportToCollector: boolean;
+  private root!: PinoLogger;
+  private builtFor = -1;
+  private levelOverride: LogLevel | undefined;
+
+  constructor(private readonly options: CreateLoggerOptions) {
+    this.exportToCollector = options.exportToCollector ?? true;
+    this.levelOverride = options.level;
+  }
+
+  /** The root pino logger, rebuilt if `init()`/`shutdown()` changed the config since last use. */
+  pino(): PinoLogger {
+    if (this.builtFor !== getConfigVersion()) this.build();
+    return this.root;
+  }
+
+  setLevel(level: LogLevel): void {
+    this.levelOverride = level;
+    this.pino().level = level;
+  }
+
+  private build(): void {
+    const config = getConfig();
+    this.builtFor = getConfigVersion();
+    const service = this.options.service ?? config.service;
+    const level = this.levelOverride ?? config.logLevel;
+    this.callsite = this.options.callsite ?? config.logCallsite;
+    const wantPretty =
+      this.options.pretty ??
+      config.prettyLogs ??
+      (this.options.destination === undefined && process.stdout.isTTY === true);
+    const destination = wantPretty
+      ? pretty({
+          sync: true,
+          destination: this.options.destination ?? 1,
+          messageKey: 'message',
+          timestampKey: 'timestamp',
+          colorize: this.options.destination === undefined && process.stdout.isTTY === true,
+          ignore: 'event',
+          messageFormat: (log, messageKey) => {
+            const message = String(log[messageKey] ?? '');
+            return log.event === undefined || log.event === message
+              ? message
+              : `${String(log.event)}: ${message}`;
+          },
+        })
+      : this.options.destination;
+    const options = lineOptions(service, level);
+    this.root = destination === undefined ? pino(options) : pino(options, destination);
+    this.generation++;
+  }
+}
+
+/**
+ * The Hopscope logger: pino underneath, every line in the DESIGN.md log format and correlated
+ * with the active request (request_id, trace_id, span_id), bound fields via `bind()`.
+ */
+export class HopscopeLogger {
+  readonly debug: LogMethod = (a: unknown, b?: unknown) => this.write('debug', a, b);
+  readonly info: LogMethod = (a: unknown, b?: unknown) => this.write('info', a, b);
+  readonly warn: LogMethod = (a: unknown, b?: unknown) => this.write('warn', a, b);
+  readonly error: LogMethod = (a: unknown, b?: unknown) => this.write('error', a, b);
+  readonly fatal: LogMethod = (a: unknown, b?: unknown) => this.write('fatal', a, b);
+
+  private instance: PinoLogger | undefined;
+  private generation = -1;
+  /** Bound fields from the root down to this logger (for the OTLP records). */
+  private readonly bindingChain: readonly LogFields[];
+
+  /** @internal Use `createLogger()` or `logger.bind()`. */
+  constructor(
+    private readonly core: LoggerCore,
+    private readonly parent: HopscopeLogger | undefined,
+    private readonly fields: LogFields | undefined,
+  ) {
+    const above = parent?.bindingChain ?? [];
+    this.bindingChain = fields === undefined ? above : [...above, fields];
+  }
+
+  /** The underlying pino logger (same line format and correlation). */
+  get pino(): PinoLogger {
+    const core = this.core;
+    const root = core.pino();
+    if (this.generation !== core.generation || this.instance === undefined) {
+      this.instance =
+        this.parent === undefined
+          ? this.fields === undefined
+            ? root
+            : root.child(this.fields)
+          : this.fields === undefined
+            ? this.parent.pino
+            : this.parent.pino.child(this.fields);
+      this.generation = core.generation;
+    }
+    return this.instance;
+  }
+
+  /** A logger whose lines all carry `fields` (e.g. `{ agent: 'planner' }`). */
+  bind(fields: LogFields): HopscopeLogger {
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+      throw new TypeError(
+        `hopscope: logger.bind() takes an object of fields, got ${String(fields)}`,
+      );
+    }
+    return new HopscopeLogger(this.core, this, { ...fields });
+  }
+
+  /** pino's name for `bind()`. */
+  child(fields: LogFields): HopscopeLogger {
+    return this.bind(fields);
+  }
+
+  get level(): LogLevel {
+    return this.pino.level as LogLevel;
+  }
+
+  /** Sets the level of this logger and every logger bound from the same root. */
+  set level(level: LogLevel) {
+    if (!isLogLevel(level)) {
+      throw new TypeError(
+        `hopscope: log level must be one of debug, info, warn, error, fatal, silent`,
+      );
+    }
+    this.core.setLevel(level);
+  }
+
+  isLevelEnabled(level: LineLevel): boolean {
+    return PINO_LEVEL[level] >= this.pino.levelVal;
+  }
+
+  /** Writes out buffered lines (only asynchronous destinations buffer). */
+  flush(): void {
+    this.pino.flush();
+  }
+
+  private write(level: LineLevel, a: unknown, b: unknown): void {
+    const p = this.pino;
+    if (PINO_LEVEL[level] < p.levelVal) return;
+    let event: string;
+    let fields: LogFields = NO_FIELDS;
+    let message: string | undefined;
+    if (typeof a === 'string') {
+      if (b !== null && typeof b === 'object') {
+        event = a;
+        fields = b as LogFields;
+        if (typeof fields.message !== 'string') message = a;
+      } else if (b === undefined || b === null) {
+        // a lone string is the event when it looks like one, otherwise a message
+        event = SNAKE_EVENT.test(a) ? a : 'log';
+        message = a;
+      } else {
+        event = a;
+        message = String(b);
+      }
+    } else if (a instanceof Error) {
+      fields = { error: a };
+      event = 'error';
+      message = typeof b === 'string' ? b : a.message;
+    } else if (a !== null && typeof a === 'object') {
+      fields = a as LogFields;
+      event = typeof fields.event === 'string' ? fields.event : 'log';
+      if (typeof b === 'string') {
+        message = b;
+        if (fields.message !== undefined) {
+          // both a message field and a message argument: the argument wins, no duplicate key
+          const { message: _dropped, ...rest } = fields;
+          fields = rest;
+        }
+      } else if (typeof fields.message !== 'string') {
+        message = event;
+      }
+    } else {
+      event = 'log';
+      message = String(a);
+    }
+
+    handoff.event = event;
+    if (this.core.callsite) handoff.callsite = captureCallsite();
+    try {
+      p[level](fields, message);
+    } catch {
+      // a broken destination or a throwing toJSON must not reach the app
+    } finally {
+      handoff.event = undefined;
+      handoff.callsite = undefined;
+    }
+
+    const sink = getLogSink();
+    if (sink !== undefined && this.core.exportToCollector) {
+      try {
+        sink.emit({
+          level,
+          event,
+          message: message ?? String(fields.message),
+          bindings: this.bindingChain,
+          fields: fields === NO_FIELDS ? undefined : fields,
+          context: context.active(),
+        });
+      } catch {
+        // export is best effort; the stdout line is already written
+      }
+    }
+  }
+}
+
+/** A logger with its own destination, level or service; see CreateLoggerOptions. */
+export function createLogger(options: CreateLoggerOptions = {}): HopscopeLogger {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`hopscope: createLogger() takes an options object, got ${String(options)}`);
+  }
+  if (options.level !== undefined && !isLogLevel(options.level)) {
+    throw new TypeError(
+      `hopscope: createLogger level must be one of debug, info, warn, error, fatal, silent; got ${String(options.level)}`,
+    );
+  }
+  const root = new HopscopeLogger(new LoggerCore(options), undefined, undefined);
+  return options.fields === undefined ? root : root.bind(options.fields);
+}
+
+/**
+ * The ready logger: usable before `init()` (service from OTEL_SERVICE_NAME), and following
+ * `init()`'s service name, level and output once it runs.
+ */
+export const logger: HopscopeLogger = createLogger();

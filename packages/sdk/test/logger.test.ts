@@ -1,0 +1,161 @@
+import { context, trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, ensureContextManager, runWithRequestId } from '../src/index.js';
+import { LineSink } from './line-sink.js';
+
+const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('logger line format', () => {
+  const provider = new BasicTracerProvider();
+  beforeAll(() => {
+    ensureContextManager();
+    trace.setGlobalTracerProvider(provider);
+  });
+  afterAll(() => trace.disable());
+
+  it('writes every DESIGN.md field from the active request and span', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 'gateway', destination: sink, level: 'debug' });
+    const span = provider.getTracer('t').startSpan('op');
+    runWithRequestId('req_0123456789ab', () =>
+      context.with(trace.setSpan(context.active(), span), () =>
+        log.info('request_completed', {
+          duration_ms: 3.25,
+          method: 'POST',
+          path: '/v1/chat',
+          status_code: 200,
+        }),
+      ),
+    );
+    const [line] = sink.lines;
+    expect(Object.keys(line).sort()).toEqual(
+      [
+        'timestamp',
+        'level',
+        'service',
+        'request_id',
+        'trace_id',
+        'span_id',
+        'event',
+        'message',
+        'duration_ms',
+        'method',
+        'path',
+        'status_code',
+      ].sort(),
+    );
+    expect(line.timestamp).toMatch(ISO_MS_Z);
+    expect(Math.abs(Date.parse(line.timestamp as string) - Date.now())).toBeLessThan(60_000);
+    expect(line.level).toBe('info');
+    expect(line.service).toBe('gateway');
+    expect(line.request_id).toBe('req_0123456789ab');
+    expect(line.trace_id).toBe(span.spanContext().traceId);
+    expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(line.span_id).toBe(span.spanContext().spanId);
+    expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(line.event).toBe('request_completed');
+    expect(line.message).toBe('request_completed');
+    expect(line.duration_ms).toBe(3.25);
+    expect(line.status_code).toBe(200);
+    // one JSON object per line, no duplicate keys
+    expect(sink.raw[0].match(/"message":/g)).toHaveLength(1);
+  });
+
+  it('writes level words for every level and omits IDs outside a request', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink, level: 'debug' });
+    log.debug('a_event');
+    log.info('b_event');
+    log.warn('c_event');
+    log.error('d_event');
+    log.fatal('e_event');
+    expect(sink.lines.map((l) => l.level)).toEqual(['debug', 'info', 'warn', 'error', 'fatal']);
+    for (const line of sink.lines) {
+      expect(line.request_id).toBeUndefined();
+      expect(line.trace_id).toBeUndefined();
+      expect(line).not.toHaveProperty('pid');
+      expect(line).not.toHaveProperty('hostname');
+      expect(line).not.toHaveProperty('msg');
+      expect(line).not.toHaveProperty('time');
+    }
+  });
+
+  it('accepts the event+fields, pino (obj, msg), error and lone-message call shapes', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink });
+    log.info('user_created', { user_id: 7, message: 'A user was created' });
+    log.info({ event: 'cache_miss', key: 'k' }, 'Cache miss for k');
+    log.info({ key: 'k2' }, 'no event given');
+    log.info('Server listening on port 3000');
+    log.info('plain_event');
+    log.info('evt_with_msg', 'Human text');
+    const boom = new TypeError('bad input');
+    log.error('parse_failed', { error: boom });
+    log.error(new RangeError('out of range'));
+    const [a, b, c, d, e, f, g, h] = sink.lines;
+    expect(a).toMatchObject({ event: 'user_created', message: 'A user was created', user_id: 7 });
+    expect(b).toMatchObject({ event: 'cache_miss', message: 'Cache miss for k', key: 'k' });
+    expect(c).toMatchObject({ event: 'log', message: 'no event given', key: 'k2' });
+    expect(d).toMatchObject({ event: 'log', message: 'Server listening on port 3000' });
+    expect(e).toMatchObject({ event: 'plain_event', message: 'plain_event' });
+    expect(f).toMatchObject({ event: 'evt_with_msg', message: 'Human text' });
+    expect(g).toMatchObject({ event: 'parse_failed', error: 'bad input', error_type: 'TypeError' });
+    expect(g.error_stack).toContain('bad input');
+    expect(h).toMatchObject({ event: 'error', message: 'out of range', error_type: 'RangeError' });
+    for (const raw of sink.raw) expect(raw.match(/"message":/g)).toHaveLength(1);
+  });
+
+  it('binds fields on child loggers without touching the parent', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 'agents', destination: sink });
+    const planner = log.bind({ agent: 'planner' });
+    const step = planner.bind({ step: 2 });
+    planner.info('plan_made');
+    step.info('step_done', { ok: true });
+    log.info('root_line');
+    expect(sink.find('plan_made')).toMatchObject({ agent: 'planner', service: 'agents' });
+    expect(sink.find('step_done')).toMatchObject({ agent: 'planner', step: 2, ok: true });
+    expect(sink.find('root_line')).not.toHaveProperty('agent');
+    expect(() => log.bind(null as never)).toThrow(/bind\(\) takes an object/);
+  });
+
+  it('filters by level, from options and at runtime', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink, level: 'warn' });
+    const child = log.bind({ c: 1 });
+    log.info('dropped_info');
+    child.warn('kept_warn');
+    expect(sink.lines.map((l) => l.event)).toEqual(['kept_warn']);
+    log.level = 'debug';
+    child.debug('now_debug');
+    expect(sink.lines.map((l) => l.event)).toEqual(['kept_warn', 'now_debug']);
+    expect(log.isLevelEnabled('debug')).toBe(true);
+    expect(() => {
+      log.level = 'verbose' as never;
+    }).toThrow(/log level must be one of/);
+    expect(() => createLogger({ level: 'loud' as never })).toThrow(/level must be one of/);
+  });
+
+  it('adds filename and lineno of the caller only when asked', () => {
+    const sink = new LineSink();
+    createLogger({ service: 's', destination: sink, callsite: true }).info('with_callsite');
+    createLogger({ service: 's', destination: sink }).info('without_callsite');
+    const withIt = sink.find('with_callsite');
+    expect(withIt.filename).toMatch(/logger\.test\.ts$/);
+    expect(withIt.lineno).toBeTypeOf('number');
+    expect(withIt.lineno).toBeGreaterThan(100);
+    expect(sink.find('without_callsite')).not.toHaveProperty('filename');
+  });
+
+  it('renders pretty lines when asked, without JSON', () => {
+    const sink = new LineSink();
+    createLogger({ service: 'pretty-svc', destination: sink, pretty: true }).info('shown_event', {
+      n: 1,
+    });
+    const text = sink.raw.join('\n');
+    expect(text).toContain('shown_event');
+    expect(text).toContain('INFO');
+    expect(() => JSON.parse(sink.raw[0])).toThrow();
+  });
+});

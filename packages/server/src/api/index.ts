@@ -1,0 +1,2 @@
+export { type ApiDeps, createApi, type IngestStatus } from './app.js';
+export type * from './types.js';

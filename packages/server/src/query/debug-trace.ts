@@ -1,0 +1,297 @@
+/**
+ * GET /api/debug/trace/:id — "what happened to request req_…?": every span and log line of
+ * the request across services, stitched by request ID, as ordered hops.
+ */
+import type {
+  DebugLog,
+  DebugSpan,
+  DebugTraceResponse,
+  FirstError,
+  Hop,
+  LogLevelName,
+} from '../api/types.js';
+import type { StoreReader } from '../store/reader.js';
+import type { LogRecord, SpanRecord } from '../store/records.js';
+import {
+  jsonAttributes,
+  KIND_NAMES,
+  nsToIso,
+  nsToMs,
+  nsToUs,
+  numberField,
+  statusName,
+  stringField,
+} from './format.js';
+import type { ParsedId } from './ids.js';
+import { isDerived, spansFromLogs } from './log-spans.js';
+
+/** Fetches and assembles; null when nothing at all matches. */
+export async function debugTrace(
+  reader: StoreReader,
+  id: ParsedId,
+  input: string,
+): Promise<DebugTraceResponse | null> {
+  let requestIds: string[];
+  let traceIds: string[];
+  if (id.kind === 'request_id') {
+    requestIds = [id.requestId];
+    traceIds = [];
+  } else {
+    traceIds = [id.traceId];
+    // Widen to the request: traces of services that did not propagate traceparent, and log
+    // lines with no trace, share only the request ID.
+    requestIds = await reader.requestIdsOfTraces(traceIds);
+    // A 32-hex value may also be a request ID (the x-trace-id alias carries one).
+    if (id.kind === 'trace_id') requestIds.push(input.trim());
+  }
+  const { spans, logs } = await reader.lookup({ requestIds, traceIds });
+  if (spans.length === 0 && logs.length === 0) return null;
+  return assembleDebugTrace(id, input, spans, logs);
+}
+
+/** Pure assembly of the response from what the store returned (exported for tests). */
+export function assembleDebugTrace(
+  id: ParsedId,
+  input: string,
+  realSpans: SpanRecord[],
+  logs: LogRecord[],
+): DebugTraceResponse {
+  const known = new Set(realSpans.map((s) => s.spanId));
+  const derived = spansFromLogs(logs, known);
+  const spans = [...realSpans, ...derived].sort(byStart);
+  const depthOf = depths(spans);
+
+  const debugSpans = spans.map((s) => toDebugSpan(s, depthOf.get(s.spanId) ?? 0));
+  const debugLogs = logs.map(toDebugLog);
+
+  const hops: Hop[] = [
+    ...spans.map((s) => spanHop(s, depthOf.get(s.spanId) ?? 0)),
+    ...logs.map((l) => logHop(l, l.spanId ? (depthOf.get(l.spanId) ?? 0) : 0)),
+  ].sort(
+    (a, b) =>
+      a.timestamp_us - b.timestamp_us ||
+      typeOrder(a) - typeOrder(b) ||
+      a.depth - b.depth ||
+      a.service.localeCompare(b.service),
+  );
+
+  let startNs: bigint | undefined;
+  let endNs: bigint | undefined;
+  const widen = (s: bigint, e: bigint) => {
+    if (startNs === undefined || s < startNs) startNs = s;
+    if (endNs === undefined || e > endNs) endNs = e;
+  };
+  for (const s of spans) widen(s.startNs, s.startNs + s.durationNs);
+  for (const l of logs) widen(l.timestampNs, l.timestampNs);
+  const startUs = startNs === undefined ? null : nsToUs(startNs);
+  for (const h of hops) h.offset_ms = startUs === null ? 0 : (h.timestamp_us - startUs) / 1000;
+
+  const services: string[] = [];
+  for (const h of hops) if (!services.includes(h.service)) services.push(h.service);
+
+  const requestIdSet = new Set<string>();
+  for (const s of spans) if (s.requestId) requestIdSet.add(s.requestId);
+  for (const l of logs) if (l.requestId) requestIdSet.add(l.requestId);
+  const traceIdSet = new Set<string>();
+  for (const s of spans) if (s.traceId) traceIdSet.add(s.traceId);
+  for (const l of logs) if (l.traceId) traceIdSet.add(l.traceId);
+
+  const errors = errorsOf(spans, logs);
+  return {
+    query: { input, kind: id.kind },
+    request_id: id.kind === 'request_id' ? id.requestId : ([...requestIdSet][0] ?? null),
+    request_ids: [...requestIdSet].sort(),
+    trace_ids: [...traceIdSet].sort(),
+    services,
+    start: startNs === undefined ? null : nsToIso(startNs),
+    start_us: startUs,
+    end: endNs === undefined ? null : nsToIso(endNs),
+    end_us: endNs === undefined ? null : nsToUs(endNs),
+    total_duration_ms:
+      startNs === undefined || endNs === undefined ? null : nsToMs(endNs - startNs),
+    span_count: spans.length,
+    log_count: logs.length,
+    error_count: errors.length,
+    first_error: errors[0] ?? null,
+    hops,
+    spans: debugSpans,
+    logs: debugLogs,
+  };
+}
+
+function byStart(a: SpanRecord, b: SpanRecord): number {
+  return a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : a.spanId.localeCompare(b.spanId);
+}
+
+function typeOrder(h: Hop): number {
+  return h.type === 'log' ? 1 : 0;
+}
+
+/** Depth of each span in its tree; orphans (parent not present) are roots. */
+function depths(spans: SpanRecord[]): Map<string, number> {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const out = new Map<string, number>();
+  const depth = (s: SpanRecord, seen: Set<string>): number => {
+    const cached = out.get(s.spanId);
+    if (cached !== undefined) return cached;
+    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+    const d = parent && !seen.has(parent.spanId) ? depth(parent, seen.add(s.spanId)) + 1 : 0;
+    out.set(s.spanId, d);
+    return d;
+  };
+  for (const s of spans) depth(s, new Set());
+  return out;
+}
+
+function spanError(s: SpanRecord): { message: string; type: string | null; atNs: bigint } | null {
+  if (s.statusCode !== 2) return null;
+  const exception = s.events.find((e) => e.name === 'exception');
+  const message =
+    s.statusMessage ??
+    stringField(exception?.attributes['exception.message']) ??
+    stringField(s.attributes.error) ??
+    'error';
+  const type =
+    stringField(exception?.attributes['exception.type']) ??
+    stringField(s.attributes.error_type) ??
+    null;
+  // When it failed, not when it started: a parent that fails because its child failed starts
+  // first but ends after the child's error.
+  return { message, type, atNs: exception?.timeNs ?? s.startNs + s.durationNs };
+}
+
+function logError(l: LogRecord): { message: string; type: string | null } | null {
+  if (l.level !== 'error' && l.level !== 'fatal' && l.event !== 'request_failed') return null;
+  return {
+    message: stringField(l.attributes.error) ?? l.body ?? l.event ?? 'error',
+    type: stringField(l.attributes.error_type) ?? null,
+  };
+}
+
+function errorsOf(spans: SpanRecord[], logs: LogRecord[]): FirstError[] {
+  const out: Array<FirstError & { ns: bigint }> = [];
+  for (const s of spans) {
+    const e = spanError(s);
+    if (!e) continue;
+    out.push({
+      ns: e.atNs,
+      timestamp: nsToIso(e.atNs),
+      timestamp_us: nsToUs(e.atNs),
+      service: s.service,
+      event: s.name,
+      message: e.message,
+      error_type: e.type,
+      trace_id: s.traceId || null,
+      span_id: s.spanId,
+      type: isDerived(s) ? 'log_span' : 'span',
+    });
+  }
+  for (const l of logs) {
+    const e = logError(l);
+    if (!e) continue;
+    out.push({
+      ns: l.timestampNs,
+      timestamp: nsToIso(l.timestampNs),
+      timestamp_us: nsToUs(l.timestampNs),
+      service: l.service,
+      event: l.event ?? l.body,
+      message: e.message,
+      error_type: e.type,
+      trace_id: l.traceId ?? null,
+      span_id: l.spanId ?? null,
+      type: 'log',
+    });
+  }
+  out.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0));
+  return out.map(({ ns: _ns, ...e }) => e);
+}
+
+export function toDebugSpan(s: SpanRecord, depth: number): DebugSpan {
+  return {
+    trace_id: s.traceId,
+    span_id: s.spanId,
+    parent_span_id: s.parentSpanId ?? null,
+    name: s.name,
+    kind: KIND_NAMES[s.kind] ?? 'unspecified',
+    service: s.service,
+    start: nsToIso(s.startNs),
+    start_us: nsToUs(s.startNs),
+    duration_ms: nsToMs(s.durationNs),
+    status: statusName(s.statusCode),
+    status_message: s.statusMessage ?? null,
+    request_id: s.requestId ?? null,
+    attributes: jsonAttributes(s.attributes),
+    resource: jsonAttributes(s.resource),
+    scope: { name: s.scopeName ?? null, version: s.scopeVersion ?? null },
+    events: s.events.map((e) => ({
+      timestamp: nsToIso(e.timeNs),
+      timestamp_us: nsToUs(e.timeNs),
+      name: e.name,
+      attributes: jsonAttributes(e.attributes),
+    })),
+    links: s.links.map((l) => ({
+      trace_id: l.traceId,
+      span_id: l.spanId,
+      attributes: jsonAttributes(l.attributes),
+    })),
+    depth,
+    derived_from_logs: isDerived(s),
+  };
+}
+
+export function toDebugLog(l: LogRecord): DebugLog {
+  return {
+    timestamp: nsToIso(l.timestampNs),
+    timestamp_us: nsToUs(l.timestampNs),
+    level: l.level as LogLevelName,
+    service: l.service,
+    event: l.event ?? null,
+    message: l.body,
+    request_id: l.requestId ?? null,
+    trace_id: l.traceId ?? null,
+    span_id: l.spanId ?? null,
+    attributes: jsonAttributes(l.attributes),
+    resource: jsonAttributes(l.resource),
+    source: l.source,
+  };
+}
+
+function spanHop(s: SpanRecord, depth: number): Hop {
+  const err = spanError(s);
+  return {
+    timestamp: nsToIso(s.startNs),
+    timestamp_us: nsToUs(s.startNs),
+    service: s.service,
+    event: s.name,
+    type: isDerived(s) ? 'log_span' : 'span',
+    duration_ms: nsToMs(s.durationNs),
+    status: statusName(s.statusCode),
+    error: err?.message ?? null,
+    level: null,
+    trace_id: s.traceId || null,
+    span_id: s.spanId,
+    parent_span_id: s.parentSpanId ?? null,
+    depth,
+    offset_ms: 0,
+  };
+}
+
+function logHop(l: LogRecord, depth: number): Hop {
+  const err = logError(l);
+  return {
+    timestamp: nsToIso(l.timestampNs),
+    timestamp_us: nsToUs(l.timestampNs),
+    service: l.service,
+    event: l.event ?? l.body,
+    type: 'log',
+    duration_ms: numberField(l.attributes.duration_ms) ?? null,
+    status: err ? 'error' : 'unset',
+    error: err?.message ?? null,
+    level: l.level as LogLevelName,
+    trace_id: l.traceId ?? null,
+    span_id: l.spanId ?? null,
+    parent_span_id: stringField(l.attributes.parent_span_id) ?? null,
+    depth,
+    offset_ms: 0,
+  };
+}

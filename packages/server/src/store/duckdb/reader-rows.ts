@@ -1,0 +1,147 @@
+/**
+ * DuckDB rows → store records. JSON columns come back as text; the writer's key spelling for
+ * nested records (events, links) is read leniently (camelCase or snake_case, ns as string or
+ * number) so the reader survives small changes on the write side.
+ */
+import type {
+  Attributes,
+  LogLevel,
+  LogRecord,
+  LogSource,
+  SpanEventRecord,
+  SpanKind,
+  SpanLinkRecord,
+  SpanRecord,
+  StatusCode,
+} from '../records.js';
+
+export const SPAN_COLUMNS =
+  'trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns, duration_ns, ' +
+  'status_code, status_message, request_id, attributes, resource, scope_name, scope_version, events, links';
+
+export const LOG_COLUMNS =
+  'timestamp_ns, observed_ns, severity_number, level, service, event, body, trace_id, span_id, ' +
+  'request_id, attributes, resource, source';
+
+type Row = Record<string, unknown>;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function big(v: unknown): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  return 0n;
+}
+
+function parseJson(v: unknown): unknown {
+  if (typeof v !== 'string' || v === '') return v ?? null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return null;
+  }
+}
+
+function attrs(v: unknown): Attributes {
+  const parsed = parseJson(v);
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+    ? (parsed as Attributes)
+    : {};
+}
+
+function pick(o: Record<string, unknown>, ...keys: string[]): unknown {
+  for (const k of keys) if (o[k] !== undefined) return o[k];
+  return undefined;
+}
+
+function events(v: unknown): SpanEventRecord[] {
+  const parsed = parseJson(v);
+  if (!Array.isArray(parsed)) return [];
+  return parsed
+    .filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
+    .map((e) => ({
+      timeNs: big(pick(e, 'timeNs', 'time_ns', 'timeUnixNano', 'time_unix_nano')),
+      name: String(e.name ?? ''),
+      attributes: attrs(JSON.stringify(e.attributes ?? {})),
+    }));
+}
+
+function links(v: unknown): SpanLinkRecord[] {
+  const parsed = parseJson(v);
+  if (!Array.isArray(parsed)) return [];
+  return parsed
+    .filter((l): l is Record<string, unknown> => !!l && typeof l === 'object')
+    .map((l) => {
+      const link: SpanLinkRecord = {
+        traceId: String(pick(l, 'traceId', 'trace_id') ?? ''),
+        spanId: String(pick(l, 'spanId', 'span_id') ?? ''),
+        attributes: attrs(JSON.stringify(l.attributes ?? {})),
+      };
+      const state = str(pick(l, 'traceState', 'trace_state'));
+      if (state) link.traceState = state;
+      return link;
+    });
+}
+
+export function toSpan(r: Row): SpanRecord {
+  const span: SpanRecord = {
+    traceId: String(r.trace_id),
+    spanId: String(r.span_id),
+    name: String(r.name),
+    kind: Number(r.kind) as SpanKind,
+    service: String(r.service),
+    startNs: big(r.start_ns),
+    durationNs: big(r.duration_ns),
+    statusCode: Number(r.status_code) as StatusCode,
+    attributes: attrs(r.attributes),
+    resource: attrs(r.resource),
+    events: events(r.events),
+    links: links(r.links),
+  };
+  const optional = {
+    parentSpanId: str(r.parent_span_id),
+    traceState: str(r.trace_state),
+    statusMessage: str(r.status_message),
+    requestId: str(r.request_id),
+    scopeName: str(r.scope_name),
+    scopeVersion: str(r.scope_version),
+  };
+  for (const [k, v] of Object.entries(optional)) {
+    if (v !== undefined) (span as unknown as Record<string, unknown>)[k] = v;
+  }
+  return span;
+}
+
+export function toLog(r: Row): LogRecord {
+  const log: LogRecord = {
+    timestampNs: big(r.timestamp_ns),
+    severityNumber: Number(r.severity_number),
+    level: String(r.level) as LogLevel,
+    service: String(r.service),
+    body: String(r.body ?? ''),
+    attributes: attrs(r.attributes),
+    resource: attrs(r.resource),
+    source: String(r.source) as LogSource,
+  };
+  if (r.observed_ns !== null && r.observed_ns !== undefined) log.observedNs = big(r.observed_ns);
+  const optional = {
+    event: str(r.event),
+    traceId: str(r.trace_id),
+    spanId: str(r.span_id),
+    requestId: str(r.request_id),
+  };
+  for (const [k, v] of Object.entries(optional)) {
+    if (v !== undefined) (log as unknown as Record<string, unknown>)[k] = v;
+  }
+  return log;
+}
+
+/** Nanoseconds (bigint or number from an aggregate) → float milliseconds, null stays null. */
+export function nsToMs(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n / 1e6 : null;
+}

@@ -1,0 +1,389 @@
+/**
+ * StoreReader on DuckDB. Parameterised SQL only: user input never becomes SQL text (lists become
+ * `$p0, $p1 …` placeholders). Point lookups go through trace_index / request_index first so the
+ * scan of spans and logs is bounded by a time range, which DuckDB prunes with row-group min/max.
+ */
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import {
+  type DependencyEdge,
+  type HealthCounts,
+  InvalidCursorError,
+  type LatencySummary,
+  type LogPage,
+  type LogQuery,
+  type LookupQuery,
+  type OperationInfo,
+  type SpanStats,
+  type SpanStatsQuery,
+  type SpansAndLogs,
+  type StoreReader,
+  type TraceQuery,
+} from '../reader.js';
+import type { LogLevel, SpanKind, SpanRecord } from '../records.js';
+import { LOG_COLUMNS, nsToMs, SPAN_COLUMNS, toLog, toSpan } from './reader-rows.js';
+
+type Params = Record<string, DuckDBValue>;
+type Row = Record<string, unknown>;
+
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
+
+/** Log lines are often written just after their span ends; look this far past a trace's window. */
+const LOG_SLACK_NS = 60_000_000_000n;
+/** A parent span starts before its child; look this far back for parents of edge spans. */
+const PARENT_SLACK_NS = 3_600_000_000_000n;
+
+/** Builds `$name` parameters for a query, so values never become SQL text. */
+class Sql {
+  readonly params: Params = {};
+  private n = 0;
+  /** Registers a value and returns its placeholder. */
+  p(value: DuckDBValue): string {
+    const name = `p${this.n++}`;
+    this.params[name] = value;
+    return `$${name}`;
+  }
+  /** `($p0, $p1, …)` for a non-empty list. */
+  list(values: readonly DuckDBValue[]): string {
+    return `(${values.map((v) => this.p(v)).join(', ')})`;
+  }
+}
+
+function jsonPath(key: string): string {
+  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function encodeCursor(ts: bigint, rowid: bigint): string {
+  return Buffer.from(`${ts}:${rowid}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { ts: bigint; rowid: bigint } {
+  const m = /^(-?\d{1,20}):(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new InvalidCursorError();
+  return { ts: BigInt(m[1]), rowid: BigInt(m[2]) };
+}
+
+function latency(r: Row): LatencySummary {
+  const q = Array.isArray(r.q) ? (r.q as unknown[]) : [];
+  return {
+    count: Number(r.n ?? 0),
+    errors: Number(r.errors ?? 0),
+    avgMs: nsToMs(r.avg_ns),
+    p50Ms: nsToMs(q[0]),
+    p95Ms: nsToMs(q[1]),
+    p99Ms: nsToMs(q[2]),
+    maxMs: nsToMs(r.max_ns),
+  };
+}
+
+const LATENCY_SELECT = (filter: string) => {
+  const f = filter ? ` FILTER (WHERE ${filter})` : '';
+  return (
+    `count(*)${f} AS n, count(*) FILTER (WHERE status_code = 2${filter ? ` AND (${filter})` : ''}) AS errors, ` +
+    `avg(duration_ns)${f} AS avg_ns, quantile_cont(duration_ns, [0.5, 0.95, 0.99])${f} AS q, ` +
+    `max(duration_ns)${f} AS max_ns`
+  );
+};
+
+const ENTRY_SPAN = `kind IN (2, 5) OR parent_span_id IS NULL OR parent_span_id = ''`;
+
+export class DuckDbReader implements StoreReader {
+  private connection: Promise<DuckDBConnection> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * From an instance the reader opens its own connection, so reads never wait behind the
+   * writer's appends on a shared connection.
+   */
+  constructor(private readonly source: DuckDBInstance | DuckDBConnection) {}
+
+  private conn(): Promise<DuckDBConnection> {
+    this.connection ??=
+      this.source instanceof DuckDBConnection
+        ? Promise.resolve(this.source)
+        : this.source.connect();
+    return this.connection;
+  }
+
+  /** One query at a time per connection: DuckDB connections are not for concurrent use. */
+  private query(sql: string, params: Params = {}): Promise<Row[]> {
+    const run = this.queue.then(async () => {
+      const c = await this.conn();
+      const reader = await c.runAndReadAll(sql, params);
+      return reader.getRowObjectsJS() as Row[];
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Closes the connection the reader opened itself (not one it was given). */
+  close(): void {
+    if (this.source instanceof DuckDBInstance && this.connection) {
+      void this.connection.then((c) => c.closeSync());
+      this.connection = undefined;
+    }
+  }
+
+  async lookup(q: LookupQuery): Promise<SpansAndLogs> {
+    const requestIds = [...new Set(q.requestIds)];
+    const traceIds = [...new Set(q.traceIds)];
+    if (requestIds.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
+
+    // 1. Index point lookups: which traces, and the time window they cover.
+    const idx = new Sql();
+    const parts: string[] = [];
+    if (requestIds.length > 0) {
+      parts.push(
+        `SELECT trace_id, start_ns, end_ns, false AS asked FROM request_index WHERE request_id IN ${idx.list(requestIds)}`,
+      );
+    }
+    if (traceIds.length > 0) {
+      parts.push(
+        `SELECT trace_id, start_ns, end_ns, true AS asked FROM trace_index WHERE trace_id IN ${idx.list(traceIds)}`,
+      );
+    }
+    const windows = await this.query(parts.join(' UNION ALL '), idx.params);
+    const traces = new Set(traceIds);
+    const indexed = new Set<string>();
+    let lo: bigint | undefined;
+    let hi: bigint | undefined;
+    for (const w of windows) {
+      if (w.trace_id) traces.add(String(w.trace_id));
+      if (w.asked) indexed.add(String(w.trace_id));
+      const s = w.start_ns as bigint;
+      const e = w.end_ns as bigint;
+      if (lo === undefined || s < lo) lo = s;
+      if (hi === undefined || e > hi) hi = e;
+    }
+    // A trace ID with no trace_index entry has no spans, but may have log lines (an OTLP logs
+    // sender with no tracer): those are found by an unbounded scan of logs.
+    const bounded = lo !== undefined && hi !== undefined && indexed.size === traceIds.length;
+    // Unknown request IDs alone: nothing was indexed, so there is nothing to scan for.
+    if (windows.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
+
+    let spans: SpanRecord[] = [];
+    if (traces.size > 0 && lo !== undefined && hi !== undefined) {
+      const s = new Sql();
+      const range = ` AND start_ns BETWEEN ${s.p(lo)} AND ${s.p(hi)}`;
+      const rows = await this.query(
+        `SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id IN ${s.list([...traces])}${range} ` +
+          'ORDER BY start_ns, span_id',
+        s.params,
+      );
+      spans = rows.map(toSpan);
+    }
+
+    const l = new Sql();
+    const who: string[] = [];
+    if (requestIds.length > 0) who.push(`request_id IN ${l.list(requestIds)}`);
+    if (traces.size > 0) who.push(`trace_id IN ${l.list([...traces])}`);
+    const range = bounded
+      ? ` AND timestamp_ns BETWEEN ${l.p(lo! - LOG_SLACK_NS)} AND ${l.p(hi! + LOG_SLACK_NS)}`
+      : '';
+    const logRows = await this.query(
+      `SELECT ${LOG_COLUMNS} FROM logs WHERE (${who.join(' OR ')})${range} ORDER BY timestamp_ns, rowid`,
+      l.params,
+    );
+    return { spans, logs: logRows.map(toLog) };
+  }
+
+  async requestIdsOfTraces(traceIds: string[]): Promise<string[]> {
+    if (traceIds.length === 0) return [];
+    const s = new Sql();
+    const ids = s.list([...new Set(traceIds)]);
+    // request_index is keyed by request_id first; scanning it is cheap (one row per request/trace).
+    const rows = await this.query(
+      `SELECT DISTINCT request_id FROM request_index WHERE trace_id IN ${ids} ORDER BY request_id`,
+      s.params,
+    );
+    return rows.map((r) => String(r.request_id));
+  }
+
+  async searchLogs(q: LogQuery): Promise<LogPage> {
+    const s = new Sql();
+    const where: string[] = [];
+    if (q.sinceNs !== undefined) where.push(`timestamp_ns >= ${s.p(q.sinceNs)}`);
+    if (q.untilNs !== undefined) where.push(`timestamp_ns <= ${s.p(q.untilNs)}`);
+    if (q.requestId) where.push(`request_id = ${s.p(q.requestId)}`);
+    if (q.traceId) where.push(`trace_id = ${s.p(q.traceId)}`);
+    if (q.service) where.push(`service = ${s.p(q.service)}`);
+    if (q.minLevel) where.push(`level IN ${s.list(LEVELS.slice(LEVELS.indexOf(q.minLevel)))}`);
+    if (q.text) {
+      const t = s.p(q.text.toLowerCase());
+      where.push(
+        `(contains(lower(body), ${t}) OR contains(lower(coalesce(event, '')), ${t}) ` +
+          `OR contains(lower(coalesce(attributes->>'$.error', '')), ${t}))`,
+      );
+    }
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(
+        `(timestamp_ns < ${s.p(c.ts)} OR (timestamp_ns = ${s.p(c.ts)} AND rowid < ${s.p(c.rowid)}))`,
+      );
+    }
+    const rows = await this.query(
+      `SELECT ${LOG_COLUMNS}, rowid AS row_id FROM logs` +
+        (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+        ` ORDER BY timestamp_ns DESC, rowid DESC LIMIT ${s.p(q.limit + 1)}`,
+      s.params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      logs: page.map(toLog),
+      nextCursor:
+        rows.length > q.limit && last
+          ? encodeCursor(last.timestamp_ns as bigint, last.row_id as bigint)
+          : null,
+    };
+  }
+
+  async searchTraces(q: TraceQuery): Promise<string[]> {
+    const s = new Sql();
+    const range = `start_ns BETWEEN ${s.p(q.startNs)} AND ${s.p(q.endNs)}`;
+    const where = [range];
+    if (q.service) where.push(`service = ${s.p(q.service)}`);
+    if (q.operation) where.push(`name = ${s.p(q.operation)}`);
+    if (q.minDurationNs !== undefined) where.push(`duration_ns >= ${s.p(q.minDurationNs)}`);
+    if (q.maxDurationNs !== undefined) where.push(`duration_ns <= ${s.p(q.maxDurationNs)}`);
+    for (const tag of q.tags) where.push(tagCondition(s, tag.key, tag.value));
+    if (q.errorsOnly) {
+      where.push(`trace_id IN (SELECT trace_id FROM spans WHERE status_code = 2 AND ${range})`);
+    }
+    const rows = await this.query(
+      `SELECT trace_id, max(start_ns) AS last FROM spans WHERE ${where.join(' AND ')} ` +
+        `GROUP BY trace_id ORDER BY last DESC, trace_id LIMIT ${s.p(q.limit)}`,
+      s.params,
+    );
+    return rows.map((r) => String(r.trace_id));
+  }
+
+  async services(): Promise<string[]> {
+    const rows = await this.query('SELECT DISTINCT service FROM operations ORDER BY service');
+    return rows.map((r) => String(r.service));
+  }
+
+  async operations(f: { service?: string; kind?: SpanKind }): Promise<OperationInfo[]> {
+    const s = new Sql();
+    const where: string[] = [];
+    if (f.service !== undefined) where.push(`service = ${s.p(f.service)}`);
+    if (f.kind !== undefined) where.push(`kind = ${s.p(f.kind)}`);
+    const rows = await this.query(
+      'SELECT service, name, kind FROM operations' +
+        (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+        ' ORDER BY service, name, kind',
+      s.params,
+    );
+    return rows.map((r) => ({
+      service: String(r.service),
+      name: String(r.name),
+      kind: Number(r.kind) as SpanKind,
+    }));
+  }
+
+  async dependencies(startNs: bigint, endNs: bigint): Promise<DependencyEdge[]> {
+    const s = new Sql();
+    const a = s.p(startNs);
+    const b = s.p(endNs);
+    const rows = await this.query(
+      `SELECT p.service AS parent, c.service AS child, count(*) AS calls,
+              count(*) FILTER (WHERE c.status_code = 2) AS errors
+         FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+        WHERE c.start_ns BETWEEN ${a} AND ${b}
+          AND p.start_ns BETWEEN ${s.p(startNs - PARENT_SLACK_NS)} AND ${b}
+          AND p.service <> c.service
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      s.params,
+    );
+    return rows.map((r) => ({
+      parent: String(r.parent),
+      child: String(r.child),
+      callCount: Number(r.calls),
+      errorCount: Number(r.errors),
+    }));
+  }
+
+  async spanStats(q: SpanStatsQuery): Promise<SpanStats> {
+    const s = new Sql();
+    const where = [`start_ns BETWEEN ${s.p(q.startNs)} AND ${s.p(q.endNs)}`];
+    if (q.service) where.push(`service = ${s.p(q.service)}`);
+    const w = where.join(' AND ');
+    const svc = await this.query(
+      `SELECT service, ${LATENCY_SELECT(ENTRY_SPAN)} FROM spans WHERE ${w} GROUP BY service ORDER BY service`,
+      s.params,
+    );
+    const ops = await this.query(
+      `SELECT service, name, kind, ${LATENCY_SELECT('')} FROM spans WHERE ${w}
+        GROUP BY service, name, kind ORDER BY service, name, kind`,
+      s.params,
+    );
+    return {
+      services: svc.map((r) => ({ service: String(r.service), ...latency(r) })),
+      operations: ops.map((r) => ({
+        service: String(r.service),
+        operation: String(r.name),
+        kind: Number(r.kind) as SpanKind,
+        ...latency(r),
+      })),
+    };
+  }
+
+  async healthCounts(sinceNs: bigint): Promise<HealthCounts> {
+    const s = new Sql();
+    const since = s.p(sinceNs);
+    const [r] = await this.query(
+      `SELECT (SELECT count(*) FROM spans) AS spans_total,
+              (SELECT count(*) FROM logs) AS logs_total,
+              (SELECT count(*) FROM trace_index) AS traces_total,
+              (SELECT count(*) FROM trace_index WHERE start_ns >= ${since}) AS recent_traces,
+              count(*) AS recent_spans,
+              count(*) FILTER (WHERE status_code = 2) AS recent_errors,
+              avg(duration_ns) FILTER (WHERE parent_span_id IS NULL OR parent_span_id = '') AS avg_root_ns
+         FROM spans WHERE start_ns >= ${since}`,
+      s.params,
+    );
+    return {
+      spansTotal: Number(r.spans_total),
+      logsTotal: Number(r.logs_total),
+      tracesTotal: Number(r.traces_total),
+      recentTraces: Number(r.recent_traces),
+      recentSpans: Number(r.recent_spans),
+      recentErrorSpans: Number(r.recent_errors),
+      avgRootLatencyMs: nsToMs(r.avg_root_ns),
+    };
+  }
+}
+
+/**
+ * One tag condition on a span. A few keys are Jaeger's views of span fields (error,
+ * span.kind, otel.status_code); the rest match span attributes or resource attributes.
+ */
+function tagCondition(s: Sql, key: string, value: string): string {
+  const v = value.toLowerCase();
+  switch (key) {
+    case 'error':
+      return v === 'true' ? 'status_code = 2' : 'status_code <> 2';
+    case 'span.kind': {
+      const kinds: Record<string, SpanKind> = {
+        internal: 1,
+        server: 2,
+        client: 3,
+        producer: 4,
+        consumer: 5,
+      };
+      return `kind = ${s.p(kinds[v] ?? 255)}`;
+    }
+    case 'otel.status_code': {
+      const codes: Record<string, number> = { unset: 0, ok: 1, error: 2 };
+      return `status_code = ${s.p(codes[v] ?? 255)}`;
+    }
+    case 'service.name':
+      return `service = ${s.p(value)}`;
+    case 'request.id':
+      return `request_id = ${s.p(value)}`;
+    default: {
+      const path = s.p(jsonPath(key));
+      const val = s.p(value);
+      return `(json_extract_string(attributes, ${path}) = ${val} OR json_extract_string(resource, ${path}) = ${val})`;
+    }
+  }
+}

@@ -1,4 +1,17 @@
+export type * from './api/types.js';
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_QUEUE,
+  DEFAULT_REDACTION,
+  type IngestLimits,
+  parseDuration,
+  parseSize,
+  type QueueOptions,
+  type RedactionOptions,
+} from './config.js';
+export * from './ingest/log-lines/index.js';
+export { type ServerHandle, type ServerOptions, startServer } from './server.js';
+export { DUCKDB_FILE_NAME, DuckDbStore, type DuckDbStoreOptions } from './store/duckdb/store.js';
 export type * from './store/reader.js';
 export type * from './store/records.js';
 export type * from './store/store.js';
-export * from './ingest/log-lines/index.js';

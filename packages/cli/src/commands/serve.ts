@@ -1,0 +1,166 @@
+import { parseDuration, parseSize, type ServerHandle, startServer } from '@hopscope/server';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { CliContext } from '../context.js';
+import { write } from '../io.js';
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  grpcPort: number | false;
+  data: string;
+  retention: number;
+  maxSize: number;
+  ingestToken?: string;
+  queryToken?: string;
+}
+
+function port(name: string, allowOff: boolean) {
+  return (v: string): number | false => {
+    if (allowOff && v === 'off') return false;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      throw new InvalidArgumentError(
+        `${name}: expected a port 0–65535${allowOff ? ' or off' : ''}`,
+      );
+    }
+    return n;
+  };
+}
+
+function parsed<T>(name: string, parse: (v: string) => T) {
+  return (v: string): T => {
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new InvalidArgumentError(`${name}: ${(err as Error).message}`);
+    }
+  };
+}
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  const env = ctx.io.env;
+  program
+    .command('serve')
+    .description(
+      'Run the Hopscope server: OTLP collector (HTTP + gRPC), log-line ingest, DuckDB store, query API and UI.',
+    )
+    .option('--host <host>', 'address to bind (HOPSCOPE_HOST)', env.HOPSCOPE_HOST ?? '127.0.0.1')
+    .option(
+      '--port <port>',
+      'OTLP/HTTP, API and UI port (HOPSCOPE_PORT)',
+      port('--port', false),
+      Number(env.HOPSCOPE_PORT ?? 4318),
+    )
+    .option(
+      '--grpc-port <port>',
+      'OTLP/gRPC port, or off (HOPSCOPE_GRPC_PORT)',
+      port('--grpc-port', true),
+      env.HOPSCOPE_GRPC_PORT === 'off' ? false : Number(env.HOPSCOPE_GRPC_PORT ?? 4317),
+    )
+    .option(
+      '--data <dir>',
+      'folder of the DuckDB file (HOPSCOPE_DATA)',
+      env.HOPSCOPE_DATA ?? './hopscope-data',
+    )
+    .option(
+      '--retention <duration>',
+      'drop data older than this, e.g. 12h, 7d (HOPSCOPE_RETENTION)',
+      parsed('--retention', parseDuration),
+      parseDuration(env.HOPSCOPE_RETENTION ?? '7d'),
+    )
+    .option(
+      '--max-size <size>',
+      'drop the oldest data beyond this size, e.g. 500MB, 10GB (HOPSCOPE_MAX_SIZE)',
+      parsed('--max-size', parseSize),
+      parseSize(env.HOPSCOPE_MAX_SIZE ?? '10GB'),
+    )
+    .option(
+      '--ingest-token <token>',
+      'require Authorization: Bearer <token> on ingest (HOPSCOPE_INGEST_TOKEN)',
+      env.HOPSCOPE_INGEST_TOKEN,
+    )
+    .option(
+      '--query-token <token>',
+      'require Authorization: Bearer <token> on the API and UI (HOPSCOPE_QUERY_TOKEN)',
+      env.HOPSCOPE_QUERY_TOKEN,
+    )
+    .addHelpText(
+      'after',
+      '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
+        'Then: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 node your-service.js',
+    )
+    .action(async (flags: ServeFlags) => {
+      const server = await startServer({
+        host: flags.host,
+        port: flags.port,
+        grpcPort: flags.grpcPort,
+        dataDir: flags.data,
+        retention: { maxAgeMs: flags.retention, maxBytes: flags.maxSize },
+        ingestToken: flags.ingestToken || undefined,
+        queryToken: flags.queryToken || undefined,
+      });
+      await write(ctx.io.stdout, banner(server, flags));
+      await untilSignal();
+      await write(ctx.io.stderr, 'hopscope: flushing and closing…\n');
+      await server.close();
+      await write(ctx.io.stderr, 'hopscope: closed cleanly\n');
+    });
+}
+
+function banner(server: ServerHandle, flags: ServeFlags): string {
+  const grpc = server.grpcPort === undefined ? 'off' : `${server.host}:${server.grpcPort}`;
+  const auth = flags.ingestToken
+    ? '\n  export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <ingest-token>"'
+    : '';
+  return (
+    `Hopscope listening\n` +
+    `  UI and API   ${server.url}/\n` +
+    `  OTLP/HTTP    ${server.url}/v1/traces  ${server.url}/v1/logs\n` +
+    `  OTLP/gRPC    ${grpc}\n` +
+    `  log lines    POST ${server.url}/api/ingest/logs?service=NAME (NDJSON)\n` +
+    `  data         ${flags.data} (retention ${formatMs(flags.retention)}, max ${formatBytes(flags.maxSize)})\n` +
+    `Send data:\n` +
+    `  export OTEL_EXPORTER_OTLP_ENDPOINT=${server.url}${auth}\n` +
+    `  your-app | curl --data-binary @- '${server.url}/api/ingest/logs?service=my-app'\n` +
+    `Ctrl-C flushes and stops.\n`
+  );
+}
+
+function formatMs(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  for (const [u, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${u}`;
+  return `${ms}ms`;
+}
+
+function formatBytes(n: number): string {
+  for (const [u, size] of [
+    ['TB', 1e12],
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['KB', 1e3],
+  ] as const) {
+    if (n >= size) return `${+(n / size).toFixed(1)}${u}`;
+  }
+  return `${n}B`;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      const force = () => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,67 @@
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
+import { IngestInputError } from './errors.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/** The request is larger than the configured cap (HTTP 413). */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/** Content-Encoding the server cannot decode (HTTP 415). */
+export class UnsupportedEncodingError extends Error {
+  override readonly name = 'UnsupportedEncodingError';
+}
+
+/**
+ * Reads a request body up to `maxBytes`, stopping as soon as the cap is passed rather than
+ * buffering whatever the client sends.
+ */
+export async function readBody(
+  stream: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLargeError(`request body is larger than the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** gzip/deflate/identity; the inflated size is capped too, so a zip bomb is a 413, not an OOM. */
+export async function decodeContent(
+  body: Buffer,
+  encoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
+  const enc = (encoding ?? 'identity').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  if (enc !== 'gzip' && enc !== 'deflate' && enc !== 'x-gzip') {
+    throw new UnsupportedEncodingError(
+      `Content-Encoding "${enc.slice(0, 40)}" is not supported; use gzip, deflate or none`,
+    );
+  }
+  try {
+    const inflate = enc === 'deflate' ? inflateAsync : gunzipAsync;
+    return await inflate(body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new BodyTooLargeError(`decompressed body is larger than the ${maxBytes}-byte limit`);
+    }
+    throw new IngestInputError(
+      `body is not valid ${enc} data: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}

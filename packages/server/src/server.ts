@@ -1,0 +1,175 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createApi } from './api/index.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_QUEUE,
+  DEFAULT_REDACTION,
+  type IngestLimits,
+  type QueueOptions,
+  type RedactionOptions,
+} from './config.js';
+import { type GrpcHandle, startGrpc } from './ingest/grpc.js';
+import { createIngestApp } from './ingest/http.js';
+import { Sanitizer } from './ingest/sanitize.js';
+import { IngestQueue } from './pipeline/ingest-queue.js';
+import { SelfMetrics } from './self-metrics.js';
+import { DuckDbStore } from './store/duckdb/store.js';
+import type { RetentionPolicy, Store } from './store/store.js';
+
+export interface ServerOptions {
+  /** Default 127.0.0.1: nothing is exposed beyond the machine unless asked. */
+  host?: string;
+  /** OTLP/HTTP, API and UI; default 4318, 0 picks a free port. */
+  port?: number;
+  /** OTLP/gRPC; default 4317, 0 picks a free port, false turns it off. */
+  grpcPort?: number | false;
+  /** Folder of the DuckDB file; default ./hopscope-data. Ignored when `store` is given. */
+  dataDir?: string;
+  /** A store already constructed (not yet opened). */
+  store?: Store;
+  retention?: RetentionPolicy;
+  /** How often retention runs; default one minute. */
+  retentionIntervalMs?: number;
+  ingestToken?: string;
+  queryToken?: string;
+  limits?: Partial<IngestLimits>;
+  redaction?: Partial<RedactionOptions>;
+  queue?: Partial<QueueOptions>;
+}
+
+export interface ServerHandle {
+  host: string;
+  port: number;
+  /** Undefined when gRPC is off. */
+  grpcPort?: number;
+  /** `http://host:port`. */
+  url: string;
+  store: Store;
+  metrics: SelfMetrics;
+  queue: IngestQueue;
+  /** Stops accepting, lets admitted requests commit, flushes the store and closes it. */
+  close(): Promise<void>;
+}
+
+/** Starts the collector: OTLP/HTTP + NDJSON ingest + API on `port`, OTLP/gRPC on `grpcPort`. */
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const limits: IngestLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const redaction: RedactionOptions = { ...DEFAULT_REDACTION, ...options.redaction };
+  const metrics = new SelfMetrics();
+  const store =
+    options.store ??
+    new DuckDbStore({
+      dataDir: options.dataDir ?? './hopscope-data',
+      onCommit: () => metrics.commits.inc(),
+    });
+  await store.open();
+  const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };
+  const queue = new IngestQueue(store, queueOptions, (d) => metrics.queueDepth.set(d));
+  const ctx = {
+    queue,
+    metrics,
+    limits,
+    newSanitizer: () => new Sanitizer(limits, redaction),
+  };
+
+  const app = new Hono();
+  app.route(
+    '/',
+    createIngestApp(ctx, { maxBodyBytes: limits.maxBodyBytes, ingestToken: options.ingestToken }),
+  );
+  app.route(
+    '/',
+    createApi({
+      reader: store.reader,
+      queryToken: options.queryToken,
+      storeKind: store.kind,
+      metricsText: () => metrics.registry.metrics(),
+      ingestStatus: async () => {
+        const dropped = await droppedCounts(metrics);
+        return {
+          queueDepth: queue.depth,
+          queueCapacity: queueOptions.maxPendingRecords,
+          droppedSpans: dropped.spans,
+          droppedLogs: dropped.logs,
+          storeBytes: (await store.stats()).bytesOnDisk,
+        };
+      },
+    }),
+  );
+
+  let grpcHandle: GrpcHandle | undefined;
+  const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: options.port ?? 4318, hostname: host }, () =>
+      resolve(server),
+    );
+    server.once('error', reject);
+  });
+  const port = (http.address() as AddressInfo).port;
+  try {
+    if (options.grpcPort !== false) {
+      grpcHandle = await startGrpc(ctx, {
+        host,
+        port: options.grpcPort ?? 4317,
+        maxBodyBytes: limits.maxBodyBytes,
+        ingestToken: options.ingestToken,
+      });
+    }
+  } catch (err) {
+    http.close();
+    await store.close();
+    throw err;
+  }
+
+  const retention = options.retention;
+  let retentionTimer: NodeJS.Timeout | undefined;
+  if (retention && (retention.maxAgeMs !== undefined || retention.maxBytes !== undefined)) {
+    const run = () => {
+      store.enforceRetention(retention).then(
+        (r) => {
+          if (r.spansDeleted) metrics.retentionDeleted.inc({ signal: 'spans' }, r.spansDeleted);
+          if (r.logsDeleted) metrics.retentionDeleted.inc({ signal: 'logs' }, r.logsDeleted);
+        },
+        (err: unknown) => process.emitWarning(`hopscope retention failed: ${String(err)}`),
+      );
+    };
+    retentionTimer = setInterval(run, options.retentionIntervalMs ?? 60_000);
+    retentionTimer.unref();
+    setImmediate(run);
+  }
+
+  let closing: Promise<void> | undefined;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    grpcPort: grpcHandle?.port,
+    url: `http://${urlHost}:${port}`,
+    store,
+    metrics,
+    queue,
+    close() {
+      closing ??= (async () => {
+        if (retentionTimer) clearInterval(retentionTimer);
+        const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+        if ('closeIdleConnections' in http) http.closeIdleConnections();
+        await Promise.all([httpClosed, grpcHandle?.close()]);
+        queue.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Spans and log records refused for any reason since start, from the rejected counter. */
+async function droppedCounts(metrics: SelfMetrics): Promise<{ spans: number; logs: number }> {
+  const out = { spans: 0, logs: 0 };
+  for (const v of (await metrics.rejected.get()).values) {
+    if (v.labels.signal === 'traces') out.spans += v.value;
+    else if (v.labels.signal === 'logs') out.logs += v.value;
+  }
+  return out;
+}

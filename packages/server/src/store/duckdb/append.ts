@@ -1,0 +1,81 @@
+import type { DuckDBAppender } from '@duckdb/node-api';
+import type { LogRecord, SpanRecord } from '../records.js';
+
+/**
+ * Row writers for the Appender, in the column order of schema.ts. The Appender beat building
+ * DataChunks (setColumnValues) and staging CSV for read_csv in bench/server.mjs's measurements,
+ * so rows go through it value by value.
+ */
+
+function optVarchar(app: DuckDBAppender, value: string | undefined): void {
+  if (value === undefined || value === '') app.appendNull();
+  else app.appendVarchar(value);
+}
+
+/** JSON text for a JSON column; empty objects/arrays stored as NULL to save space. */
+function json(app: DuckDBAppender, value: object, empty: boolean): void {
+  if (empty) app.appendNull();
+  else app.appendVarchar(JSON.stringify(value, bigintSafe));
+}
+
+function bigintSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
+  app.appendVarchar(s.traceId);
+  app.appendVarchar(s.spanId);
+  optVarchar(app, s.parentSpanId);
+  optVarchar(app, s.traceState);
+  app.appendVarchar(s.name);
+  app.appendUTinyInt(s.kind);
+  app.appendVarchar(s.service);
+  app.appendBigInt(s.startNs);
+  app.appendBigInt(s.durationNs);
+  app.appendUTinyInt(s.statusCode);
+  optVarchar(app, s.statusMessage);
+  optVarchar(app, s.requestId);
+  json(app, s.attributes, isEmpty(s.attributes));
+  json(app, s.resource, isEmpty(s.resource));
+  optVarchar(app, s.scopeName);
+  optVarchar(app, s.scopeVersion);
+  json(
+    app,
+    s.events.map((e) => ({ time_ns: e.timeNs.toString(), name: e.name, attributes: e.attributes })),
+    s.events.length === 0,
+  );
+  json(
+    app,
+    s.links.map((l) => ({
+      trace_id: l.traceId,
+      span_id: l.spanId,
+      trace_state: l.traceState,
+      attributes: l.attributes,
+    })),
+    s.links.length === 0,
+  );
+  app.endRow();
+}
+
+export function appendLog(app: DuckDBAppender, l: LogRecord): void {
+  app.appendBigInt(l.timestampNs);
+  if (l.observedNs === undefined) app.appendNull();
+  else app.appendBigInt(l.observedNs);
+  app.appendUTinyInt(l.severityNumber);
+  app.appendVarchar(l.level);
+  app.appendVarchar(l.service);
+  optVarchar(app, l.event);
+  app.appendVarchar(l.body);
+  optVarchar(app, l.traceId);
+  optVarchar(app, l.spanId);
+  optVarchar(app, l.requestId);
+  json(app, l.attributes, isEmpty(l.attributes));
+  json(app, l.resource, isEmpty(l.resource));
+  app.appendVarchar(l.source);
+  app.endRow();
+}

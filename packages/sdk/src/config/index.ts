@@ -7,6 +7,7 @@ export {
   type HopscopeOptions,
   isLogLevel,
   LOG_LEVELS,
+  type LogDestination,
   type LogLevel,
   logLevelFromEnv,
   type ResolvedOptions,

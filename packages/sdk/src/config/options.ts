@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { Sampler } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   type Env,
   envBoolean,
@@ -26,6 +26,11 @@ export type SamplerOption =
   | { type: 'parent_based'; ratio: number }
   | { type: 'rate_limited'; perSecond: number }
   | Sampler;
+
+/** Anything with pino's `write(line)`: a file stream, `pino.destination()`, a Writable. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
 
 export interface HopscopeOptions {
   /** Service name (resource `service.name`); falls back to OTEL_SERVICE_NAME. */
@@ -60,6 +65,8 @@ export interface HopscopeOptions {
   logCallsite?: boolean;
   /** Force pretty (true) or JSON (false) log output; default pretty only when stdout is a TTY. */
   prettyLogs?: boolean;
+  /** Where the default logger writes lines (a pino destination); default stdout. */
+  logDestination?: LogDestination;
   /** Extra resource attributes. */
   resourceAttributes?: Attributes;
   /** Incoming headers also read as the request ID, after `x-request-id`. */
@@ -68,6 +75,8 @@ export interface HopscopeOptions {
   trackServicesEncountered?: boolean;
   /** How often a warn line reports newly dropped spans and log records. Default 10 s. */
   dropWarnIntervalMs?: number;
+  /** More span processors (your own exporters), run after Hopscope's. */
+  spanProcessors?: SpanProcessor[];
 }
 
 export interface ResolvedOptions {
@@ -88,10 +97,12 @@ export interface ResolvedOptions {
   logLevel: LogLevel;
   logCallsite: boolean;
   prettyLogs: boolean | undefined;
+  logDestination: LogDestination | undefined;
   resourceAttributes: Attributes;
   requestIdAliases: string[];
   trackServicesEncountered: boolean;
   dropWarnIntervalMs: number;
+  spanProcessors: SpanProcessor[];
 }
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
@@ -120,10 +131,12 @@ const KNOWN_OPTIONS = new Set<string>([
   'logLevel',
   'logCallsite',
   'prettyLogs',
+  'logDestination',
   'resourceAttributes',
   'requestIdAliases',
   'trackServicesEncountered',
   'dropWarnIntervalMs',
+  'spanProcessors',
 ]);
 
 function fail(option: string, value: unknown, expected: string): never {
@@ -363,6 +376,21 @@ export function resolveOptions(
   ) {
     fail('resourceAttributes', options.resourceAttributes, 'an object of attributes');
   }
+  if (
+    options.spanProcessors !== undefined &&
+    (!Array.isArray(options.spanProcessors) ||
+      options.spanProcessors.some(
+        (p) => typeof p?.onStart !== 'function' || typeof p?.onEnd !== 'function',
+      ))
+  ) {
+    fail('spanProcessors', options.spanProcessors, 'an array of SpanProcessor objects');
+  }
+  if (
+    options.logDestination !== undefined &&
+    typeof (options.logDestination as LogDestination | null)?.write !== 'function'
+  ) {
+    fail('logDestination', options.logDestination, 'a stream with a write(line) method');
+  }
   const disabled = envBoolean(env, 'OTEL_SDK_DISABLED') === true;
   const exportTraces =
     optionalBoolean('exportTraces', options.exportTraces) ??
@@ -396,6 +424,7 @@ export function resolveOptions(
       false,
     prettyLogs:
       optionalBoolean('prettyLogs', options.prettyLogs) ?? envBoolean(env, 'HOPSCOPE_LOG_PRETTY'),
+    logDestination: options.logDestination,
     resourceAttributes: { ...(options.resourceAttributes ?? {}) },
     requestIdAliases: [...(options.requestIdAliases ?? DEFAULT_REQUEST_ID_ALIASES)].map((h) =>
       h.toLowerCase(),
@@ -411,5 +440,6 @@ export function resolveOptions(
       3_600_000,
       false,
     ),
+    spanProcessors: [...(options.spanProcessors ?? [])],
   };
 }

@@ -25,10 +25,13 @@ export function isInitialised(): boolean {
   return initialised;
 }
 
-/** @internal Called by `init()` and `shutdown()`. */
-export function setActiveConfig(options: ResolvedOptions | undefined): void {
+/**
+ * @internal Called by `init()` (initialised) and `shutdown()` (not initialised, options kept so
+ * the last log lines of a stopping service still name it).
+ */
+export function setActiveConfig(options: ResolvedOptions | undefined, isInit = true): void {
   active = options;
-  initialised = options !== undefined;
+  initialised = options !== undefined && isInit;
   version++;
   for (const listener of listeners) {
     try {

@@ -8,4 +8,5 @@ export {
   type LogMethod,
   logger,
 } from './logger.js';
+export { createOtlpLogSink } from './otlp-sink.js';
 export { getLogSink, type LogSink, type SinkRecord, setLogSink } from './sink.js';

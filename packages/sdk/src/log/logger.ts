@@ -71,17 +71,16 @@ class LoggerCore {
     const service = this.options.service ?? config.service;
     const level = this.levelOverride ?? config.logLevel;
     this.callsite = this.options.callsite ?? config.logCallsite;
-    const wantPretty =
-      this.options.pretty ??
-      config.prettyLogs ??
-      (this.options.destination === undefined && process.stdout.isTTY === true);
+    const target = this.options.destination ?? (config.logDestination as DestinationStream);
+    const toTty = target === undefined && process.stdout.isTTY === true;
+    const wantPretty = this.options.pretty ?? config.prettyLogs ?? toTty;
     const destination = wantPretty
       ? pretty({
           sync: true,
-          destination: this.options.destination ?? 1,
+          destination: target ?? 1,
           messageKey: 'message',
           timestampKey: 'timestamp',
-          colorize: this.options.destination === undefined && process.stdout.isTTY === true,
+          colorize: toTty,
           ignore: 'event',
           messageFormat: (log, messageKey) => {
             const message = String(log[messageKey] ?? '');
@@ -90,7 +89,7 @@ class LoggerCore {
               : `${String(log.event)}: ${message}`;
           },
         })
-      : this.options.destination;
+      : target;
     const options = lineOptions(service, level);
     this.root = destination === undefined ? pino(options) : pino(options, destination);
     this.generation++;

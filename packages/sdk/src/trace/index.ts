@@ -1,2 +1,5 @@
+export { type DroppedCounts, getDroppedCounts, getExportedCounts } from './drops.js';
+export { REQUEST_ID_ATTRIBUTE, RequestIdSpanProcessor } from './request-id-processor.js';
+export { buildSampler, RateLimitingSampler } from './sampling.js';
 export { getTracer, SDK_VERSION, TRACER_NAME } from './tracer.js';
 export { recordError, type SpanFn, withSpan } from './with-span.js';

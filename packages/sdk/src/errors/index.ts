@@ -1,0 +1,1 @@
+export { TracedError, type TracedErrorJSON } from './traced-error.js';

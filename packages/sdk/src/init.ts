@@ -1,0 +1,136 @@
+import { propagation, trace } from '@opentelemetry/api';
+import type { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import {
+  getServiceName,
+  HopscopeConfigError,
+  type HopscopeOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  setActiveConfig,
+} from './config/index.js';
+import { ensureContextManager } from './context/index.js';
+import { createOtlpLogSink, logger, setLogSink } from './log/index.js';
+import { createPropagator } from './propagation/index.js';
+import { getDroppedCounts } from './trace/drops.js';
+import { createLoggerProvider, createSpanExportProcessor } from './trace/export.js';
+import { RequestIdSpanProcessor } from './trace/request-id-processor.js';
+import { buildResource } from './trace/resource.js';
+import { buildSampler } from './trace/sampling.js';
+import { SDK_VERSION } from './trace/tracer.js';
+
+export interface HopscopeHandle {
+  /** The options in force, after defaults and environment variables. */
+  readonly options: ResolvedOptions;
+  readonly tracerProvider: NodeTracerProvider;
+  /** The OTLP log pipeline, when log export is on. */
+  readonly loggerProvider: LoggerProvider | undefined;
+  /** Exports everything finished so far. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Flushes, then stops exporting; `init()` may be called again afterwards. Never rejects. */
+  shutdown(): Promise<void>;
+}
+
+let current: HopscopeHandle | undefined;
+
+/**
+ * Sets up tracing and logging for this service in one call: tracer provider with the service's
+ * resource, sampler, AsyncLocalStorage context, Hopscope's propagator (W3C trace context and
+ * baggage, request ID and service headers), OTLP export of spans and log lines, and `request.id`
+ * on every span. Call it once, first thing at startup.
+ */
+export function init(options: HopscopeOptions = {}): HopscopeHandle {
+  if (current !== undefined) {
+    throw new HopscopeConfigError(
+      `hopscope: init() was already called (service "${current.options.service}"); call it once ` +
+        'at startup, or await the previous handle.shutdown() before calling it again',
+    );
+  }
+  const resolved = resolveOptions(options);
+  ensureContextManager();
+  const resource = buildResource(resolved);
+
+  const tracerProvider = new NodeTracerProvider({
+    resource,
+    sampler: buildSampler(resolved.sampler),
+    spanProcessors: [
+      new RequestIdSpanProcessor(),
+      ...(resolved.exportTraces ? [createSpanExportProcessor(resolved)] : []),
+      ...resolved.spanProcessors,
+    ],
+  });
+  tracerProvider.register({
+    // ensureContextManager() already registered AsyncLocalStorage (or kept a working one)
+    contextManager: null,
+    propagator: createPropagator({
+      service: getServiceName,
+      requestIdAliases: resolved.requestIdAliases,
+      servicesEncountered: resolved.trackServicesEncountered,
+    }),
+  });
+
+  const loggerProvider = resolved.exportLogs ? createLoggerProvider(resolved, resource) : undefined;
+  setLogSink(loggerProvider && createOtlpLogSink(loggerProvider, SDK_VERSION));
+  setActiveConfig(resolved);
+
+  const stopDropReports = reportDrops(resolved);
+  const registered = (trace.getTracerProvider() as { getDelegate?: () => unknown }).getDelegate?.();
+  if (registered !== tracerProvider) {
+    logger.warn('tracer_provider_conflict', {
+      message:
+        'Another OpenTelemetry tracer provider was registered before hopscope.init(); spans ' +
+        'started through the global API go to it, not to Hopscope',
+    });
+  }
+
+  let shutdownPromise: Promise<void> | undefined;
+  const handle: HopscopeHandle = {
+    options: resolved,
+    tracerProvider,
+    loggerProvider,
+    async forceFlush() {
+      await Promise.allSettled([tracerProvider.forceFlush(), loggerProvider?.forceFlush()]);
+    },
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        stopDropReports();
+        await Promise.allSettled([tracerProvider.shutdown(), loggerProvider?.shutdown()]);
+        setLogSink(undefined);
+        trace.disable();
+        propagation.disable();
+        setActiveConfig(resolved, false);
+        current = undefined;
+      })();
+      return shutdownPromise;
+    },
+  };
+  current = handle;
+  return handle;
+}
+
+/** The handle of the running `init()`, if any. */
+export function getHandle(): HopscopeHandle | undefined {
+  return current;
+}
+
+/** Every `dropWarnIntervalMs`, one warn line when spans or log records were dropped since the last. */
+function reportDrops(options: ResolvedOptions): () => void {
+  let reported = getDroppedCounts();
+  const timer = setInterval(() => {
+    const now = getDroppedCounts();
+    const spans = now.spans - reported.spans;
+    const logs = now.logs - reported.logs;
+    if (spans === 0 && logs === 0) return;
+    reported = now;
+    logger.warn('telemetry_dropped', {
+      message: `Dropped ${spans} spans and ${logs} log records: the collector is down, slow or the queue is full`,
+      spans_dropped: spans,
+      logs_dropped: logs,
+      spans_dropped_total: now.spans,
+      logs_dropped_total: now.logs,
+      endpoint: options.tracesEndpoint,
+    });
+  }, options.dropWarnIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -203,7 +203,7 @@ describe('parseLogLine', () => {
   });
 
   it('keeps non-JSON lines as plain info messages with the given service', () => {
-    const line = '2024-01-15 10:30:00 ERROR something broke req_3f9a1c2b4d5e';
+    const line = 'Traceback (most recent call last): req_3f9a1c2b4d5e';
     expect(parseLogLineDetailed(line, { service: 'legacy', now: NOW })).toEqual({
       shape: 'text',
       record: {
@@ -218,6 +218,15 @@ describe('parseLogLine', () => {
         source: 'ndjson',
       },
     });
+  });
+
+  it('takes the time from the start of a text line when it has one', () => {
+    const line = '2024-01-15 10:30:00,123 ERROR janus.gateway upstream timeout';
+    expect(parseLogLine(line, { now: NOW }).timestampNs).toBe(ns('2024-01-15T10:30:00.123'));
+    expect(parseLogLine('[2024-01-15T10:30:00.5Z] boot', { now: NOW }).timestampNs).toBe(
+      ns('2024-01-15T10:30:00.500Z'),
+    );
+    expect(parseLogLine('2024-01-15 is not a time', { now: NOW }).timestampNs).toBe(NOW);
   });
 
   it('tells truncated JSON and JSON non-objects apart from JSON records', () => {

@@ -105,9 +105,15 @@ export function parseLogLineDetailed(line: string, opts: ParseLogLineOptions = {
   return { record: plain(text, opts, now), shape: 'text' };
 }
 
+// `2024-01-15 10:30:00,123 ERROR …`, `[2024-01-15T10:30:00Z] …`: the time most text logs start with.
+const LEADING_TIMESTAMP =
+  /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)[\]\s]/i;
+
 function plain(text: string, opts: ParseLogLineOptions, now: bigint): LogRecord {
+  const leading = LEADING_TIMESTAMP.exec(text);
+  const timestampNs = (leading && parseTimestamp(leading[1])) || now;
   return {
-    timestampNs: now,
+    timestampNs,
     observedNs: now,
     severityNumber: DEFAULT_SEVERITY.number,
     level: DEFAULT_SEVERITY.level,

@@ -3,10 +3,14 @@ import { defineConfig } from 'vitest/config';
 // Tests import workspace packages through the "source" export condition, so a change in one
 // package's src is seen by another package's tests without a rebuild.
 const conditions = ['source', 'node', 'import', 'default'];
+// Vitest passes the SSR conditions to the test processes as node `--conditions`; `import` there
+// would make require() pick ESM entries of CJS packages (express' router breaks), so node gets
+// only `source` on top of its own defaults.
+const nodeConditions = ['source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions: nodeConditions, externalConditions: ['source'] } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',

@@ -3,7 +3,6 @@ export { activePropagator, extract, inject } from './inject-extract.js';
 export { getRequestIdRejection } from './keys.js';
 export {
   createPropagator,
-  DEFAULT_REQUEST_ID_ALIASES,
   HopscopePropagator,
   type PropagatorOptions,
   REQUEST_ID_HEADER,
@@ -16,7 +15,6 @@ export {
   addServiceToTrace,
   type ChildTraceOptions,
   createChildTraceContext,
-  getServicesEncountered,
   isValidServiceName,
 } from './services.js';
 export { formatTraceparent, type ParsedTraceparent, parseTraceparent } from './traceparent.js';

@@ -8,6 +8,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { isTracingSuppressed, W3CBaggagePropagator } from '@opentelemetry/core';
+import { DEFAULT_REQUEST_ID_ALIASES, getServiceName } from '../config/index.js';
 import {
   acceptRequestId,
   getRequestId,
@@ -26,16 +27,18 @@ export const TRACESTATE = 'tracestate';
 export const REQUEST_ID_HEADER = 'x-request-id';
 export const UPSTREAM_SERVICE_HEADER = 'x-upstream-service';
 export const SERVICES_ENCOUNTERED_HEADER = 'x-services-encountered';
-export const DEFAULT_REQUEST_ID_ALIASES: readonly string[] = ['x-correlation-id', 'x-trace-id'];
 
 export interface PropagatorOptions {
   /**
    * This service's name, sent as `x-upstream-service` and appended to `x-services-encountered`.
    * A function is read at each injection (the name may be configured after the propagator is
-   * built). Default: `OTEL_SERVICE_NAME`.
+   * built). Default: the configured service name (`init()`, else OTEL_SERVICE_NAME).
    */
   service?: string | (() => string | undefined);
-  /** Other headers an incoming request ID is taken from, in order, when `x-request-id` is absent. */
+  /**
+   * Other headers an incoming request ID is taken from, in order, when `x-request-id` is absent.
+   * Default: `x-correlation-id`, `x-trace-id`.
+   */
   requestIdAliases?: readonly string[];
   /** Read, extend and forward `x-services-encountered` (seed 002). Off by default. */
   servicesEncountered?: boolean;
@@ -69,7 +72,7 @@ export class HopscopePropagator implements TextMapPropagator {
         ? service
         : typeof service === 'string'
           ? () => service
-          : () => process.env.OTEL_SERVICE_NAME;
+          : getServiceName;
     const aliases = (options.requestIdAliases ?? DEFAULT_REQUEST_ID_ALIASES).map((h) =>
       h.toLowerCase(),
     );

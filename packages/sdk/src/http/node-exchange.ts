@@ -1,0 +1,52 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context } from '@opentelemetry/api';
+import { REQUEST_ID_HEADER } from '../propagation/propagator.js';
+import { type HttpServerOptions, ServerRequest, type ServerRequestInfo } from './server-core.js';
+
+export function infoFromIncoming(req: IncomingMessage): ServerRequestInfo {
+  const headers = req.headers;
+  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+  return {
+    method: req.method,
+    target: req.url,
+    headers,
+    host: headers.host ?? (headers[':authority'] as string | undefined),
+    scheme: encrypted ? 'https' : 'http',
+    clientAddress: req.socket?.remoteAddress,
+    clientPort: req.socket?.remotePort,
+    protocolVersion: req.httpVersion,
+    userAgent: headers['user-agent'],
+  };
+}
+
+/**
+ * Starts the shared request lifecycle on a node request/response pair (node:http, Express,
+ * Fastify's raw objects, Hono on @hono/node-server): the `x-request-id` response header goes on
+ * before the app writes anything, so errors and 404s carry it too, and the span ends when the
+ * response is fully sent (streams included) or the connection closes. Returns undefined, leaving
+ * the app untouched, if instrumentation itself fails.
+ */
+export function beginNodeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options?: HttpServerOptions,
+): ServerRequest | undefined {
+  let scope: ServerRequest;
+  try {
+    scope = new ServerRequest(infoFromIncoming(req), options);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!res.headersSent) res.setHeader(REQUEST_ID_HEADER, scope.requestId);
+    // Body and socket events fire outside the request's async context; binding the emitters
+    // makes body parsers (and the handlers they call) run with the request ID and span.
+    context.bind(scope.context, req);
+    context.bind(scope.context, res);
+    res.once('finish', () => scope.end(res.statusCode));
+    res.once('close', () => scope.end(res.statusCode, !res.writableFinished));
+  } catch {
+    // keep whatever part of the instrumentation worked
+  }
+  return scope;
+}

@@ -72,7 +72,7 @@ describe('tracedFetch through a streaming forwarding proxy', () => {
     });
     const gateway = createServer(
       withHopscope(
-        async (req, res) => {
+        async (_req, res) => {
           cap.logger.info('forwarding_to_baseline', { baseline_url: backendUrl });
           const upstream = await forward(`${backendUrl}/v1/chat/completions`, {
             method: 'POST',

@@ -17,6 +17,7 @@ import { IngestQueue } from './pipeline/ingest-queue.js';
 import { SelfMetrics } from './self-metrics.js';
 import { DuckDbStore } from './store/duckdb/store.js';
 import type { RetentionPolicy, Store } from './store/store.js';
+import { createUiApp } from './ui/index.js';
 
 export interface ServerOptions {
   /** Default 127.0.0.1: nothing is exposed beyond the machine unless asked. */
@@ -80,6 +81,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     '/',
     createIngestApp(ctx, { maxBodyBytes: limits.maxBodyBytes, ingestToken: options.ingestToken }),
   );
+  app.route('/', createUiApp()); // before the API so its auth does not guard the UI's own assets
   app.route(
     '/',
     createApi({

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server.js';
 
 /** A fresh data folder in the OS temp dir, removed by `cleanup`. */
@@ -33,4 +34,89 @@ export function hex(bytes: number): string {
       .toString(16)
       .padStart(2, '0');
   return s;
+}
+
+export interface TestSpan {
+  traceId: string;
+  spanId: string;
+  name?: string;
+  requestId?: string;
+  parentSpanId?: string;
+  attributes?: Record<string, string | number | boolean>;
+}
+
+/** An OTLP/JSON ExportTraceServiceRequest as a sender would write it. */
+export function otlpJson(service: string, spans: TestSpan[], startMs = Date.now()): string {
+  const toKv = (attrs: Record<string, string | number | boolean>) =>
+    Object.entries(attrs).map(([key, v]) => ({
+      key,
+      value:
+        typeof v === 'string'
+          ? { stringValue: v }
+          : typeof v === 'boolean'
+            ? { boolValue: v }
+            : Number.isInteger(v)
+              ? { intValue: String(v) }
+              : { doubleValue: v },
+    }));
+  const start = BigInt(startMs) * 1_000_000n;
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: toKv({ 'service.name': service }) },
+        scopeSpans: [
+          {
+            scope: { name: 'test' },
+            spans: spans.map((s, i) => ({
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId ?? '',
+              name: s.name ?? `op-${i}`,
+              kind: 2,
+              startTimeUnixNano: String(start + BigInt(i) * 1000n),
+              endTimeUnixNano: String(start + BigInt(i) * 1000n + 5_000_000n),
+              attributes: toKv({
+                ...(s.requestId ? { 'request.id': s.requestId } : {}),
+                ...s.attributes,
+              }),
+              status: { code: 0 },
+            })),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+export function postJson(url: string, body: string, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+/** A valid protobuf request with `n` spans, built through the same schema a sender uses. */
+export function protoBody(n: number): Uint8Array {
+  const msg = ExportTraceServiceRequest.fromObject({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'fuzz' } }] },
+        scopeSpans: [
+          {
+            spans: Array.from({ length: n }, (_, i) => ({
+              traceId: Buffer.from(hex(16), 'hex'),
+              spanId: Buffer.from(hex(8), 'hex'),
+              name: `op-${i}`,
+              kind: 2,
+              startTimeUnixNano: 1_700_000_000_000_000_000n.toString(),
+              endTimeUnixNano: 1_700_000_000_005_000_000n.toString(),
+              attributes: [{ key: 'n', value: { intValue: i } }],
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return ExportTraceServiceRequest.encode(msg).finish();
 }

@@ -46,16 +46,26 @@ export function string(v: unknown, path: string): string {
 
 const DECIMAL = /^-?\d{1,20}$/;
 
-/** Unsigned 64-bit nanoseconds: Long (protobuf), decimal string or number (JSON). */
+const MAX_NANOS = 2n ** 63n - 1n;
+
+/**
+ * Epoch nanoseconds: Long (protobuf), decimal string or number (JSON). OTLP allows any uint64;
+ * the store keeps signed 64-bit, so anything past 2262-04-11 is refused as nonsense.
+ */
 export function nanos(v: unknown, path: string): bigint {
   if (v === undefined || v === null || v === 0 || v === '') return 0n;
-  if (isLong(v)) return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
-  if (typeof v === 'string' && DECIMAL.test(v) && v[0] !== '-') {
-    const n = BigInt(v);
-    if (n < 2n ** 64n) return n;
+  let n: bigint | undefined;
+  if (isLong(v)) n = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  else if (typeof v === 'string' && DECIMAL.test(v) && v[0] !== '-') n = BigInt(v);
+  else if (typeof v === 'number' && Number.isInteger(v) && v >= 0) n = BigInt(v);
+  if (n === undefined) {
+    return fail(
+      path,
+      `expected unsigned 64-bit nanoseconds as a decimal string, got ${describe(v)}`,
+    );
   }
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v);
-  return fail(path, `expected unsigned 64-bit nanoseconds as a decimal string, got ${describe(v)}`);
+  if (n > MAX_NANOS) fail(path, `${n} nanoseconds is after the year 2262`);
+  return n;
 }
 
 /** Signed 64-bit integer attribute: kept as a JS number when exact, else as its decimal string. */

@@ -53,6 +53,15 @@ export class IndexStager {
           widen(requests, l.requestId, l.traceId ?? '', l.timestampNs, l.timestampNs);
       }
     }
+    // A request's window covers its whole traces, not only the spans that carry the request ID:
+    // children start and end outside their parent's window when clocks are coarse or work is async.
+    for (const r of requests.values()) {
+      const t = r[1] ? traces.get(r[1]) : undefined;
+      if (t) {
+        if (t[0] < r[2]) r[2] = t[0];
+        if (t[1] > r[3]) r[3] = t[1];
+      }
+    }
     const conn = this.conn;
     if (traces.size > 0) {
       const app = await conn.createAppender('stage_trace', 'main', 'temp');

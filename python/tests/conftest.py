@@ -2,7 +2,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -72,12 +71,14 @@ def start_service(tmp: Path, name: str, env: dict[str, str] | None = None) -> Se
     return Service(f"http://127.0.0.1:{port}", log_path, process, stderr_path)
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator:
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Starts services for a whole test module (each test filters lines by its request IDs)."""
     started: list[Service] = []
+    tmp = tmp_path_factory.mktemp("services")
 
     def start(name: str, **env: str) -> Service:
-        service = start_service(tmp_path, name, env)
+        service = start_service(tmp, name, env)
         started.append(service)
         return service
 
@@ -114,7 +115,3 @@ def captured() -> Iterator:
     sink.reconfigure()
 
 
-@pytest.fixture
-def tmp_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory() as d:
-        yield Path(d)

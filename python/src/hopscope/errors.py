@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import current_context, get_trace_id
+from .context import current_context, get_span_id, get_trace_id
 from .log.line import format_timestamp, now_ms
 
 
@@ -19,6 +19,7 @@ class TracedError(Exception):
         ctx = current_context()
         self.request_id: str | None = ctx.request_id if ctx else None
         self.trace_id: str | None = get_trace_id()
+        self.span_id: str | None = get_span_id()
         self.cause = cause
         self.timestamp = format_timestamp(now_ms())
 
@@ -29,6 +30,7 @@ class TracedError(Exception):
             "error_type": type(self).__name__,
             "request_id": self.request_id,
             "trace_id": self.trace_id,
+            "span_id": self.span_id,
             "timestamp": self.timestamp,
             "cause": (str(cause) or type(cause).__name__) if cause is not None else None,
             "cause_type": type(cause).__name__ if cause is not None else None,

@@ -10,7 +10,8 @@ from .config import is_valid_service_name, settings
 from .context import RequestContext, current_context, use_context
 
 HEADER = "x-services-encountered"
-MAX_SERVICES = 32
+# Longer chains lose their oldest entries: the recent hops matter most (as in the Node SDK).
+MAX_SERVICES = 64
 
 
 def parse_services(header: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -23,7 +24,7 @@ def parse_services(header: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def append_service(services: Iterable[str], service: str) -> tuple[str, ...]:
-    """Appends ``service`` unless it is already last (a retry, not a new hop); keeps the newest 32."""
+    """Appends ``service`` unless it is already last (a retry, not a new hop); keeps the newest 64."""
     current = tuple(services)
     if current and current[-1] == service:
         return current[-MAX_SERVICES:]

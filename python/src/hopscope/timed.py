@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from .context import RequestContext, current_context, reset_context, use_context
-from .log.logger import Logger, error_fields, get_logger
+from .log.logger import Logger, exc_info_fields, get_logger
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = get_logger()
+# The Node SDK's rule for timed() names, so both name the same work the same way.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,99}")
 
 
 def _ms(start: float) -> float:
@@ -47,7 +50,7 @@ class _Timing:
         self._emit("info", "completed", duration_ms=_ms(self.start), **fields)
 
     def failed(self, exc: BaseException, **fields: Any) -> None:
-        self._emit("error", "failed", duration_ms=_ms(self.start), **error_fields(exc), **fields)
+        self._emit("error", "failed", duration_ms=_ms(self.start), **exc_info_fields(exc), **fields)
 
 
 @overload
@@ -64,10 +67,14 @@ def timed(name: Any = None, *, logger: Logger | None = None) -> Any:
     """
     if callable(name):
         return timed()(name)
+    if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name)):
+        raise ValueError("timed() name must be 1-100 characters of letters, digits, _ and .")
     log = logger or _log
 
     def decorate(func: F) -> F:
         label = name or func.__name__
+        if not _NAME.fullmatch(label):
+            label = "anonymous"
         if inspect.isasyncgenfunction(func):
             return _wrap_async_gen(func, label, log)  # type: ignore[return-value]
         if inspect.isgeneratorfunction(func):
@@ -120,7 +127,6 @@ def _wrap_async_gen(func: Callable[..., Any], label: str, log: Logger) -> Callab
             agen = func(*args, **kwargs)
         finally:
             reset_context(token)
-        items = 0
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:
@@ -131,14 +137,13 @@ def _wrap_async_gen(func: Callable[..., Any], label: str, log: Logger) -> Callab
                 else:
                     item = await agen.asend(to_send)
             except StopAsyncIteration:
-                timing.completed(items=items)
+                timing.completed()
                 return
             except BaseException as exc:
-                timing.failed(exc, items=items)
+                timing.failed(exc)
                 raise
             finally:
                 reset_context(token)
-            items += 1
             to_send, to_throw = None, None
             try:
                 to_send = yield item
@@ -148,7 +153,7 @@ def _wrap_async_gen(func: Callable[..., Any], label: str, log: Logger) -> Callab
                     await agen.aclose()
                 finally:
                     reset_context(token)
-                timing.completed(items=items, closed_early=True)
+                timing.completed(early_exit=True)
                 raise
             except BaseException as exc:
                 to_throw = exc
@@ -165,7 +170,6 @@ def _wrap_gen(func: Callable[..., Any], label: str, log: Logger) -> Callable[...
             gen = func(*args, **kwargs)
         finally:
             reset_context(token)
-        items = 0
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:
@@ -173,14 +177,13 @@ def _wrap_gen(func: Callable[..., Any], label: str, log: Logger) -> Callable[...
             try:
                 item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
             except StopIteration as stop:
-                timing.completed(items=items)
+                timing.completed()
                 return stop.value
             except BaseException as exc:
-                timing.failed(exc, items=items)
+                timing.failed(exc)
                 raise
             finally:
                 reset_context(token)
-            items += 1
             to_send, to_throw = None, None
             try:
                 to_send = yield item
@@ -190,7 +193,7 @@ def _wrap_gen(func: Callable[..., Any], label: str, log: Logger) -> Callable[...
                     gen.close()
                 finally:
                     reset_context(token)
-                timing.completed(items=items, closed_early=True)
+                timing.completed(early_exit=True)
                 raise
             except BaseException as exc:
                 to_throw = exc

@@ -23,7 +23,11 @@ def main() -> None:
     with open(tmp, "w") as f:
         f.write(str(sock.getsockname()[1]))
     os.replace(tmp, port_file)  # atomic: the test never reads a half-written port
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", backlog=2048)
+    # Idle keep-alive longer than httpx's 5 s expiry: with equal timeouts the server can close a
+    # pooled connection just as the client reuses it (a ReadError under load, not an app bug).
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", backlog=2048, timeout_keep_alive=75
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

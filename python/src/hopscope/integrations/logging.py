@@ -1,14 +1,13 @@
 """Standard-library ``logging`` in the DESIGN.md line (seed 000 FR-2).
 
 ``logger.info("request_completed", extra={"duration_ms": 12.5})`` -> event ``request_completed``;
-``logger.info("user %s logged in", name)`` -> event ``user_logged_in`` (from the template, so it
-stays low-cardinality) with the formatted text as the message.
+``logger.info("user %s logged in", name)`` -> event ``log`` with the formatted text as the message
+(add ``extra={"event": "user_logged_in"}`` to name it).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from ..config import configure
@@ -21,7 +20,6 @@ from ..log.sink import sink
 _STANDARD = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys() | {"message", "asctime", "taskName"}
 )
-_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
 
 
 def level_word(levelno: int) -> str:
@@ -50,10 +48,11 @@ class HopscopeFormatter(logging.Formatter):
             }
             message: str | None = record.getMessage()
             event = fields.pop("event", None)
-            if event is None and record.args and isinstance(record.msg, str):
-                event = _PLACEHOLDER.sub(" ", record.msg)
-            elif event is None:
-                event, message = message, None  # build_line derives the message from it
+            if event is None:
+                # A %-template is free text: its event is `log`, unless it is an event name.
+                event = record.msg if isinstance(record.msg, str) and not record.args else "log"
+                if event == message:
+                    message = None
             if record.exc_info:
                 fields.update(exc_info_fields(record.exc_info))
             line = build_line(

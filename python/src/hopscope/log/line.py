@@ -5,7 +5,7 @@ Rules (also written out in tests/fixtures/log-format.json, which the Node SDK's 
   first in that order, then the extra fields in the order given;
 - ``request_id``/``trace_id``/``span_id`` are omitted outside a request; explicit valid values
   in the fields win over the current context (for work done on behalf of another request);
-- ``event`` is snake_case: any other text becomes the message and is snake_cased;
+- ``event`` matches ``[a-z][a-z0-9_.]*``; any other text becomes the message of event ``log``;
 - extras named ``timestamp`` or ``level`` are ignored; ``service`` overrides when valid.
 """
 
@@ -23,9 +23,8 @@ from ..ids import is_valid_request_id, is_valid_span_id, is_valid_trace_id
 
 RESERVED = ("timestamp", "level", "service", "request_id", "trace_id", "span_id", "event", "message")
 _RESERVED_SET = frozenset(RESERVED)
-_SNAKE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-MAX_EVENT_LENGTH = 128
+# The Node SDK's rule, so both languages name the same event the same way.
+_EVENT = re.compile(r"[a-z][a-z0-9_.]*")
 
 _last_second = -1
 _last_prefix = ""
@@ -46,13 +45,13 @@ def now_ms() -> int:
 
 
 def event_name(text: object) -> tuple[str, str]:
-    """(event, default message): snake_case text stays; anything else is snake_cased."""
+    """(event, default message): an event-shaped name stays; any other text is the message of
+    an event called ``log`` (free text as an event name would make events unsearchable)."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    if _SNAKE.fullmatch(text) and len(text) <= MAX_EVENT_LENGTH:
+    if _EVENT.fullmatch(text):
         return text, text
-    event = _NON_ALNUM.sub("_", text.lower()).strip("_")[:MAX_EVENT_LENGTH].rstrip("_")
-    return event or "log", text
+    return "log", text
 
 
 def build_line(

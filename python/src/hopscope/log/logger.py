@@ -18,7 +18,7 @@ def error_fields(exc: BaseException) -> dict[str, Any]:
 
 
 def exc_info_fields(exc_info: Any) -> dict[str, Any]:
-    """Error fields plus ``stack`` from an ``exc_info`` value (True, an exception or a tuple)."""
+    """Error fields plus ``error_stack`` from an ``exc_info`` value (True, an exception or a tuple)."""
     if exc_info is True:
         exc_info = sys.exc_info()
     if isinstance(exc_info, BaseException):
@@ -26,7 +26,7 @@ def exc_info_fields(exc_info: Any) -> dict[str, Any]:
     if not isinstance(exc_info, tuple) or len(exc_info) != 3 or exc_info[1] is None:
         return {}
     fields = error_fields(exc_info[1])
-    fields["stack"] = "".join(traceback.format_exception(*exc_info)).rstrip()
+    fields["error_stack"] = "".join(traceback.format_exception(*exc_info)).rstrip()
     return fields
 
 

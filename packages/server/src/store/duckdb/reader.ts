@@ -19,7 +19,7 @@ import {
   type StoreReader,
   type TraceQuery,
 } from '../reader.js';
-import type { LogLevel, SpanKind, SpanRecord } from '../records.js';
+import type { LogLevel, SpanKind } from '../records.js';
 import { LOG_COLUMNS, nsToMs, SPAN_COLUMNS, toLog, toSpan } from './reader-rows.js';
 
 type Params = Record<string, DuckDBValue>;
@@ -31,6 +31,37 @@ const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
 const LOG_SLACK_NS = 60_000_000_000n;
 /** A parent span starts before its child; look this far back for parents of edge spans. */
 const PARENT_SLACK_NS = 3_600_000_000_000n;
+
+interface Window {
+  traceId: string;
+  startNs: bigint;
+  endNs: bigint;
+}
+
+interface Cluster {
+  /** Real trace IDs of the cluster ('' windows — log lines with no trace — only widen it). */
+  traceIds: string[];
+  startNs: bigint;
+  endNs: bigint;
+}
+
+/** Merges windows closer than two log slacks, so the clusters' scan ranges never overlap. */
+function clusterWindows(windows: Window[]): Cluster[] {
+  const sorted = [...windows].sort((a, b) =>
+    a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0,
+  );
+  const out: Cluster[] = [];
+  for (const w of sorted) {
+    const last = out[out.length - 1];
+    if (last && w.startNs <= last.endNs + 2n * LOG_SLACK_NS) {
+      if (w.endNs > last.endNs) last.endNs = w.endNs;
+      if (w.traceId && !last.traceIds.includes(w.traceId)) last.traceIds.push(w.traceId);
+    } else {
+      out.push({ traceIds: w.traceId ? [w.traceId] : [], startNs: w.startNs, endNs: w.endNs });
+    }
+  }
+  return out;
+}
 
 /** Builds `$name` parameters for a query, so values never become SQL text. */
 class Sql {
@@ -142,45 +173,65 @@ export class DuckDbReader implements StoreReader {
       );
     }
     const windows = await this.query(parts.join(' UNION ALL '), idx.params);
-    const traces = new Set(traceIds);
-    const indexed = new Set<string>();
-    let lo: bigint | undefined;
-    let hi: bigint | undefined;
-    for (const w of windows) {
-      if (w.trace_id) traces.add(String(w.trace_id));
-      if (w.asked) indexed.add(String(w.trace_id));
-      const s = w.start_ns as bigint;
-      const e = w.end_ns as bigint;
-      if (lo === undefined || s < lo) lo = s;
-      if (hi === undefined || e > hi) hi = e;
-    }
-    // A trace ID with no trace_index entry has no spans, but may have log lines (an OTLP logs
-    // sender with no tracer): those are found by an unbounded scan of logs.
-    const bounded = lo !== undefined && hi !== undefined && indexed.size === traceIds.length;
     // Unknown request IDs alone: nothing was indexed, so there is nothing to scan for.
     if (windows.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
+    const indexed = new Set(windows.filter((w) => w.asked).map((w) => String(w.trace_id)));
+    // A trace ID with no trace_index entry has no spans, but may have log lines (an OTLP logs
+    // sender with no tracer): those are found by an unbounded scan of logs.
+    const unindexed = traceIds.filter((t) => !indexed.has(t));
+    const clusters = clusterWindows(
+      windows.map((w) => ({
+        traceId: String(w.trace_id),
+        startNs: w.start_ns as bigint,
+        endNs: w.end_ns as bigint,
+      })),
+    );
 
-    let spans: SpanRecord[] = [];
-    if (traces.size > 0 && lo !== undefined && hi !== undefined) {
-      const s = new Sql();
-      const range = ` AND start_ns BETWEEN ${s.p(lo)} AND ${s.p(hi)}`;
-      const rows = await this.query(
-        `SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id IN ${s.list([...traces])}${range} ` +
-          'ORDER BY start_ns, span_id',
-        s.params,
+    // 2. One branch per cluster of nearby windows, so each scan is pruned to its own range even
+    // when the traces of a search result lie hours apart.
+    const s = new Sql();
+    const spanBranches = clusters
+      .filter((c) => c.traceIds.length > 0)
+      .map(
+        (c) =>
+          `SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id IN ${s.list(c.traceIds)} ` +
+          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}`,
       );
-      spans = rows.map(toSpan);
-    }
+    const spans = spanBranches.length
+      ? (
+          await this.query(
+            `SELECT * FROM (${spanBranches.join(' UNION ALL ')}) ORDER BY start_ns, span_id`,
+            s.params,
+          )
+        ).map(toSpan)
+      : [];
 
     const l = new Sql();
-    const who: string[] = [];
-    if (requestIds.length > 0) who.push(`request_id IN ${l.list(requestIds)}`);
-    if (traces.size > 0) who.push(`trace_id IN ${l.list([...traces])}`);
-    const range = bounded
-      ? ` AND timestamp_ns BETWEEN ${l.p(lo! - LOG_SLACK_NS)} AND ${l.p(hi! + LOG_SLACK_NS)}`
-      : '';
+    let reqPlaceholders: string | undefined;
+    // Registered on first use: DuckDB refuses parameters that the SQL does not reference.
+    const reqList = () => {
+      reqPlaceholders ??= l.list(requestIds);
+      return reqPlaceholders;
+    };
+    const logBranches = clusters.map((c) => {
+      const who: string[] = [];
+      if (requestIds.length > 0) who.push(`request_id IN ${reqList()}`);
+      if (c.traceIds.length > 0) who.push(`trace_id IN ${l.list(c.traceIds)}`);
+      return (
+        `SELECT ${LOG_COLUMNS}, rowid AS row_id FROM logs WHERE (${who.join(' OR ')}) AND timestamp_ns ` +
+        `BETWEEN ${l.p(c.startNs - LOG_SLACK_NS)} AND ${l.p(c.endNs + LOG_SLACK_NS)}`
+      );
+    });
+    if (unindexed.length > 0) {
+      logBranches.push(
+        `SELECT ${LOG_COLUMNS}, rowid AS row_id FROM logs WHERE trace_id IN ${l.list(unindexed)}`,
+      );
+    }
+    // Branch ranges are disjoint (clusters are more than two slacks apart), except the unbounded
+    // one: UNION drops the rows it shares with another branch (row_id keeps equal lines apart).
     const logRows = await this.query(
-      `SELECT ${LOG_COLUMNS} FROM logs WHERE (${who.join(' OR ')})${range} ORDER BY timestamp_ns, rowid`,
+      `SELECT * FROM (${logBranches.join(unindexed.length > 0 ? ' UNION ' : ' UNION ALL ')}) ` +
+        'ORDER BY timestamp_ns, row_id',
       l.params,
     );
     return { spans, logs: logRows.map(toLog) };
@@ -190,9 +241,15 @@ export class DuckDbReader implements StoreReader {
     if (traceIds.length === 0) return [];
     const s = new Sql();
     const ids = s.list([...new Set(traceIds)]);
-    // request_index is keyed by request_id first; scanning it is cheap (one row per request/trace).
+    // request_index is keyed by request ID; the trace's own window bounds a scan of its rows.
     const rows = await this.query(
-      `SELECT DISTINCT request_id FROM request_index WHERE trace_id IN ${ids} ORDER BY request_id`,
+      `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM trace_index WHERE trace_id IN ${ids})
+       SELECT DISTINCT request_id FROM (
+         SELECT request_id FROM spans, w WHERE trace_id IN ${ids} AND start_ns BETWEEN w.lo AND w.hi
+         UNION ALL
+         SELECT request_id FROM logs, w WHERE trace_id IN ${ids}
+           AND (w.lo IS NULL OR timestamp_ns BETWEEN w.lo - ${s.p(LOG_SLACK_NS)} AND w.hi + ${s.p(LOG_SLACK_NS)})
+       ) WHERE request_id IS NOT NULL AND request_id <> '' ORDER BY request_id`,
       s.params,
     );
     return rows.map((r) => String(r.request_id));
@@ -381,9 +438,22 @@ function tagCondition(s: Sql, key: string, value: string): string {
     case 'request.id':
       return `request_id = ${s.p(value)}`;
     default: {
+      // A substring test on the JSON text first: far cheaper than parsing every row's JSON,
+      // and a necessary condition because the writer stores compact JSON.stringify output
+      // ("key":"value", or "key":500 for numbers and booleans). The exact check follows.
+      const k = JSON.stringify(key);
+      const needles = [`${k}:${JSON.stringify(value)}`];
+      if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false)$/.test(value)) needles.push(`${k}:${value}`);
+      const pre = needles
+        .map((n) => s.p(n))
+        .flatMap((n) => [`contains(attributes, ${n})`, `contains(resource, ${n})`])
+        .join(' OR ');
       const path = s.p(jsonPath(key));
       const val = s.p(value);
-      return `(json_extract_string(attributes, ${path}) = ${val} OR json_extract_string(resource, ${path}) = ${val})`;
+      return (
+        `(${pre}) AND (json_extract_string(attributes, ${path}) = ${val} ` +
+        `OR json_extract_string(resource, ${path}) = ${val})`
+      );
     }
   }
 }

@@ -60,11 +60,14 @@ export function positiveInt(option: string, value: string, max: number): number 
   return n;
 }
 
+/** The server's rule for `?service=`. */
+const SERVICE = /^[\w.:/@-]{1,128}$/;
+
 export function serviceName(option: string, value: string): string {
   const text = value.trim();
-  if (text === '' || text.length > 256 || /[\x00-\x1f]/.test(text)) {
+  if (!SERVICE.test(text)) {
     throw new UsageError(
-      `${option}: expected a service name (1–256 printable characters), got ${JSON.stringify(value)}`,
+      `${option}: expected a service name of 1–128 letters, digits or _ . : / @ -, got ${JSON.stringify(value)}`,
     );
   }
   return text;

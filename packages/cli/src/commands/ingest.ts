@@ -154,6 +154,8 @@ function describeSummary(s: IngestSummary, server: string): string {
   }
   if (s.blank > 0) parts.push(`${s.blank} blank line${s.blank === 1 ? '' : 's'} skipped.`);
   if (s.oversized > 0) parts.push(`${s.oversized} line(s) over 16 MB skipped.`);
+  if (s.truncated > 0)
+    parts.push(`${s.truncated} line(s) were cut to the server's line-length limit.`);
   if (s.rejected > 0)
     parts.push(`The server rejected ${s.rejected} line(s): ${s.rejectReasons.join('; ')}`);
   if (s.unsent > 0)

@@ -154,10 +154,12 @@ async function follow(
 ): Promise<void> {
   const { signal } = ctx.io;
   const intervalMs = Math.max(durationMs(flags.interval), 100);
-  let lastUs = initial.reduce(
-    (max, l) => Math.max(max, l.timestamp_us),
-    serverNowMs * 1000 - FOLLOW_OVERLAP_MS * 1000,
-  );
+  let lastUs = initial.reduce((max, l) => Math.max(max, l.timestamp_us), serverNowMs * 1000);
+  // When --limit cut the backlog, lines older than what was shown stay unshown.
+  const floorUs =
+    initial.length >= flags.limit
+      ? initial.reduce((min, l) => Math.min(min, l.timestamp_us), Number.POSITIVE_INFINITY)
+      : Number.NEGATIVE_INFINITY;
   let seen = new Set(initial.map(keyOf));
   while (!signal.aborted) {
     try {
@@ -165,23 +167,16 @@ async function follow(
     } catch {
       break;
     }
-    const fromUs = lastUs - FOLLOW_OVERLAP_MS * 1000;
-    // `since` is relative to the server's clock, so the window is computed from its Date header.
-    const windowS = Math.max(1, Math.ceil((serverNowMs * 1000 - fromUs) / 1e6) + 1);
+    const fromUs = Math.max(lastUs - FOLLOW_OVERLAP_MS * 1000, floorUs);
+    // An absolute `since` (the API takes ISO times too): no dependence on either clock's `now`.
+    const since = new Date(Math.floor(fromUs / 1000)).toISOString();
     let result: Awaited<ReturnType<typeof newestPages>>;
     try {
-      result = await newestPages(
-        client,
-        { ...filters, since: `${windowS}s` },
-        100_000,
-        fromUs,
-        signal,
-      );
+      result = await newestPages(client, { ...filters, since }, 100_000, fromUs, signal);
     } catch (err) {
       if (signal.aborted) break;
       throw err;
     }
-    serverNowMs = result.serverNowMs;
     const fresh = result.lines.filter((l) => !seen.has(keyOf(l))).reverse();
     for (const log of fresh) {
       await printer.print(log);

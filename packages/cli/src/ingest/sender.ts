@@ -16,6 +16,8 @@ export interface IngestSummary {
   notJson: number;
   blank: number;
   oversized: number;
+  /** Cut by the server to its line-length limit (stored, shortened). */
+  truncated: number;
   requests: number;
   seconds: number;
   startedAt: number;
@@ -32,6 +34,7 @@ export function newSummary(sources: string[]): IngestSummary {
     notJson: 0,
     blank: 0,
     oversized: 0,
+    truncated: 0,
     requests: 0,
     seconds: 0,
     startedAt: performance.now(),
@@ -149,7 +152,9 @@ export class IngestSender {
       }
       this.everReached = true;
       if (response.ok) {
-        await response.body?.cancel();
+        // { accepted, plain, truncated } from the server; only `truncated` adds to what we know.
+        const result = (await response.json().catch(() => ({}))) as { truncated?: unknown };
+        if (typeof result.truncated === 'number') this.summary.truncated += result.truncated;
         this.summary.accepted += batch.lines.length;
         return;
       }

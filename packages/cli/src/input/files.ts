@@ -52,6 +52,8 @@ export function serviceFromFileName(path: string): string | undefined {
     .replace(/\.gz$/i, '')
     .replace(/\.\d+$/, '')
     .replace(/\.(log|logs|json|jsonl|ndjson|txt|out)$/i, '')
-    .replace(/[-_.]?\d{4}-?\d{2}-?\d{2}.*$/, '');
+    .replace(/[-_.]?\d{4}-?\d{2}-?\d{2}.*$/, '')
+    .replace(/[^\w.:/@-]+/g, '-')
+    .slice(0, 128);
   return name === '' ? undefined : name;
 }

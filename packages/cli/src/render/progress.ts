@@ -21,6 +21,7 @@ export class Progress {
 
   start(): void {
     if (!this.enabled) return;
+    this.draw();
     this.timer = setInterval(() => this.draw(), 200);
     this.timer.unref();
   }

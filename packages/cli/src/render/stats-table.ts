@@ -44,11 +44,19 @@ function numbers(s: LatencyStats, colors: Colors): string[] {
   const errorRate = `${(s.error_rate * 100).toFixed(1)}%`;
   return [
     String(s.count),
-    s.rate_per_s < 10 ? s.rate_per_s.toFixed(2) : s.rate_per_s.toFixed(1),
+    formatRate(s.rate_per_s),
     s.errors > 0 ? colors.red(String(s.errors)) : String(s.errors),
     s.errors > 0 ? colors.red(errorRate) : errorRate,
     formatDuration(s.p50_ms),
     formatDuration(s.p95_ms),
     formatDuration(s.p99_ms),
   ];
+}
+
+/** 1234.5, 12.34, 0.05, 0.0003: enough digits that a slow endpoint does not read as 0. */
+function formatRate(rate: number): string {
+  if (rate === 0) return '0';
+  if (rate >= 10) return rate.toFixed(1);
+  if (rate >= 0.01) return rate.toFixed(2);
+  return rate.toPrecision(1);
 }

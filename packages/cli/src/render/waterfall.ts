@@ -130,11 +130,7 @@ function renderWaterfall(
   const barWidth = Math.max(opts.width - labelWidth - DURATION_COLUMN - 2, 10);
 
   const axisEnd = formatDuration(totalUs / 1000);
-  const lines = [
-    colors.dim(
-      `${''.padEnd(labelWidth)} 0${axisEnd.padStart(barWidth - 1)}${''.padStart(DURATION_COLUMN + 1)}`,
-    ),
-  ];
+  const lines = [colors.dim(`${''.padEnd(labelWidth)} 0${axisEnd.padStart(barWidth - 1)}`)];
   shown.forEach((row, i) => {
     const { span } = row;
     const failed = span.status === 'error';

@@ -39,10 +39,9 @@ export function beginNodeRequest(
   }
   try {
     if (!res.headersSent) res.setHeader(REQUEST_ID_HEADER, scope.requestId);
-    // Body and socket events fire outside the request's async context; binding the emitters
-    // makes body parsers (and the handlers they call) run with the request ID and span.
+    // Body events fire outside the request's async context; binding the request emitter makes
+    // body parsers (and the handlers they call) run with the request ID and span.
     context.bind(scope.context, req);
-    context.bind(scope.context, res);
     res.once('finish', () => scope.end(res.statusCode));
     res.once('close', () => scope.end(res.statusCode, !res.writableFinished));
   } catch {

@@ -1,0 +1,132 @@
+// `npm run bench -- sdk [--duration=S] [--connections=N] [--rounds=N]`: what instrumenting an HTTP
+// service costs. autocannon drives a 1 ms handler in three child processes, one at a time:
+// bare node:http; Hopscope (init + middleware + one log line); the OpenTelemetry SDK with
+// @opentelemetry/instrumentation-http + pino-http (+ one log line). Spans go over OTLP to a local
+// discard receiver; logs to /dev/null. Reports req/s, p95 latency and CPU µs per request, and the
+// CPU each instrumentation adds over bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
+// Needs a build (`npm run build`): the Hopscope child imports packages/sdk/dist.
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function arg(argv, name, fallback) {
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  const value = eq ? eq.slice(name.length + 3) : undefined;
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`--${name}: expected a positive integer, got ${value}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function child(file, env = {}) {
+  const proc = fork(join(here, 'sdk', file), [], {
+    env: { ...process.env, ...env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      proc.once('message', resolve);
+      proc.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+    });
+  return { proc, next, ask: (msg) => (proc.send(msg), next()) };
+}
+
+function load(url, seconds, connections) {
+  return new Promise((resolve, reject) => {
+    const latencies = [];
+    const instance = autocannon({ url, duration: seconds, connections }, (err, result) =>
+      err ? reject(err) : resolve({ result, latencies }),
+    );
+    instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  });
+}
+
+function p95(values) {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
+}
+
+async function measure(file, sinkUrl, { duration, connections }) {
+  const c = child(file, { SINK_URL: sinkUrl });
+  const { port } = await c.next();
+  const url = `http://127.0.0.1:${port}/users/42`;
+  await load(url, 2, connections); // warm up: JIT, connection pool, first export
+  await c.ask('reset');
+  const { result, latencies } = await load(url, duration, connections);
+  const { cpuMicros } = await c.ask('report');
+  c.proc.send('stop');
+  const ok = result['2xx'];
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${file}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  return { reqPerSec: ok / duration, p95: p95(latencies), cpuPerReq: cpuMicros / ok };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export default async function bench(argv = process.argv.slice(2)) {
+  if (!existsSync(join(here, '..', 'packages', 'sdk', 'dist', 'http', 'node', 'index.js'))) {
+    console.error('bench sdk: packages/sdk/dist is missing; run `npm run build` first');
+    process.exit(2);
+  }
+  const options = {
+    duration: arg(argv, 'duration', 8),
+    connections: arg(argv, 'connections', 32),
+  };
+  const rounds = arg(argv, 'rounds', 3);
+  const sink = child('sink.mjs');
+  const { port } = await sink.next();
+  const sinkUrl = `http://127.0.0.1:${port}`;
+  const variants = [
+    ['bare node:http', 'bare.mjs'],
+    ['Hopscope middleware + 1 log line', 'hopscope.mjs'],
+    ['OTel instrumentation-http + pino-http', 'otel.cjs'],
+  ];
+  // rounds interleave the variants so machine noise hits each alike; medians are reported
+  const runs = new Map(variants.map(([name]) => [name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, file] of variants) runs.get(name).push(await measure(file, sinkUrl, options));
+  }
+  sink.proc.send('stop');
+
+  const rows = variants.map(([name]) => {
+    const rs = runs.get(name);
+    return {
+      name,
+      reqPerSec: median(rs.map((x) => x.reqPerSec)),
+      p95: median(rs.map((x) => x.p95)),
+      cpuPerReq: median(rs.map((x) => x.cpuPerReq)),
+    };
+  });
+  const [bare, hop, otel] = rows;
+  console.log(
+    `${options.connections} connections, ${options.duration} s per run, median of ${rounds} rounds\n`,
+  );
+  console.log('variant                                 req/s    p95 ms   CPU µs/req  added µs/req');
+  for (const row of rows) {
+    const added = row === bare ? '' : (row.cpuPerReq - bare.cpuPerReq).toFixed(1);
+    console.log(
+      `${row.name.padEnd(38)} ${row.reqPerSec.toFixed(0).padStart(6)} ${row.p95.toFixed(2).padStart(9)} ${row.cpuPerReq.toFixed(1).padStart(12)} ${added.padStart(13)}`,
+    );
+  }
+  const hopAdded = hop.cpuPerReq - bare.cpuPerReq;
+  const otelAdded = otel.cpuPerReq - bare.cpuPerReq;
+  console.log('\nratios');
+  console.log(
+    `  req/s      Hopscope / bare: ${(hop.reqPerSec / bare.reqPerSec).toFixed(2)}   OTel+pino-http / bare: ${(otel.reqPerSec / bare.reqPerSec).toFixed(2)}   Hopscope / OTel+pino-http: ${(hop.reqPerSec / otel.reqPerSec).toFixed(2)}`,
+  );
+  console.log(
+    `  p95        Hopscope / bare: ${(hop.p95 / bare.p95).toFixed(2)}   OTel+pino-http / bare: ${(otel.p95 / bare.p95).toFixed(2)}   Hopscope / OTel+pino-http: ${(hop.p95 / otel.p95).toFixed(2)}`,
+  );
+  console.log(
+    `  added CPU  Hopscope / OTel+pino-http: ${(hopAdded / otelAdded).toFixed(2)} (goal ≤ 0.50: ${hopAdded / otelAdded <= 0.5 ? 'met' : 'NOT met'})`,
+  );
+  return { rows, addedCpuRatio: hopAdded / otelAdded };
+}

@@ -213,3 +213,17 @@ def test_request_id_aliases_in_priority_order():
     assert custom.context.request_id == "amzn-1"
     repeated = context_from_headers([("x-request-id", "a"), ("x-request-id", "b")])
     assert repeated.request_id.rejected == "invalid_chars"
+
+
+def test_trace_flags_on_the_way_out():
+    from hopscope import format_traceparent, outgoing_headers
+
+    started_here = context_from_headers({}).context
+    assert outgoing_headers(started_here)["traceparent"].endswith("-03")  # sampled + random
+    continued = context_from_headers({"traceparent": f"00-{TRACE}-{SPAN}-ff"}).context
+    assert outgoing_headers(continued)["traceparent"].endswith("-03")  # undefined bits dropped
+    assert format_traceparent(TRACE, SPAN, 0x00) == f"00-{TRACE}-{SPAN}-00"
+
+
+def test_request_id_whitespace_is_trimmed_like_http_ows():
+    assert context_from_headers({"x-request-id": " \treq_abc123def456 "}).context.request_id == "req_abc123def456"

@@ -20,7 +20,8 @@ class RequestContext:
     trace_id: str | None = None
     span_id: str | None = None
     parent_span_id: str | None = None
-    trace_flags: int = 1
+    trace_flags: int = 3
+    """Sampled and random, for traces started here; a continued trace keeps its caller's."""
     tracestate: tuple[tuple[str, str], ...] | None = None
     baggage: tuple[BaggageEntry, ...] = ()
     services_encountered: tuple[str, ...] = ()

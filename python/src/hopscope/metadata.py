@@ -31,7 +31,7 @@ def with_trace_metadata(body: Mapping[str, Any], *, service: str | None = None) 
     metadata["request_id"] = ctx.request_id if ctx else None
     metadata["source_service"] = service or settings.service
     metadata["traceparent"] = (
-        format_traceparent(trace_id, span_id, ctx.trace_flags if ctx else 1)
+        format_traceparent(trace_id, span_id, ctx.trace_flags if ctx else 3)
         if trace_id and span_id
         else None
     )
@@ -52,7 +52,7 @@ class TraceMetadata:
             trace_id=parent.trace_id if parent else generate_trace_id(),
             span_id=generate_span_id(),
             parent_span_id=parent.parent_id if parent else None,
-            trace_flags=parent.trace_flags if parent else 1,
+            trace_flags=parent.trace_flags if parent else 3,
             upstream_service=self.source_service,
         )
 

@@ -7,8 +7,9 @@ Set HOPSCOPE_OTEL=0 to ignore OpenTelemetry even when it is installed.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any, NamedTuple
 
 try:  # pragma: no cover - depends on what is installed
@@ -73,3 +74,27 @@ def inject(carrier: MutableMapping[str, Any]) -> bool:
         return "traceparent" in carrier
     except Exception:
         return False
+
+
+@contextlib.contextmanager
+def span(name: str) -> Iterator[OtelIds | None]:
+    """A real OpenTelemetry span around the block when OpenTelemetry is tracing, else nothing.
+
+    Yields the new span's IDs, or None when hopscope should make its own span ID.
+    """
+    if _trace is None or current_ids() is None:
+        yield None
+        return
+    try:
+        cm = _trace.get_tracer("hopscope").start_as_current_span(name)
+        cm.__enter__()
+    except Exception:
+        yield None
+        return
+    try:
+        yield current_ids()
+    except BaseException as exc:
+        cm.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    else:
+        cm.__exit__(None, None, None)

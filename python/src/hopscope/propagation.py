@@ -17,7 +17,14 @@ from .context import RequestContext
 from .ids import AcceptedRequestId, accept_request_id, generate_span_id, generate_trace_id
 from .services import HEADER as SERVICES_HEADER
 from .services import append_service, format_services, parse_services
-from .tracecontext import format_traceparent, format_tracestate, parse_traceparent, parse_tracestate
+from .tracecontext import (
+    RANDOM,
+    SAMPLED,
+    format_traceparent,
+    format_tracestate,
+    parse_traceparent,
+    parse_tracestate,
+)
 
 HeaderCarrier = Mapping[str, Any] | Iterable[tuple[str | bytes, str | bytes]]
 
@@ -74,7 +81,7 @@ def context_from_headers(
     for name in request_id_headers or settings.request_id_headers:
         values = header_values(headers, name)
         if values:
-            raw_id = ",".join(values)
+            raw_id = ",".join(values).strip(" \t")
             break
     accepted = accept_request_id(raw_id)
 
@@ -90,7 +97,9 @@ def context_from_headers(
         trace_id, span_id = parent.trace_id, generate_span_id()
         parent_span_id, flags = parent.parent_id, parent.trace_flags
     else:
-        trace_id, span_id, parent_span_id, flags = generate_trace_id(), generate_span_id(), None, 1
+        # A trace born here: sampled, and its ID is random (Level 2 "random" flag).
+        trace_id, span_id, parent_span_id = generate_trace_id(), generate_span_id(), None
+        flags = SAMPLED | RANDOM
     # tracestate is meaningless without a valid traceparent (spec: ignore it then).
     tracestate = parse_tracestate(header_values(headers, "tracestate")) if parent else None
 

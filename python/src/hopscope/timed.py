@@ -8,8 +8,10 @@ import inspect
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar, overload
 
+from . import otel
 from .context import RequestContext, current_context, reset_context, use_context
 from .log.logger import Logger, exc_info_fields, get_logger
 
@@ -28,9 +30,15 @@ class _Timing:
 
     __slots__ = ("name", "log", "ctx", "start")
 
-    def __init__(self, name: str, log: Logger) -> None:
+    def __init__(self, name: str, log: Logger, ids: otel.OtelIds | None = None) -> None:
         self.name, self.log = name, log
-        self.ctx = (current_context() or RequestContext()).child()
+        parent = current_context() or RequestContext()
+        if ids is not None:  # OpenTelemetry made the span: log its IDs, not a second set
+            self.ctx = replace(
+                parent, trace_id=ids.trace_id, span_id=ids.span_id, parent_span_id=ids.parent_span_id
+            )
+        else:
+            self.ctx = parent.child()
         self.start = time.perf_counter()
         self._emit("debug", "started")
 
@@ -83,10 +91,28 @@ def timed(name: Any = None, *, logger: Logger | None = None) -> Any:
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                timing = _Timing(label, log)
+                with otel.span(label) as ids:
+                    timing = _Timing(label, log, ids)
+                    token = use_context(timing.ctx)
+                    try:
+                        result = await func(*args, **kwargs)
+                    except BaseException as exc:
+                        timing.failed(exc)
+                        raise
+                    finally:
+                        reset_context(token)
+                    timing.completed()
+                    return result
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            with otel.span(label) as ids:
+                timing = _Timing(label, log, ids)
                 token = use_context(timing.ctx)
                 try:
-                    result = await func(*args, **kwargs)
+                    result = func(*args, **kwargs)
                 except BaseException as exc:
                     timing.failed(exc)
                     raise
@@ -94,22 +120,6 @@ def timed(name: Any = None, *, logger: Logger | None = None) -> Any:
                     reset_context(token)
                 timing.completed()
                 return result
-
-            return async_wrapper  # type: ignore[return-value]
-
-        @functools.wraps(func)
-        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            timing = _Timing(label, log)
-            token = use_context(timing.ctx)
-            try:
-                result = func(*args, **kwargs)
-            except BaseException as exc:
-                timing.failed(exc)
-                raise
-            finally:
-                reset_context(token)
-            timing.completed()
-            return result
 
         return sync_wrapper  # type: ignore[return-value]
 

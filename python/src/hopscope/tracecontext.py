@@ -36,9 +36,15 @@ class TraceParent:
         return format_traceparent(self.trace_id, self.parent_id, self.trace_flags)
 
 
-def format_traceparent(trace_id: str, span_id: str, trace_flags: int = 1) -> str:
-    """Version 00 is the only version this library produces, whatever it received."""
-    return f"00-{trace_id}-{span_id}-{trace_flags & 0xFF:02x}"
+SAMPLED = 0x01
+RANDOM = 0x02
+"""Trace Context Level 2: the trace ID's right-most 7 bytes are random (true of every ID made here)."""
+
+
+def format_traceparent(trace_id: str, span_id: str, trace_flags: int = SAMPLED | RANDOM) -> str:
+    """Version 00 is the only version this library produces, whatever it received; flags other
+    than sampled and random are not defined, so they are not passed on (as in the Node SDK)."""
+    return f"00-{trace_id}-{span_id}-{trace_flags & (SAMPLED | RANDOM):02x}"
 
 
 def parse_traceparent(header: str | None) -> TraceParent | None:

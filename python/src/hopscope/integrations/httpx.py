@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -37,7 +38,14 @@ class _Call:
         if parent is None:
             # Work outside any request (a job, a script) still gets an ID the callee will share.
             parent = RequestContext(request_id=generate_request_id())
-        self.ctx = parent.child()
+        ids = otel.current_ids()
+        if ids is not None:
+            # OpenTelemetry owns the spans (its propagator writes traceparent): log its IDs.
+            self.ctx = replace(
+                parent, trace_id=ids.trace_id, span_id=ids.span_id, parent_span_id=ids.parent_span_id
+            )
+        else:
+            self.ctx = parent.child()
         headers = outgoing_headers(
             self.ctx, service=service, services_encountered=services_encountered
         )

@@ -10,6 +10,9 @@ const LEVEL_LABEL: Record<LogLevelName, string> = {
   fatal: 'FATAL',
 };
 
+/** Stack traces would swamp a one-line view; `--json` keeps them. */
+const MULTILINE_FIELDS = ['error_stack', 'stack', 'exception', 'exc_info', 'stack_info'];
+
 export interface LogLineOptions {
   /** Pad service names to this width so columns line up. */
   serviceWidth?: number;
@@ -32,7 +35,7 @@ export function renderLogLine(log: DebugLog, colors: Colors, opts: LogLineOption
   const fields: Record<string, unknown> = {};
   if (opts.showRequestId && log.request_id) fields.req = log.request_id;
   Object.assign(fields, log.attributes);
-  const rest = formatAttributes(fields);
+  const rest = formatAttributes(fields, MULTILINE_FIELDS);
   if (rest) parts.push(colors.dim(rest));
   return parts.join(' ');
 }

@@ -32,10 +32,19 @@ function child(file, env = {}) {
   });
   const next = () =>
     new Promise((resolve, reject) => {
-      proc.once('message', resolve);
-      proc.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+      const onExit = (code) => reject(new Error(`${file} exited with ${code}`));
+      proc.once('exit', onExit);
+      proc.once('message', (msg) => {
+        proc.off('exit', onExit);
+        resolve(msg);
+      });
     });
-  return { proc, next, ask: (msg) => (proc.send(msg), next()) };
+  const ask = (msg) => {
+    const answer = next();
+    proc.send(msg);
+    return answer;
+  };
+  return { proc, next, ask };
 }
 
 function load(url, seconds, connections) {

@@ -147,7 +147,7 @@ const frameworks: Record<string, Start> = {
 
 /** Log lines and spans of one request arrive after the response; wait until they are there. */
 async function settle(predicate: () => boolean) {
-  for (let i = 0; i < 200 && !predicate(); i++) await sleep(10);
+  for (let i = 0; i < 500 && !predicate(); i++) await sleep(10);
 }
 
 /** Sends raw HTTP/1.1 bytes, for header values fetch refuses to send (control characters). */

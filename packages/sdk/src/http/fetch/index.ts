@@ -183,3 +183,10 @@ function endWhenConsumed(span: Span, response: Response): Response {
   });
   return wrapped;
 }
+
+export {
+  hopscopeInterceptor,
+  type UndiciDispatchOptions,
+  type UndiciHandler,
+  type UndiciInterceptorOptions,
+} from './undici.js';

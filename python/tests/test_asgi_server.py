@@ -188,3 +188,22 @@ def test_control_characters_in_the_path_are_escaped_in_the_log(svc):
     assert lines[0]["path"] == "/p\x1b[2Jath\r\n"  # kept as data, escaped in the JSON text
     raw = svc.log_path.read_bytes()
     assert b"\x1b" not in raw and b"\r" not in raw
+
+
+def test_route_template_and_5xx_level(svc):
+    response = httpx.get(f"{svc.url}/items/42")
+    completed = lines_for(svc, response.headers["x-request-id"])[-1]
+    assert completed["route"] == "/items/{item_id}" and completed["path"] == "/items/42"
+    response = httpx.get(f"{svc.url}/unavailable")
+    assert response.status_code == 503
+    completed = lines_for(svc, response.headers["x-request-id"])[-1]
+    assert (completed["event"], completed["level"]) == ("request_completed", "warn")
+
+
+def test_request_received_is_debug_by_default_unless_something_was_rejected(services):
+    quiet = services("py-quiet", RECEIVED_LEVEL="debug")
+    ok = httpx.get(f"{quiet.url}/echo").headers["x-request-id"]
+    rejected = httpx.get(f"{quiet.url}/echo", headers={"x-request-id": "bad id!"}).headers["x-request-id"]
+    assert [l["event"] for l in lines_for(quiet, ok)] == ["request_completed"]
+    received = lines_for(quiet, rejected)[0]
+    assert (received["event"], received["request_id_rejected"]) == ("request_received", "invalid_chars")

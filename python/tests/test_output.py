@@ -86,3 +86,19 @@ def test_configure_logging_routes_stdlib_records(captured):
     (first, second) = captured()
     assert (first["event"], first["entries"], first["service"]) == ("cache_warmed", 3, "stdlib-svc")
     assert (second["level"], second["event"], second["message"]) == ("warn", "log", "slow query")
+
+
+def test_add_hopscope_context_for_chains_with_their_own_renderer(captured):
+    from hopscope.integrations.structlog import add_hopscope_context
+
+    out = io.StringIO()
+    logger = structlog.wrap_logger(
+        structlog.PrintLogger(out),
+        processors=[add_hopscope_context, structlog.processors.JSONRenderer()],
+    )
+    with hopscope.request_scope(hopscope.create_child_trace_context(["websocket-audio"])) as ctx:
+        logger.info("audio_chunk_received")
+    line = json.loads(out.getvalue())
+    assert (line["request_id"], line["trace_id"], line["span_id"]) == (ctx.request_id, ctx.trace_id, ctx.span_id)
+    assert line["service"] == "test-service" and ctx.services_encountered == ("websocket-audio",)
+    assert ctx.parent_span_id is None

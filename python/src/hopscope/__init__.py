@@ -34,6 +34,7 @@ from .metadata import TraceMetadata, trace_metadata_from, with_trace_metadata
 from .propagation import Incoming, context_from_headers, header_values, outgoing_headers
 from .services import (
     add_service_to_trace,
+    create_child_trace_context,
     get_services_encountered,
     get_trace_context,
     parse_services,
@@ -66,6 +67,7 @@ __all__ = [
     "child_span",
     "configure",
     "context_from_headers",
+    "create_child_trace_context",
     "current_context",
     "format_baggage",
     "format_traceparent",

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from .config import is_valid_service_name, settings
 from .context import RequestContext, current_context, use_context
+from .ids import accept_request_id, generate_span_id, generate_trace_id
 
 HEADER = "x-services-encountered"
 # Longer chains lose their oldest entries: the recent hops matter most (as in the Node SDK).
@@ -47,6 +48,21 @@ def add_service_to_trace(service_name: str) -> Token[RequestContext | None]:
     ctx = current_context() or RequestContext()
     return use_context(
         replace(ctx, services_encountered=append_service(ctx.services_encountered, service_name))
+    )
+
+
+def create_child_trace_context(
+    services: Iterable[str] = (), request_id: str | None = None
+) -> RequestContext:
+    """Seed 002's ``create_child_trace_context``: a context for work that did not arrive over a
+    propagating transport (a WebSocket frame, a timer). It starts a new trace with its own
+    request ID (an invalid one is replaced) and service chain. Use it with ``request_scope``.
+    """
+    return RequestContext(
+        request_id=accept_request_id(request_id).id,
+        trace_id=generate_trace_id(),
+        span_id=generate_span_id(),
+        services_encountered=tuple(s for s in services if is_valid_service_name(s))[-MAX_SERVICES:],
     )
 
 

@@ -22,7 +22,7 @@ log = configure_structlog(SERVICE, level=os.environ.get("LOG_LEVEL", "info"))
 stdlog = configure_logging(SERVICE, level=os.environ.get("LOG_LEVEL", "INFO").upper())
 
 app = FastAPI()
-app.add_middleware(HopscopeMiddleware)
+app.add_middleware(HopscopeMiddleware, received_level=os.environ.get("RECEIVED_LEVEL", "info"))
 client = traced_async_client(timeout=30)
 inflight = 0
 max_inflight = 0
@@ -85,6 +85,18 @@ async def work(tag: str) -> dict:
         return {"tag": tag, "request_id": hopscope.get_request_id(), "downstream_saw": seen}
     finally:
         inflight -= 1
+
+
+@app.get("/items/{item_id}")
+async def item(item_id: int) -> dict:
+    return {"item_id": item_id}
+
+
+@app.get("/unavailable")
+async def unavailable():
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"detail": "try later"}, status_code=503)
 
 
 @app.get("/stats")

@@ -44,8 +44,12 @@ class HopscopeMiddleware:
         request_id_headers: Iterable[str] | None = None,
         services_encountered: bool | None = None,
         exclude_paths: Iterable[str] = (),
+        received_level: str = "debug",
     ) -> None:
         self.app = app
+        # As in the Node SDK, request_received is debug by default so a request costs one line
+        # at info; it is info when a header had to be rejected, which is worth seeing.
+        self.received_level = "info" if received_level == "info" else "debug"
         if service is not None:
             configure(service)
         self.request_id_headers = tuple(request_id_headers) if request_id_headers else None
@@ -85,7 +89,10 @@ class HopscopeMiddleware:
                 received["traceparent_rejected"] = True
             if ctx.services_encountered:
                 received["services_encountered"] = list(ctx.services_encountered)
-            _log.info("request_received", f"{method} {path}", **received)
+            level = self.received_level
+            if incoming.request_id.rejected or incoming.traceparent_rejected:
+                level = "info"
+            _log.log(level, "request_received", f"{method} {path}", **received)
 
         status: int | None = None
 
@@ -138,13 +145,35 @@ class HopscopeMiddleware:
             raise
         else:
             if logged:
-                _log.info(
+                fields = dict(base, status_code=status)
+                fields["duration_ms"] = round((time.perf_counter() - start) * 1000, 2)
+                route = _route_template(scope)
+                if route is not None:
+                    fields["route"] = route
+                # A 5xx the app answered itself is a warning; an exception is request_failed.
+                _log.log(
+                    "warn" if (status or 0) >= 500 else "info",
                     "request_completed",
                     f"{method} {path} {status}",
-                    **base,
-                    status_code=status,
-                    duration_ms=round((time.perf_counter() - start) * 1000, 2),
+                    **fields,
                 )
         finally:
             reset_context(token)
 
+
+
+def _route_template(scope: Scope) -> str | None:
+    """The matched route's template (``/users/{id}``) for grouping, when Starlette knows it."""
+    try:
+        route = scope.get("route")
+        if route is not None:
+            return getattr(route, "path", None)
+        endpoint, router = scope.get("endpoint"), scope.get("router")
+        if endpoint is None or router is None:
+            return None
+        for candidate in getattr(router, "routes", ()):
+            if getattr(candidate, "endpoint", None) is endpoint:
+                return getattr(candidate, "path", None)
+    except Exception:
+        return None
+    return None

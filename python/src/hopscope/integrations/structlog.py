@@ -1,7 +1,8 @@
 """structlog output in the DESIGN.md line (seed 000 FR-2).
 
 ``configure_structlog("gateway")`` is the one-liner. To keep your own processor chain, end it
-with ``HopscopeRenderer()`` and use ``logger_factory=HopscopeLoggerFactory()``.
+with ``HopscopeRenderer()`` and use ``logger_factory=HopscopeLoggerFactory()``; to keep your
+own renderer too, add ``add_hopscope_context`` for the IDs only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from ..log.sink import sink
 
 # Keys structlog's stdlib bridge adds; they are plumbing, not data.
 _PLUMBING = ("_record", "_from_structlog", "positional_args")
+
+
+def add_hopscope_context(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Processor for chains that keep their own renderer: adds ``service``, ``request_id``,
+    ``trace_id`` and ``span_id`` (explicit values in the event win, as in the log line)."""
+    try:
+        line = build_line("info", "log", None, {})
+        for key in ("service", "request_id", "trace_id", "span_id"):
+            if key in line:
+                event_dict.setdefault(key, line[key])
+    except Exception:
+        sink.dropped += 1
+    return event_dict
 
 
 class HopscopeRenderer:

@@ -1,5 +1,6 @@
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type ServerHandle, startServer } from '@hopscope/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { visibleLength } from '../src/render/color.js';
@@ -170,6 +171,21 @@ describe('against a real server', () => {
     expect(logLines.indexOf('request_received')).toBeLessThan(logLines.indexOf('tool_called'));
     expect(logLines.indexOf('tool_called')).toBeLessThan(logLines.indexOf('request_failed'));
     expect(logLines).toContain('python-worker');
+  });
+
+  it('trace fits narrow and wide terminals', async () => {
+    for (const columns of [40, 200]) {
+      const { stdout } = await runCli(['trace', REQ, '--server', url], {
+        columns,
+        env: { NO_COLOR: '1' },
+      });
+      const lines = stdout.split('\n');
+      // Rows end in the duration, plus ` ✗` on failed spans.
+      const rows = lines.filter((l) => l.includes('█'));
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(visibleLength(row.replace(/ ✗$/, ''))).toBe(columns);
+      expect(rows[0]).toMatch(/^gateway POST.*█+ +400 ms$/);
+    }
   });
 
   it('trace colours services and errors on a terminal', async () => {
@@ -355,6 +371,31 @@ describe('against a real server', () => {
       .map((l) => JSON.parse(l).message)
       .sort();
     expect(messages).toEqual(['rot-1', 'rot-2', 'rot-3', 'rot-4', 'rot-5', 'rot-6', 'rot-7']);
+  });
+
+  it('ingest --follow waits for a file that does not exist yet, and reads a .gz once', async () => {
+    const later = join(dir, 'later.log');
+    const gz = join(dir, 'old.log.1.gz');
+    writeFileSync(gz, gzipSync('{"message":"from the archive"}\n'));
+    const controller = new AbortController();
+    const running = runCli(['ingest', '--follow', later, gz, '--server', url], {
+      signal: controller.signal,
+    });
+    const messages = async (service: string) => {
+      const { stdout } = await runCli(['logs', '--service', service, '--json', '--server', url]);
+      return stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).message);
+    };
+    await eventually(async () => expect(await messages('old')).toEqual(['from the archive']));
+    writeFileSync(later, '{"message":"appeared"}\n');
+    await eventually(async () => expect(await messages('later')).toEqual(['appeared']));
+    controller.abort();
+    const { code, stderr } = await running;
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^Sent 2 of 2 lines from 2 sources/);
   });
 
   it('ingest reads stdin and counts lines the server refuses without stopping', async () => {

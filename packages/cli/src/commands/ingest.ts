@@ -3,7 +3,13 @@ import type { CliContext } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { Batcher, IngestSender, type IngestSummary, newSummary } from '../ingest/sender.js';
 import { resolveSources, serviceFromFileName } from '../input/files.js';
-import { type LineStats, lineBatches, type Source, splitLines } from '../input/lines.js';
+import {
+  isGzipFile,
+  type LineStats,
+  lineBatches,
+  type Source,
+  splitLines,
+} from '../input/lines.js';
 import { followChunks } from '../input/tail.js';
 import { Progress } from '../render/progress.js';
 import { addServerOptions, type ServerFlags } from '../server-options.js';
@@ -66,7 +72,8 @@ async function ingest(ctx: CliContext, files: string[], flags: IngestFlags): Pro
     files = ['-'];
   }
   if (flags.fromEnd && !flags.follow) throw new UsageError('--from-end: only with --follow');
-  const sources = await resolveSources(files, stdin);
+  // tail -F waits for a file that does not exist yet; without --follow that is a typo.
+  const sources = await resolveSources(files, stdin, { allowMissing: flags.follow === true });
   const client = ctx.client(flags, 'ingest');
   // Ctrl-C (or the test's abort) stops reading; what was read is still sent and summarised.
   const { signal } = ctx.io;
@@ -86,23 +93,27 @@ async function ingest(ctx: CliContext, files: string[], flags: IngestFlags): Pro
     const service =
       flags.service ?? (source.name === 'stdin' ? undefined : serviceFromFileName(source.name));
     const batcher = new Batcher(sender, service, flags.batchLines, flags.follow === true);
-    const batches =
-      flags.follow && source.name !== 'stdin'
-        ? splitLines(
-            countBytes(
-              followChunks(source.name, {
-                fromEnd: flags.fromEnd === true,
-                signal,
-                onEvent: (event) =>
-                  progress.note(
-                    `${source.name}: ${event === 'waiting' ? 'waiting for the file to appear' : event}`,
-                  ),
-              }),
-              stats,
-            ),
+    // Rotated .gz files do not grow: they are read once, even with --follow.
+    const follows =
+      flags.follow &&
+      source.name !== 'stdin' &&
+      !(await isGzipFile(source.name).catch(() => false));
+    const batches = follows
+      ? splitLines(
+          countBytes(
+            followChunks(source.name, {
+              fromEnd: flags.fromEnd === true,
+              signal,
+              onEvent: (event) =>
+                progress.note(
+                  `${source.name}: ${event === 'waiting' ? 'waiting for the file to appear' : event}`,
+                ),
+            }),
             stats,
-          )
-        : lineBatches(source, stats);
+          ),
+          stats,
+        )
+      : lineBatches(source, stats);
     try {
       for await (const batch of batches) {
         for (const line of batch) await batcher.add(line);

@@ -3,7 +3,7 @@ import { basename, isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { UsageError } from '../errors.js';
-import { fileSource, type Source, stdinSource } from './lines.js';
+import { fileSource, missingFileSource, type Source, stdinSource } from './lines.js';
 
 /**
  * Files, quoted globs (`'logs/*.log.gz'`, expanded here so they work in any shell) and `-` for
@@ -12,6 +12,7 @@ import { fileSource, type Source, stdinSource } from './lines.js';
 export async function resolveSources(
   args: string[],
   stdin: Readable & { isTTY?: boolean },
+  opts: { allowMissing?: boolean } = {},
 ): Promise<Source[]> {
   const sources: Source[] = [];
   const seen = new Set<string>();
@@ -32,7 +33,12 @@ export async function resolveSources(
         `${arg} is a directory: pass its files, e.g. '${arg.replace(/\/$/, '')}/*.log'`,
       );
     }
-    if (!isDynamicPattern(arg)) throw new UsageError(`no such file: ${arg}`);
+    if (!isDynamicPattern(arg)) {
+      if (!opts.allowMissing) throw new UsageError(`no such file: ${arg}`);
+      if (!seen.has(arg)) sources.push(missingFileSource(arg));
+      seen.add(arg);
+      continue;
+    }
     const matches = (
       await glob(arg, { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(arg) })
     ).sort();

@@ -33,6 +33,11 @@ export async function fileSource(path: string): Promise<Source> {
   };
 }
 
+/** A file `--follow` waits for; opening it before it exists is an error. */
+export function missingFileSource(path: string): Source {
+  return { name: path, open: () => createReadStream(path) };
+}
+
 export function stdinSource(stdin: Readable): Source {
   return { name: 'stdin', open: () => stdin };
 }

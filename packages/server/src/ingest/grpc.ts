@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { bearerMatches } from './auth.js';
 import { IngestInputError, QueueFullError } from './errors.js';
-import { decodeProto, type ExportContext, exportSignal, type Signal } from './otlp/export.js';
+import { type ExportContext, exportSignal, type Signal } from './otlp/export.js';
 import { ExportLogsServiceResponse, ExportTraceServiceResponse } from './otlp/proto.js';
 
 export interface IngestGrpcOptions {
@@ -59,14 +59,7 @@ export async function startGrpc(
           return;
         }
       }
-      let request: unknown;
-      try {
-        request = decodeProto(signal, call.request);
-      } catch (err) {
-        done(grpc.status.INVALID_ARGUMENT, (err as Error).message);
-        return;
-      }
-      exportSignal(ctx, signal, 'grpc', request).then(
+      exportSignal(ctx, signal, 'grpc', call.request).then(
         (r) => {
           ctx.metrics.requests.inc({ protocol: 'grpc', code: 'OK' });
           const partial =

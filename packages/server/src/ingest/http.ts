@@ -5,7 +5,6 @@ import { BodyTooLargeError, decodeContent, readBody, UnsupportedEncodingError } 
 import { IngestInputError, QueueFullError } from './errors.js';
 import { type IngestLogsContext, ingestLogLines } from './ndjson.js';
 import {
-  decodeProto,
   type ExportContext,
   type ExportResult,
   exportSignal,
@@ -70,8 +69,7 @@ export function createIngestApp(
     try {
       const raw = await readBody(c.req.raw.body, options.maxBodyBytes);
       const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
-      const request =
-        encoding === 'proto' ? decodeProto(signal, body) : parseJson(body.toString('utf8'));
+      const request = encoding === 'proto' ? body : parseJson(body.toString('utf8'));
       const protocol = encoding === 'proto' ? 'http/protobuf' : 'http/json';
       const result = await exportSignal(ctx, signal, protocol, request);
       metrics.requests.inc({ protocol, code: '200' });

@@ -42,7 +42,7 @@ describe('durability: kill -9 after acknowledgements', () => {
     let stop = false;
     // Several concurrent senders so commits are grouped, still sending when the kill lands.
     const sender = async (n: number) => {
-      for (let i = 0; !stop; i++) {
+      while (!stop) {
         const spans = Array.from({ length: 50 }, () => ({ traceId: hex(16), spanId: hex(8) }));
         const res = await postJson(`${url}/v1/traces`, otlpJson(`svc-${n}`, spans)).catch(
           () => undefined,

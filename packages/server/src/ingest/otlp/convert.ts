@@ -228,6 +228,11 @@ export function levelOfSeverity(n: number): LogLevel | undefined {
   return undefined;
 }
 
+/** `WARN`, `error`, `Information`… → level and SeverityNumber. */
+export function severityOfText(text: string): [LogLevel, number] | undefined {
+  return text ? LEVEL_TEXT[text.toLowerCase()] : undefined;
+}
+
 const LEVEL_TEXT: Record<string, [LogLevel, number]> = {
   trace: ['debug', 1],
   debug: ['debug', 5],
@@ -284,7 +289,7 @@ export function convertLogs(req: unknown, wire: Wire, s: Sanitizer): Converted<L
           24,
         );
         const severityText = string(rec.severityText, `${path}.severityText`);
-        const fromText = LEVEL_TEXT[severityText.toLowerCase()];
+        const fromText = severityOfText(severityText);
         const body = anyValue(rec.body, `${path}.body`, wire, 0, s);
         const eventName = string(rec.eventName, `${path}.eventName`);
         const eventAttr = attrs['event.name'] ?? attrs.event;

@@ -3,8 +3,7 @@ import type { SelfMetrics } from '../../self-metrics.js';
 import { IngestInputError } from '../errors.js';
 import type { Sanitizer } from '../sanitize.js';
 import { type Converted, convertLogs, convertTraces } from './convert.js';
-import { ExportLogsServiceRequest, ExportTraceServiceRequest } from './proto.js';
-import type { Wire } from './values.js';
+import { decodeLogsRequest, decodeTraceRequest } from './decode-proto.js';
 
 export type Signal = 'traces' | 'logs';
 export type Protocol = 'http/json' | 'http/protobuf' | 'grpc';
@@ -23,18 +22,6 @@ export interface ExportContext {
   newSanitizer: () => Sanitizer;
 }
 
-/** Protobuf bytes → message; a decode failure is the client's fault, so it becomes a 400. */
-export function decodeProto(signal: Signal, body: Uint8Array): unknown {
-  const type = signal === 'traces' ? ExportTraceServiceRequest : ExportLogsServiceRequest;
-  try {
-    return type.decode(body);
-  } catch (err) {
-    throw new IngestInputError(
-      `body is not a valid protobuf ${type.name}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}
-
 /** JSON text → object, with the parser's complaint in the 400. */
 export function parseJson(text: string): unknown {
   try {
@@ -47,23 +34,30 @@ export function parseJson(text: string): unknown {
 }
 
 /**
- * Converts a decoded export request, stores what is valid and says what was refused. Resolves
- * only once the accepted records are durable.
+ * Converts an export request (protobuf bytes, or the parsed OTLP/JSON object), stores what is
+ * valid and says what was refused. Resolves only once the accepted records are durable.
  */
 export async function exportSignal(
   ctx: ExportContext,
   signal: Signal,
   protocol: Protocol,
-  request: unknown,
+  request: Buffer | unknown,
 ): Promise<ExportResult> {
-  const wire: Wire = protocol === 'http/json' ? 'json' : 'proto';
   const sanitizer = ctx.newSanitizer();
   let converted: Converted<unknown>;
   try {
-    converted =
-      signal === 'traces'
-        ? convertTraces(request, wire, sanitizer)
-        : convertLogs(request, wire, sanitizer);
+    if (protocol === 'http/json') {
+      converted =
+        signal === 'traces'
+          ? convertTraces(request, 'json', sanitizer)
+          : convertLogs(request, 'json', sanitizer);
+    } else {
+      const body = request as Buffer;
+      converted =
+        signal === 'traces'
+          ? decodeTraceRequest(body, sanitizer)
+          : decodeLogsRequest(body, sanitizer);
+    }
   } catch (err) {
     if (err instanceof RangeError) {
       // Recursion limits of pathological input end up here rather than as a crash.

@@ -1,0 +1,143 @@
+// `npm run bench -- server [--spans=N]`: OTLP ingest throughput, acknowledged and durable.
+// 512-span protobuf batches go over HTTP to a real server (in-process, loopback) from 8
+// concurrent senders; each answer is awaited, and an answer means committed to DuckDB. Beside it,
+// the raw limits measured in the same run: protobuf decode alone, decode + conversion, and DuckDB
+// Appender alone. Also bytes on disk per span after a checkpoint. Needs `npm run build`.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spanRecords, traceBatches } from './_gen.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', 'packages', 'server', 'dist');
+
+function arg(argv, name, fallback) {
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  const i = argv.indexOf(`--${name}`);
+  const value = eq ? eq.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
+  if (value === undefined) return fallback;
+  const n = Number(String(value).replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`--${name}: expected a positive integer, got ${value}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const load = (p) => import(pathToFileURL(join(dist, p)).href);
+const rate = (n, ms) => Math.round((n / ms) * 1000);
+const fmt = (n) => n.toLocaleString('en-US');
+
+export default async function serverBench(argv = []) {
+  if (!existsSync(join(dist, 'server.js'))) {
+    console.error('bench server: packages/server/dist is missing; run `npm run build` first');
+    process.exit(2);
+  }
+  const SPANS = arg(argv, 'spans', 512 * 600);
+  const PER_BATCH = 512;
+  const SENDERS = 8;
+  const { startServer } = await load('index.js');
+  const proto = await load('ingest/otlp/proto.js');
+  const { convertTraces } = await load('ingest/otlp/convert.js');
+  const { Sanitizer } = await load('ingest/sanitize.js');
+  const { DEFAULT_LIMITS, DEFAULT_REDACTION } = await load('config.js');
+  const { MIGRATIONS } = await load('store/duckdb/schema.js');
+  const { appendSpan } = await load('store/duckdb/append.js');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+
+  const T = proto.ExportTraceServiceRequest;
+  const bodies = traceBatches({ spans: SPANS, perBatch: PER_BATCH }).map((b) =>
+    T.encode(b).finish(),
+  );
+  const spans = bodies.length * PER_BATCH;
+  const avgBody = Math.round(bodies.reduce((a, b) => a + b.length, 0) / bodies.length);
+  console.log(
+    `${fmt(spans)} spans in ${bodies.length} protobuf batches of ${PER_BATCH} (avg ${fmt(avgBody)} B/batch), ${SENDERS} concurrent senders`,
+  );
+
+  // 1. protobuf decode alone (protobufjs, the library the server uses).
+  let t = performance.now();
+  for (const b of bodies) T.decode(b);
+  const decodeMs = performance.now() - t;
+
+  // 2. decode + conversion to SpanRecords (validation, redaction, caps): the ingest CPU work.
+  t = performance.now();
+  for (const b of bodies) {
+    convertTraces(T.decode(b), 'proto', new Sanitizer(DEFAULT_LIMITS, DEFAULT_REDACTION));
+  }
+  const convertMs = performance.now() - t;
+
+  // 3. DuckDB Appender alone: pre-built rows into the same schema, one commit per 8 batches.
+  const records = [...spanRecords({ spans })];
+  const rawDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-raw-'));
+  let appendMs;
+  {
+    const db = await DuckDBInstance.create(join(rawDir, 'raw.duckdb'));
+    const conn = await db.connect();
+    for (const m of MIGRATIONS) await conn.run(m);
+    t = performance.now();
+    for (let i = 0; i < records.length; i += PER_BATCH * 8) {
+      await conn.run('BEGIN');
+      const app = await conn.createAppender('spans');
+      for (const r of records.slice(i, i + PER_BATCH * 8)) appendSpan(app, r);
+      app.closeSync();
+      await conn.run('COMMIT');
+    }
+    appendMs = performance.now() - t;
+    conn.closeSync();
+    db.closeSync();
+  }
+  rmSync(rawDir, { recursive: true, force: true });
+
+  // 4. The server: HTTP + decode + convert + group commit, every batch acknowledged = durable.
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-server-'));
+  const server = await startServer({ port: 0, grpcPort: false, dataDir });
+  const url = `${server.url}/v1/traces`;
+  let next = 0;
+  let failed = 0;
+  const sender = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) failed++;
+    }
+  };
+  t = performance.now();
+  await Promise.all(Array.from({ length: SENDERS }, sender));
+  const ingestMs = performance.now() - t;
+  const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
+  await server.store.checkpoint();
+  const stats = await server.store.stats();
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
+
+  const ingest = rate(spans, ingestMs);
+  const rows = [
+    ['protobuf decode alone (protobufjs)', rate(spans, decodeMs)],
+    ['decode + convert (validate, redact, cap)', rate(spans, convertMs)],
+    ['DuckDB Appender alone (same schema)', rate(spans, appendMs)],
+    ['server: HTTP → durable ack (8 senders)', ingest],
+  ];
+  console.log('\nspans/s                                       rate     server is');
+  for (const [name, r] of rows) {
+    console.log(`${name.padEnd(42)} ${fmt(r).padStart(10)}   ${(ingest / r).toFixed(2)}x`);
+  }
+  console.log(
+    `\ncommits: ${commits} for ${bodies.length} requests (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
+  );
+  console.log(
+    `bytes on disk: ${fmt(stats.bytesOnDisk)} for ${fmt(stats.spansTotal)} spans = ${(stats.bytesOnDisk / stats.spansTotal).toFixed(1)} B/span (goal ≤ 40; includes indexes)`,
+  );
+  console.log(`goal ≥ 100,000 spans/s acknowledged: ${ingest >= 100_000 ? 'met' : 'NOT met'}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await serverBench(process.argv.slice(2));
+}

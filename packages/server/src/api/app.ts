@@ -97,7 +97,11 @@ export function createApi(deps: ApiDeps): Hono {
   const nowNs = () => BigInt(now()) * 1_000_000n;
   const app = new Hono();
 
-  app.use('*', bearerAuth(deps.queryToken));
+  // Scoped to our paths: the server mounts this app beside ingest and the UI, which have their
+  // own rules.
+  const auth = bearerAuth(deps.queryToken);
+  app.use('/api/*', auth);
+  app.use('/metrics', auth);
 
   app.onError((err, c) => {
     if (err instanceof InvalidCursorError) {

@@ -2,14 +2,34 @@ import { Command, CommanderError } from 'commander';
 import { registerIngest } from './commands/ingest.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSearch } from './commands/search.js';
-import { registerServe } from './commands/serve.js';
 import { registerStats } from './commands/stats.js';
 import { registerTrace } from './commands/trace.js';
 import { CliContext } from './context.js';
 import { CliError, EXIT } from './errors.js';
 import { type CliIO, processIO } from './io.js';
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * `serve` pulls in the whole server (DuckDB, gRPC, OTLP decoding): hundreds of ms that `trace`,
+ * `logs` or `search` should not pay. It is loaded only when the command line mentions it;
+ * otherwise this stand-in keeps it in `hopscope --help`.
+ */
+const serveStandIn: Register = (program) => {
+  program
+    .command('serve')
+    .description(
+      'Run the Hopscope server: OTLP collector (HTTP + gRPC), log-line ingest, DuckDB store, query API and UI.',
+    )
+    .allowUnknownOption();
+};
+
+async function loadServe(argv: string[]): Promise<Register> {
+  if (!argv.slice(2).includes('serve')) return serveStandIn;
+  return (await import('./commands/serve.js')).registerServe;
+}
+
+export function buildProgram(ctx: CliContext, registerServe: Register = serveStandIn): Command {
   const program = new Command('hopscope')
     .description('What happened to request req_…? Every hop, its timing, logs and errors.')
     .showHelpAfterError()
@@ -38,8 +58,8 @@ export function buildProgram(ctx: CliContext): Command {
  */
 export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
   const ctx = new CliContext(io);
-  const program = buildProgram(ctx);
   try {
+    const program = buildProgram(ctx, await loadServe(argv));
     await program.parseAsync(argv);
     return ctx.exitCode;
   } catch (err) {

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { resolveSources, serviceFromFileName } from '../input/files.js';
-import { type LineStats, lineBatches } from '../input/lines.js';
+import type { LineStats } from '../input/lines.js';
+import { scanForNeedles } from '../input/scan.js';
 import { write } from '../io.js';
 import { formatClock, formatDuration } from '../render/format.js';
 import { renderLogLine, toDebugLog } from '../render/log-line.js';
@@ -92,36 +93,31 @@ async function search(
     files = ['-'];
   }
   const sources = await resolveSources(files, stdin);
-  const matcher = lineMatcher(key);
-  const matches: SearchMatch[] = [];
+  const found: SearchMatch[] = [];
   const stats: LineStats = { bytesRead: 0, oversized: 0 };
   let scanned = 0;
   let truncated = false;
 
+  const needles = needlesFor(key);
+  const matches = lineMatcher(key);
   for (const source of sources) {
     const service =
       flags.service ?? (source.name === 'stdin' ? undefined : serviceFromFileName(source.name));
-    let lineNo = 0;
     // Lines without a time of their own (stack traces, plain text) sit after the line before them.
     let lastNs = BigInt(Math.floor(source.mtimeMs ?? Date.now())) * 1_000_000n;
     try {
-      for await (const batch of lineBatches(source, stats)) {
-        for (const line of batch) {
-          lineNo++;
-          // The cheap substring test runs on every line; JSON is parsed only for the few that match.
-          if (!matcher(line)) continue;
-          if (matches.length >= flags.maxMatches) {
-            truncated = true;
-            continue;
-          }
-          const record = parseLogLine(line, { service, now: NO_TIME });
-          if (record.timestampNs === NO_TIME) record.timestampNs = lastNs;
-          else lastNs = record.timestampNs;
-          const log = toDebugLog(record);
-          matches.push({ ...log, file: source.name, line: lineNo });
+      const { lines } = await scanForNeedles(source, needles, stats, (line, lineNo) => {
+        if (!matches(line)) return;
+        if (found.length >= flags.maxMatches) {
+          truncated = true;
+          return;
         }
-        scanned += batch.length;
-      }
+        const record = parseLogLine(line, { service, now: NO_TIME });
+        if (record.timestampNs === NO_TIME) record.timestampNs = lastNs;
+        else lastNs = record.timestampNs;
+        found.push({ ...toDebugLog(record), file: source.name, line: lineNo });
+      });
+      scanned += lines;
     } catch (err) {
       throw new CliError(`cannot read ${source.name}: ${(err as Error).message}`, EXIT.failed);
     }
@@ -130,7 +126,7 @@ async function search(
   const result = group(
     key,
     input,
-    matches,
+    found,
     scanned,
     sources.map((s) => s.name),
     truncated,
@@ -162,14 +158,15 @@ async function search(
  * Trace IDs are hex and may be printed in upper case.
  */
 export function lineMatcher(key: RequestKey): (line: string) => boolean {
-  const ids =
-    key.kind === 'request_id'
-      ? [key.value]
-      : key.kind === 'traceparent'
-        ? [key.traceId]
-        : [key.value];
-  if (key.kind !== 'request_id') ids.push(ids[0].toUpperCase());
+  const ids = needlesFor(key);
   return (line) => ids.some((id) => containsToken(line, id));
+}
+
+/** The strings a matching line contains: the ID, and for hex trace IDs their upper case too. */
+function needlesFor(key: RequestKey): string[] {
+  if (key.kind === 'request_id') return [key.value];
+  const hex = key.kind === 'traceparent' ? key.traceId : key.value;
+  return [hex, hex.toUpperCase()];
 }
 
 const TOKEN_CHAR = /[A-Za-z0-9._:-]/;

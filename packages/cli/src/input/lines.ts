@@ -29,7 +29,7 @@ export async function fileSource(path: string): Promise<Source> {
     name: path,
     size: info.size,
     mtimeMs: info.mtimeMs,
-    open: () => createReadStream(path, { highWaterMark: 256 * 1024 }),
+    open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
   };
 }
 
@@ -58,8 +58,15 @@ export async function isGzipFile(path: string): Promise<boolean> {
  * with the gzip magic number. Memory is bounded by the chunk size plus one line.
  */
 export async function* lineBatches(source: Source, stats: LineStats): AsyncGenerator<string[]> {
-  const raw = counted(source.open(), stats);
-  yield* splitLines(await maybeGunzip(raw), stats);
+  yield* splitLines(await decodedChunks(source, stats), stats);
+}
+
+/** The source's bytes, gunzipped when they start with the gzip magic number. */
+export async function decodedChunks(
+  source: Source,
+  stats: LineStats,
+): Promise<AsyncIterable<Buffer>> {
+  return maybeGunzip(counted(source.open(), stats));
 }
 
 async function* counted(chunks: AsyncIterable<Buffer>, stats: LineStats): AsyncGenerator<Buffer> {

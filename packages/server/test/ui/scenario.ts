@@ -147,3 +147,50 @@ export async function sendScenario(url: string, requestId = 'req_3f9a0c1d2e4b'):
     services: ['gateway', 'agent', 'sandbox', 'python-worker'],
   };
 }
+
+/**
+ * A trace of `n` spans across five services, shaped as a 10-ary tree (depth 5 at 50,000): each
+ * span's children split its time. Sent with the official SDK and OTLP/protobuf exporter.
+ */
+export async function sendBigTrace(
+  url: string,
+  n: number,
+  requestId: string,
+): Promise<{ traceId: string }> {
+  const names = ['gateway', 'agent', 'tools', 'sandbox', 'llm-proxy'];
+  const services = names.map((s) => new OtelService(s, url));
+  const t0 = Date.now() - 20_000;
+  const spans: Span[] = [];
+  const times: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    let start = 0;
+    let end = 10_000;
+    let parent: Span | undefined;
+    if (i > 0) {
+      const p = Math.floor((i - 1) / 10);
+      const c = (i - 1) % 10;
+      const [ps, pe] = times[p];
+      const w = (pe - ps) / 10;
+      start = ps + c * w + w * 0.05;
+      end = start + w * 0.9;
+      parent = spans[p];
+    }
+    times.push([start, end]);
+    const svc = services[i === 0 ? 0 : 1 + (i % 4)];
+    const span = svc.tracer.startSpan(
+      `op-${i}`,
+      {
+        kind: i === 0 ? SpanKind.SERVER : SpanKind.INTERNAL,
+        startTime: t0 + start,
+        attributes: { 'request.id': requestId, 'op.index': i },
+      },
+      parent ? trace.setSpan(context.active(), parent) : context.active(),
+    );
+    spans.push(span);
+  }
+  // End children before parents, as a real program would.
+  for (let i = n - 1; i >= 0; i--) spans[i].end(t0 + times[i][1]);
+  for (const s of services) await s.flush();
+  for (const s of services) await s.shutdown();
+  return { traceId: spans[0].spanContext().traceId };
+}

@@ -1,6 +1,7 @@
 /** `412ms`, `1.24s`, `85µs`: short enough for a waterfall label. */
 export function fmtDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms === 0) return '0';
   if (ms < 1) return `${Math.round(ms * 1000)}µs`;
   if (ms < 10) return `${ms.toFixed(2)}ms`;
   if (ms < 1000) return `${ms.toFixed(ms < 100 ? 1 : 0)}ms`;
@@ -34,6 +35,7 @@ export function fmtPct(x: number | null | undefined): string {
 }
 
 export function fmtRate(perS: number): string {
+  if (perS === 0) return '0';
   if (perS >= 10) return `${perS.toFixed(0)}/s`;
   if (perS >= 0.1) return `${perS.toFixed(2)}/s`;
   return `${(perS * 60).toFixed(2)}/min`;
@@ -41,6 +43,14 @@ export function fmtRate(perS: number): string {
 
 export function fmtCount(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** A round number at or above `x` (1, 2, 5 × 10^n), for chart axes. */
+export function niceCeil(x: number): number {
+  if (x <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  const f = x / p;
+  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
 function pad(n: number, w = 2): string {

@@ -1,11 +1,11 @@
 import { useMemo, useRef, useState } from 'react';
 import { serviceColor } from '../../lib/colors.js';
-import { fmtDuration, fmtTime } from '../../lib/format.js';
+import { fmtDuration, fmtTime, niceCeil } from '../../lib/format.js';
 import { useWidth } from '../../lib/useWidth.js';
 import type { TraceSummary } from './summary.js';
 
 const H = 170;
-const PAD = { l: 56, r: 14, t: 12, b: 24 };
+const PAD = { l: 60, r: 14, t: 12, b: 24 };
 
 /** Duration over time of the results; a click opens the trace. */
 export function Scatter({
@@ -20,10 +20,14 @@ export function Scatter({
   const [hover, setHover] = useState<TraceSummary | null>(null);
   const scale = useMemo(() => {
     const xs = traces.map((t) => t.startUs);
-    const x0 = Math.min(...xs);
-    const x1 = Math.max(...xs);
-    const yMax = Math.max(1, ...traces.map((t) => t.durationMs)) * 1.1;
-    const span = x1 - x0 || 1;
+    // Pad the time domain so points at the ends are not cut by the frame.
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const pad = (hi - lo) * 0.04 || 1_000_000;
+    const x0 = lo - pad;
+    const x1 = hi + pad;
+    const yMax = niceCeil(Math.max(...traces.map((t) => t.durationMs)) * 1.05);
+    const span = x1 - x0;
     return {
       x: (us: number) => PAD.l + ((us - x0) / span) * (width - PAD.l - PAD.r),
       y: (ms: number) => H - PAD.b - (ms / yMax) * (H - PAD.t - PAD.b),
@@ -33,7 +37,7 @@ export function Scatter({
     };
   }, [traces, width]);
   if (traces.length === 0) return null;
-  const yTicks = [0, scale.yMax / 2, scale.yMax / 1.1];
+  const yTicks = [0, scale.yMax / 2, scale.yMax];
   return (
     <div className="scatter" ref={ref}>
       <svg width={width} height={H} role="img" aria-label="Trace durations over time">

@@ -268,13 +268,15 @@ export function SearchPage() {
                     </a>
                     <div className="muted mono small">{t.requestId ?? t.traceId}</div>
                   </td>
-                  <td className="services-cell">
-                    {t.services.slice(0, 4).map((s) => (
-                      <ServiceTag key={s} service={s} />
-                    ))}
-                    {t.services.length > 4 && (
-                      <span className="muted"> +{t.services.length - 4}</span>
-                    )}
+                  <td>
+                    <div className="services-cell">
+                      {t.services.slice(0, 4).map((s) => (
+                        <ServiceTag key={s} service={s} />
+                      ))}
+                      {t.services.length > 4 && (
+                        <span className="muted"> +{t.services.length - 4}</span>
+                      )}
+                    </div>
                   </td>
                   <td className="num">{t.spanCount}</td>
                   <td className="num">{fmtDuration(t.durationMs)}</td>

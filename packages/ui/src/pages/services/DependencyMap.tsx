@@ -84,7 +84,7 @@ export function DependencyMap({
             : `M${x1},${y1} C${x1 + 60},${y1} ${x2 - 60},${y2} ${x2},${y2}`;
           const mx = self ? x1 + 34 : (x1 + x2) / 2;
           const my = self ? y1 : (y1 + y2) / 2;
-          const label = `${fmtCount(l.callCount)} calls${bad ? ` · ${fmtPct(rate)} err` : ''}`;
+          const label = `${fmtCount(l.callCount)} call${l.callCount === 1 ? '' : 's'}${bad ? ` · ${fmtPct(rate)} err` : ''}`;
           return (
             <g
               key={`${l.parent}->${l.child}`}

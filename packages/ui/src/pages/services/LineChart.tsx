@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { fmtTime } from '../../lib/format.js';
+import { fmtTime, niceCeil } from '../../lib/format.js';
 import { useWidth } from '../../lib/useWidth.js';
 
 export interface Series {
@@ -9,7 +9,7 @@ export interface Series {
 }
 
 const H = 150;
-const PAD = { l: 52, r: 10, t: 10, b: 22 };
+const PAD = { l: 66, r: 10, t: 10, b: 22 };
 
 /** A small multi-series line chart over equal time buckets. */
 export function LineChart({
@@ -28,8 +28,7 @@ export function LineChart({
   const n = bucketStartsUs.length;
   let max = 0;
   for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
-  if (max === 0) max = 1;
-  max *= 1.1;
+  max = niceCeil(max);
   const x = (i: number) => PAD.l + (n <= 1 ? 0 : (i / (n - 1)) * (width - PAD.l - PAD.r));
   const y = (v: number) => H - PAD.b - (v / max) * (H - PAD.t - PAD.b);
   const path = (values: Array<number | null>) => {
@@ -64,12 +63,12 @@ export function LineChart({
             <line
               x1={PAD.l}
               x2={width - PAD.r}
-              y1={y((max / 1.1) * f)}
-              y2={y((max / 1.1) * f)}
+              y1={y(max * f)}
+              y2={y(max * f)}
               className="grid-line"
             />
-            <text x={PAD.l - 6} y={y((max / 1.1) * f) + 4} className="axis-label" textAnchor="end">
-              {format((max / 1.1) * f)}
+            <text x={PAD.l - 6} y={y(max * f) + 4} className="axis-label" textAnchor="end">
+              {format(max * f)}
             </text>
           </g>
         ))}

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import bunyan from 'bunyan';
 import { pino } from 'pino';
@@ -327,5 +328,84 @@ describe('lines written by the real Node libraries', () => {
       timestampNs: BigInt(Date.parse(raw.timestamp)) * 1_000_000n,
       attributes: { ms: 31 },
     });
+  });
+});
+
+const PYTHON_SCRIPT = `
+import logging, sys, structlog
+from pythonjsonlogger import jsonlogger
+structlog.configure(processors=[structlog.contextvars.merge_contextvars, structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso"), structlog.processors.JSONRenderer()],
+    logger_factory=structlog.PrintLoggerFactory(sys.stdout))
+structlog.contextvars.bind_contextvars(request_id="req_3f9a1c2b4d5e")
+log = structlog.get_logger()
+log.info("tool_called", tool="web_search")
+log.error("sandbox call failed", attempt=3)
+handler = logging.StreamHandler(sys.stdout)
+handler.setFormatter(jsonlogger.JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+logger = logging.getLogger("janus.gateway")
+logger.addHandler(handler)
+logger.setLevel(logging.INFO)
+logger.propagate = False
+logger.warning("slow upstream", extra={"correlation_id": "abc-123-def", "service": "gateway"})
+try:
+    1 / 0
+except ZeroDivisionError:
+    logger.exception("handler crashed")
+`;
+
+/** Debian's python3 with python3-structlog and python3-pythonjsonlogger, when present. */
+function runPython(): string | undefined {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const result = spawnSync(python, ['-c', PYTHON_SCRIPT], { encoding: 'utf8' });
+    if (result.status === 0) return result.stdout;
+  }
+  return undefined;
+}
+
+const pythonOutput = runPython();
+const PYTHON_MISSING =
+  'needs python3 with structlog and python-json-logger: apt-get install python3-structlog python3-pythonjsonlogger';
+if (pythonOutput === undefined && process.env.CI) throw new Error(PYTHON_MISSING);
+
+describe.skipIf(pythonOutput === undefined)('lines written by the real Python libraries', () => {
+  const lines = (pythonOutput ?? '').trim().split('\n');
+  const before = BigInt(Date.now() - 60_000) * 1_000_000n;
+
+  it('structlog JSONRenderer with contextvars and TimeStamper(fmt="iso")', () => {
+    const [toolCalled, failed] = lines.map((l) => parseLogLine(l, { service: 'worker', now: NOW }));
+    expect(toolCalled).toMatchObject({
+      service: 'worker',
+      level: 'info',
+      event: 'tool_called',
+      body: 'tool_called',
+      requestId: 'req_3f9a1c2b4d5e',
+      attributes: { tool: 'web_search' },
+    });
+    expect(failed).toMatchObject({
+      level: 'error',
+      body: 'sandbox call failed',
+      attributes: { attempt: 3 },
+    });
+    expect(failed.event).toBeUndefined();
+    // ISO with microseconds and Z: parsed to the microsecond, not taken from `now`.
+    expect(toolCalled.timestampNs).toBeGreaterThan(before);
+    expect(toolCalled.timestampNs % 1000n).toBe(0n);
+    expect(toolCalled.timestampNs).toBeLessThan(NOW);
+  });
+
+  it('python-json-logger JsonFormatter (asctime, levelname, exc_info)', () => {
+    const [warning, crashed] = lines.slice(2).map((l) => parseLogLine(l, { now: NOW }));
+    expect(warning).toMatchObject({
+      service: 'gateway',
+      level: 'warn',
+      body: 'slow upstream',
+      requestId: 'abc-123-def',
+      attributes: { name: 'janus.gateway' },
+    });
+    expect(crashed).toMatchObject({ level: 'error', body: 'handler crashed' });
+    expect(crashed.attributes.exc_info).toMatch(/^Traceback[\s\S]*ZeroDivisionError/);
+    expect(warning.timestampNs).toBeGreaterThan(before);
+    expect(warning.timestampNs).toBeLessThan(NOW);
   });
 });

@@ -188,6 +188,12 @@ describe('against a real server', () => {
     }
   });
 
+  it('trace --max-spans draws the first rows and says how many are left', async () => {
+    const { stdout } = await runCli(['trace', REQ, '--max-spans', '1', '--server', url]);
+    expect(stdout.split('\n').filter((l) => l.includes('█'))).toHaveLength(1);
+    expect(stdout).toContain('… 2 more spans (--max-spans, or --json for all)');
+  });
+
   it('trace colours services and errors on a terminal', async () => {
     const { stdout } = await runCli(['trace', REQ, '--server', url], { columns: 100 });
     expect(stdout).toContain('\x1b[31m\x1b[1m✗ failed');
@@ -268,6 +274,34 @@ describe('against a real server', () => {
     const none = await runCli(['logs', '--service', 'nobody', '--server', url]);
     expect(none.code).toBe(0);
     expect(none.stderr).toContain('No log lines match (service nobody, since 1h)');
+  });
+
+  it('logs --limit pages past the API page size, newest lines, oldest first', async () => {
+    const start = Date.now() - 30_000;
+    const lines = Array.from({ length: 1500 }, (_, i) =>
+      JSON.stringify({ timestamp: iso(start + i), level: 'info', message: `n${i}` }),
+    );
+    const sent = await runCli(['ingest', '-', '--service', 'many', '--server', url], {
+      stdin: lines.join('\n'),
+    });
+    expect(sent.code).toBe(0);
+    const { stdout } = await runCli([
+      'logs',
+      '--service',
+      'many',
+      '--limit',
+      '1200',
+      '--json',
+      '--server',
+      url,
+    ]);
+    const messages = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).message);
+    expect(messages).toHaveLength(1200);
+    expect(messages[0]).toBe('n300');
+    expect(messages.at(-1)).toBe('n1499');
   });
 
   it('logs --follow prints lines that arrive later, once each, until interrupted', async () => {

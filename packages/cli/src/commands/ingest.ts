@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { Batcher, IngestSender, type IngestSummary, newSummary } from '../ingest/sender.js';
 import { resolveSources, serviceFromFileName } from '../input/files.js';
 import {
@@ -119,6 +119,9 @@ async function ingest(ctx: CliContext, files: string[], flags: IngestFlags): Pro
         for (const line of batch) await batcher.add(line);
         if (signal.aborted) break;
       }
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`cannot read ${source.name}: ${(err as Error).message}`, EXIT.failed);
     } finally {
       await batcher.flush();
     }

@@ -146,7 +146,7 @@ async function search(
   }
   if (result.count === 0) {
     stderr.write(
-      `No lines mention ${key.value} in ${sources.length} source${sources.length === 1 ? '' : 's'} (${scanned} lines scanned).\n`,
+      `No lines mention ${key.value} in ${sources.length} source${sources.length === 1 ? '' : 's'} (${scanned} line${scanned === 1 ? '' : 's'} scanned).\n`,
     );
     return EXIT.notFound;
   }

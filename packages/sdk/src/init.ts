@@ -70,7 +70,14 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
   });
 
   const loggerProvider = resolved.exportLogs ? createLoggerProvider(resolved, resource) : undefined;
-  setLogSink(loggerProvider && createOtlpLogSink(loggerProvider, SDK_VERSION));
+  setLogSink(
+    loggerProvider &&
+      createOtlpLogSink(
+        loggerProvider,
+        SDK_VERSION,
+        resolved.maxQueueSize + resolved.maxExportBatchSize,
+      ),
+  );
   setActiveConfig(resolved);
 
   const stopDropReports = reportDrops(resolved);

@@ -62,6 +62,39 @@ describe('logger line format', () => {
     expect(sink.raw[0].match(/"message":/g)).toHaveLength(1);
   });
 
+  it('never writes a key twice when fields repeat the context, and escapes odd request IDs', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 'svc', destination: sink });
+    const span = provider.getTracer('t').startSpan('op');
+    runWithRequestId('req_111111111111', () =>
+      context.with(trace.setSpan(context.active(), span), () => {
+        log.info('seed_style', { request_id: 'req_111111111111', event: 'other', span_id: 'x' });
+        log.pino.info({ raw: true }, 'through raw pino');
+      }),
+    );
+    runWithRequestId('odd"id\n', () => log.info('odd_id'));
+    for (const raw of sink.raw) {
+      for (const key of ['request_id', 'trace_id', 'span_id', 'event', 'message']) {
+        expect(raw.split(`"${key}":`).length - 1, `${key} in ${raw}`).toBeLessThanOrEqual(1);
+      }
+    }
+    const [seed, viaPino, odd] = sink.lines;
+    expect(seed).toMatchObject({
+      event: 'seed_style',
+      request_id: 'req_111111111111',
+      span_id: span.spanContext().spanId,
+    });
+    expect(viaPino).toMatchObject({
+      event: 'log',
+      raw: true,
+      message: 'through raw pino',
+      request_id: 'req_111111111111',
+      trace_id: span.spanContext().traceId,
+    });
+    expect(odd.request_id).toBe('odd"id\n');
+    expect(odd).not.toHaveProperty('trace_id');
+  });
+
   it('writes level words for every level and omits IDs outside a request', () => {
     const sink = new LineSink();
     const log = createLogger({ service: 's', destination: sink, level: 'debug' });

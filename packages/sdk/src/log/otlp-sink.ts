@@ -1,5 +1,6 @@
 import type { LoggerProvider, Logger as OtelLogger } from '@opentelemetry/api-logs';
 import { getRequestId } from '../context/index.js';
+import { countDropped, getProcessedCount } from '../trace/drops.js';
 import { OTLP_SEVERITY } from './levels.js';
 import type { LogSink, SinkRecord } from './sink.js';
 
@@ -27,10 +28,23 @@ function copyFields(into: Record<string, unknown>, fields: Readonly<Record<strin
  * SDK (batched, bounded queue, never blocking the caller). Fields are copied into attributes
  * here because the batch keeps the record after the caller may have mutated its object.
  */
-export function createOtlpLogSink(provider: LoggerProvider, version: string): LogSink {
+export function createOtlpLogSink(
+  provider: LoggerProvider,
+  version: string,
+  maxPending = Number.POSITIVE_INFINITY,
+): LogSink {
   const otel: OtelLogger = provider.getLogger('hopscope', version);
+  const processedAtStart = getProcessedCount('logs');
+  let emitted = 0;
   return {
     emit(record: SinkRecord) {
+      // Records not yet finished by the batch processor (queued or in flight). Past the bound the
+      // processor would drop the record anyway: drop it here, before paying to build it.
+      if (emitted - (getProcessedCount('logs') - processedAtStart) >= maxPending) {
+        countDropped('logs');
+        return;
+      }
+      emitted++;
       const attributes: Record<string, unknown> = { event: record.event };
       const requestId = getRequestId(record.context);
       if (requestId !== undefined) attributes['request.id'] = requestId;

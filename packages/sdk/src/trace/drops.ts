@@ -14,6 +14,8 @@ export interface DroppedCounts {
 
 const dropped: DroppedCounts = { spans: 0, logs: 0 };
 const exported: DroppedCounts = { spans: 0, logs: 0 };
+/** Records the batch processors finished with (exported or dropped by them). */
+const processed: DroppedCounts = { spans: 0, logs: 0 };
 
 /** How many spans and log records were dropped since the process started. */
 export function getDroppedCounts(): DroppedCounts {
@@ -25,6 +27,16 @@ export function getExportedCounts(): DroppedCounts {
   return { ...exported };
 }
 
+/** Records handed to a batch processor that it has finished with, either way. */
+export function getProcessedCount(signal: keyof DroppedCounts): number {
+  return processed[signal];
+}
+
+/** Counts records dropped before they reached a batch processor (its queue was known full). */
+export function countDropped(signal: keyof DroppedCounts, count = 1): void {
+  dropped[signal] += count;
+}
+
 /**
  * The batch processors report each record they finish with through the OpenTelemetry
  * self-observability counter `otel.sdk.processor.{span,log}.processed`, with `error.type` set
@@ -33,15 +45,16 @@ export function getExportedCounts(): DroppedCounts {
  */
 export function dropCountingMeterProvider(signal: keyof DroppedCounts): MeterProvider {
   const noop = createNoopMeter();
-  const processed: Counter = {
+  const counter: Counter = {
     add(value: number, attributes?: Attributes) {
+      processed[signal] += value;
       if (attributes?.['error.type'] !== undefined) dropped[signal] += value;
       else exported[signal] += value;
     },
   };
   const meter: Meter = {
     createCounter: (name, options) =>
-      name.endsWith('.processed') ? processed : noop.createCounter(name, options),
+      name.endsWith('.processed') ? counter : noop.createCounter(name, options),
     createGauge: (name, options) => noop.createGauge(name, options),
     createHistogram: (name, options) => noop.createHistogram(name, options),
     createUpDownCounter: (name, options) => noop.createUpDownCounter(name, options),

@@ -48,6 +48,7 @@ class LoggerCore {
   private root!: PinoLogger;
   private builtFor = -1;
   private levelOverride: LogLevel | undefined;
+  private output: { target: unknown; pretty: boolean; stream: unknown } | undefined;
 
   constructor(private readonly options: CreateLoggerOptions) {
     this.exportToCollector = options.exportToCollector ?? true;
@@ -74,26 +75,43 @@ class LoggerCore {
     const target = this.options.destination ?? (config.logDestination as DestinationStream);
     const toTty = target === undefined && process.stdout.isTTY === true;
     const wantPretty = this.options.pretty ?? config.prettyLogs ?? toTty;
-    const destination = wantPretty
-      ? pretty({
-          sync: true,
-          destination: target ?? 1,
-          messageKey: 'message',
-          timestampKey: 'timestamp',
-          colorize: toTty,
-          ignore: 'event',
-          messageFormat: (log, messageKey) => {
-            const message = String(log[messageKey] ?? '');
-            return log.event === undefined || log.event === message
-              ? message
-              : `${String(log.event)}: ${message}`;
-          },
-        })
-      : target;
     const options = lineOptions(service, level);
-    this.root = destination === undefined ? pino(options) : pino(options, destination);
+    // A rebuild (init() changed the service or level) keeps the same output stream, so lines
+    // are never reordered across two buffers and no stream is left behind.
+    if (
+      this.output === undefined ||
+      this.output.target !== target ||
+      this.output.pretty !== wantPretty
+    ) {
+      const stream = wantPretty ? prettyStream(target, toTty) : target;
+      this.root = stream === undefined ? pino(options) : pino(options, stream);
+      this.output = {
+        target,
+        pretty: wantPretty,
+        stream: (this.root as unknown as Record<symbol, unknown>)[pino.symbols.streamSym],
+      };
+    } else {
+      this.root = pino(options, this.output.stream as DestinationStream);
+    }
     this.generation++;
   }
+}
+
+function prettyStream(target: DestinationStream | undefined, colorize: boolean) {
+  return pretty({
+    sync: true,
+    destination: target ?? 1,
+    messageKey: 'message',
+    timestampKey: 'timestamp',
+    colorize,
+    ignore: 'event',
+    messageFormat: (log, messageKey) => {
+      const message = String(log[messageKey] ?? '');
+      return log.event === undefined || log.event === message
+        ? message
+        : `${String(log.event)}: ${message}`;
+    },
+  });
 }
 
 /**

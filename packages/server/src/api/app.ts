@@ -162,7 +162,11 @@ export function createApi(deps: ApiDeps): Hono {
     const v = q.value;
     const raw = c.req.query();
     const t = nowNs();
-    const sinceNs = resolveTime(v.since ?? { kind: 'age', ns: HOUR_NS }, t);
+    // The 1h default keeps a browse cheap; a request or trace ID is its own bound, and an old
+    // request must not come back empty because of a default the caller never set.
+    const byId = v.request_id !== undefined || v.trace_id !== undefined;
+    const since = v.since ?? (byId ? undefined : { kind: 'age' as const, ns: HOUR_NS });
+    const sinceNs = since ? resolveTime(since, t) : undefined;
     const untilNs = v.until ? resolveTime(v.until, t) : undefined;
     const limit = v.limit ?? 100;
     const page = await reader.searchLogs({
@@ -185,8 +189,8 @@ export function createApi(deps: ApiDeps): Hono {
         trace_id: v.trace_id ?? null,
         service: v.service ?? null,
         level: v.level ?? null,
-        since: raw.since || '1h',
-        since_time: nsToIso(sinceNs),
+        since: raw.since || (since ? '1h' : null),
+        since_time: sinceNs === undefined ? null : nsToIso(sinceNs),
         until: raw.until || null,
         q: v.q ?? null,
         limit,

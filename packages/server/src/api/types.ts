@@ -185,7 +185,7 @@ export interface DebugLogsResponse {
     service: string | null;
     /** Minimum level: `warn` returns warn, error and fatal. */
     level: LogLevelName | null;
-    /** As given (`1h`), or null when `until`/cursor alone bound the search. */
+    /** As given; default `1h`, or null (no lower bound) when request_id or trace_id is given. */
     since: string | null;
     /** Resolved lower time bound (ISO). */
     since_time: string | null;

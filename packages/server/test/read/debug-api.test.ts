@@ -195,7 +195,9 @@ describe('GET /api/debug/logs', () => {
       trace_id: null,
       service: null,
       level: null,
-      since: '1h',
+      // A request ID is its own bound: no default 1h.
+      since: null,
+      since_time: null,
       until: null,
       q: null,
       limit: 100,

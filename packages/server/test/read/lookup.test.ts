@@ -71,7 +71,14 @@ beforeAll(async () => {
   );
   await store.write({
     spans: [span(TA, 'a000000000000001', 'early', NOW - 5n * HOUR, REQ)],
-    logs: [],
+    logs: [
+      line({
+        timestampNs: NOW - 5n * HOUR + MS,
+        service: 'early',
+        body: 'old line',
+        requestId: REQ,
+      }),
+    ],
   });
   await store.write({ spans: filler, logs: [] });
   await store.write({
@@ -186,6 +193,21 @@ describe('request lookup', () => {
     const r: DebugTraceResponse = res.body;
     expect(r.logs.map((l) => l.message)).toEqual(['hello']);
     expect(r.trace_ids).toEqual([TL]);
+  });
+
+  it('searches logs of an old request without the default 1h bound, unless since is given', async () => {
+    const all = await api.get(`/api/debug/logs?request_id=${REQ}`);
+    expect(all.body.logs.map((l: { message: string }) => l.message)).toEqual([
+      'request failed',
+      'old line',
+    ]);
+    const recent = await api.get(`/api/debug/logs?request_id=${REQ}&since=1h`);
+    expect(recent.body.logs.map((l: { message: string }) => l.message)).toEqual(['request failed']);
+    const browse = await api.get('/api/debug/logs');
+    expect(browse.body.filters_applied.since).toBe('1h');
+    expect(browse.body.logs.map((l: { message: string }) => l.message)).not.toContain('old line');
+    const unknown = await api.get('/api/debug/logs?request_id=req_nothing');
+    expect(unknown.body.logs).toEqual([]);
   });
 
   it('rejects a cursor it did not make', async () => {

@@ -296,7 +296,16 @@ export class DuckDbReader implements StoreReader {
     const where: string[] = [];
     if (q.sinceNs !== undefined) where.push(`timestamp_ns >= ${s.p(q.sinceNs)}`);
     if (q.untilNs !== undefined) where.push(`timestamp_ns <= ${s.p(q.untilNs)}`);
-    if (q.requestId) where.push(`request_id = ${s.p(q.requestId)}`);
+    if (q.requestId) {
+      // The request's window from request_index bounds the scan to a few row groups.
+      const [w] = await this.query(
+        'SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM request_index WHERE request_id = $r',
+        { r: q.requestId },
+      );
+      if (w?.lo === null || w?.lo === undefined) return { logs: [], nextCursor: null };
+      where.push(`request_id = ${s.p(q.requestId)}`);
+      where.push(`timestamp_ns BETWEEN ${s.p(w.lo as bigint)} AND ${s.p(w.hi as bigint)}`);
+    }
     if (q.traceId) where.push(`trace_id = ${s.p(q.traceId)}`);
     if (q.service) where.push(`service = ${s.p(q.service)}`);
     if (q.minLevel) where.push(`level IN ${s.list(LEVELS.slice(LEVELS.indexOf(q.minLevel)))}`);

@@ -7,7 +7,7 @@ import { type Context, Hono } from 'hono';
 import { debugTrace, toDebugLog } from '../query/debug-trace.js';
 import { KIND_BY_NAME, KIND_NAMES, nsToIso } from '../query/format.js';
 import { ID_EXPECTED, parseId } from '../query/ids.js';
-import { envelope, jaegerError, toJaegerTraces } from '../query/jaeger.js';
+import { envelope, jaegerError, jaegerTraceId, toJaegerTraces } from '../query/jaeger.js';
 import { spansFromLogs } from '../query/log-spans.js';
 import { redMetricsText, toStatsResponse } from '../query/stats.js';
 import { InvalidCursorError, type StoreReader } from '../store/reader.js';
@@ -249,6 +249,24 @@ export function createApi(deps: ApiDeps): Hono {
     );
     if (!q.ok) return jaegerBad(c, q.problem);
     const v = q.value;
+    // Jaeger's search also fetches given traces: ?traceID=…&traceID=…
+    const wanted = c.req.queries('traceID') ?? [];
+    if (wanted.length > 0) {
+      const ids: string[] = [];
+      for (const raw of wanted) {
+        const one = parseQuery({ traceID: traceId() }, { traceID: raw });
+        if (!one.ok) return jaegerBad(c, one.problem);
+        ids.push(one.value.traceID);
+      }
+      const found = await jaegerTraces(reader, ids);
+      const missing = ids.filter((id) => !found.some((t) => t.traceID === jaegerTraceId(id)));
+      return c.json({
+        ...envelope(found, 0),
+        errors: missing.length
+          ? missing.map((id) => ({ code: 404, msg: 'trace not found', traceID: jaegerTraceId(id) }))
+          : null,
+      } satisfies JaegerTracesResponse);
+    }
     const tags = parseTags(c.req.query('tags'), c.req.queries('tag') ?? []);
     if (typeof tags === 'string') {
       return jaegerBad(c, { param: 'tags', message: `tags: ${tags}`, expected: tags });
@@ -285,7 +303,8 @@ export function createApi(deps: ApiDeps): Hono {
       errorsOnly: v.errors,
     });
     const data = await jaegerTraces(reader, ids);
-    return c.json(envelope(data) satisfies JaegerTracesResponse);
+    // As Jaeger's query service: `total` is set for lists of names only, 0 for traces.
+    return c.json(envelope(data, 0) satisfies JaegerTracesResponse);
   });
 
   app.get('/api/traces/:traceId', async (c) => {
@@ -293,19 +312,27 @@ export function createApi(deps: ApiDeps): Hono {
     if (!q.ok) return jaegerBad(c, q.problem);
     const data = await jaegerTraces(reader, [q.value.traceId]);
     if (data.length === 0) return c.json(jaegerError(404, 'trace not found'), 404);
-    return c.json(envelope(data) satisfies JaegerTracesResponse);
+    // As Jaeger's query service: `total` is set for lists of names only, 0 for traces.
+    return c.json(envelope(data, 0) satisfies JaegerTracesResponse);
   });
 
   app.get('/api/dependencies', async (c) => {
     const q = parseQuery(
-      { endTs: timeMs().optional(), lookback: durationOrMs().optional() },
+      {
+        endTs: timeMs().optional(),
+        lookback: durationOrMs().optional(),
+        service: text().optional(),
+      },
       c.req.query(),
     );
     if (!q.ok) return jaegerBad(c, q.problem);
     const endNs = q.value.endTs ?? nowNs();
     const startNs = endNs - (q.value.lookback ?? 24n * HOUR_NS);
-    const edges = await reader.dependencies(startNs, endNs);
-    return c.json(envelope(edges) satisfies JaegerDependenciesResponse);
+    const service = q.value.service;
+    const edges = (await reader.dependencies(startNs, endNs)).filter(
+      (e) => !service || e.parent === service || e.child === service,
+    );
+    return c.json(envelope(edges, 0) satisfies JaegerDependenciesResponse);
   });
 
   // ---- stats, health, metrics ----------------------------------------------------------------

@@ -57,6 +57,10 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     await expect.poll(() => rows.count()).toBe(sc.spanNames.length);
     const names = await page.locator('.wf-row .wf-name').allTextContents();
     expect(names.sort()).toEqual([...sc.spanNames].sort());
+    // The log-only service sits under its caller, marked as derived from logs.
+    const billing = page.locator('.wf-row', { hasText: 'POST /charge' });
+    expect(await billing.locator('.kind-logs').textContent()).toBe('from logs');
+    expect(await billing.locator('.wf-service').textContent()).toBe('billing');
     const header = await page.textContent('.trace-header');
     expect(header).toContain(sc.traceId);
     expect(header).toContain(sc.otherTraceId);
@@ -93,6 +97,7 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     expect(await page.textContent('[data-testid="match-count"]')).toBe('1 match');
     // Ancestors stay for context, dimmed; the other trace's root does not match at all.
     expect(await page.locator('.wf-row.dimmed').count()).toBe(4);
+    expect(await page.locator('.wf-row').count()).toBe(5);
     await page.fill('input[aria-label="Filter spans"]', '');
     await expect.poll(() => page.locator('.wf-row').count()).toBe(sc.spanNames.length);
   });

@@ -124,6 +124,32 @@ export async function sendScenario(url: string, requestId = 'req_3f9a0c1d2e4b'):
 
   for (const s of [gateway, agent, sandbox, worker]) await s.flush();
   for (const s of [gateway, agent, sandbox, worker]) await s.shutdown();
+
+  // A service that only writes DESIGN.md log lines (no tracing SDK), posted as NDJSON: the server
+  // derives a span for it from request_received … request_completed.
+  const billingSpan = 'b1b1b1b1b1b1b1b1';
+  const line = (at: number, event: string, message: string, extra: object = {}) =>
+    JSON.stringify({
+      timestamp: new Date(t0 + at).toISOString(),
+      level: 'info',
+      service: 'billing',
+      request_id: rid,
+      trace_id: root.spanContext().traceId,
+      span_id: billingSpan,
+      parent_span_id: run.spanContext().spanId,
+      event,
+      message,
+      ...extra,
+    });
+  const res = await fetch(`${url}/api/ingest/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body: [
+      line(210, 'request_received', 'charge requested', { method: 'POST', path: '/charge' }),
+      line(260, 'request_completed', 'charge settled', { duration_ms: 50, status_code: 200 }),
+    ].join('\n'),
+  });
+  if (!res.ok) throw new Error(`NDJSON ingest answered ${res.status}: ${await res.text()}`);
   return {
     requestId: rid,
     traceId: root.spanContext().traceId,
@@ -136,15 +162,18 @@ export async function sendScenario(url: string, requestId = 'req_3f9a0c1d2e4b'):
       'sandbox exec',
       XSS_SPAN,
       'worker.job',
+      'POST /charge', // billing, derived from its log lines
     ],
     logMessages: [
       'request received',
       'calling model gpt-4o',
+      'charge requested',
+      'charge settled',
       XSS_LOG,
       'request completed',
       'job done',
     ],
-    services: ['gateway', 'agent', 'sandbox', 'python-worker'],
+    services: ['gateway', 'agent', 'sandbox', 'python-worker', 'billing'],
   };
 }
 

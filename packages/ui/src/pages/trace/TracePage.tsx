@@ -20,7 +20,16 @@ import { Waterfall } from './Waterfall.js';
 
 export function TracePage({ id }: { id: string }) {
   const result = useApi(
-    (s) => getJson<DebugTraceResponse>(`/api/debug/trace/${encodeURIComponent(id)}`, {}, s),
+    async (s) => {
+      const data = await getJson<DebugTraceResponse>(
+        `/api/debug/trace/${encodeURIComponent(id)}`,
+        {},
+        s,
+      );
+      // Marks let `npm run bench -- ui` split the time into fetch+parse, model and render.
+      performance.mark('hopscope:trace-json');
+      return data;
+    },
     [id],
   );
   if (result.state === 'error') {
@@ -38,7 +47,11 @@ export function TracePage({ id }: { id: string }) {
 
 function TraceView({ data }: { data: DebugTraceResponse }) {
   const { search, path } = useLocation();
-  const model = useMemo(() => buildModel(data.spans), [data]);
+  const model = useMemo(() => {
+    const m = buildModel(data.spans);
+    performance.mark('hopscope:trace-model');
+    return m;
+  }, [data]);
   const [collapsed, setCollapsed] = useState(() => defaultCollapsed(model));
   const [filter, setFilter] = useState('');
   const [appliedFilter, setAppliedFilter] = useState('');

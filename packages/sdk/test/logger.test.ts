@@ -181,6 +181,30 @@ describe('logger line format', () => {
     expect(sink.find('without_callsite')).not.toHaveProperty('filename');
   });
 
+  it('never throws into the caller: broken destination, circular fields, throwing toJSON', () => {
+    const broken = createLogger({
+      service: 's',
+      destination: {
+        write() {
+          throw new Error('disk full');
+        },
+      },
+    });
+    expect(() => broken.info('lost_line')).not.toThrow();
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink });
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const hostile = {
+      toJSON() {
+        throw new Error('no');
+      },
+    };
+    expect(() => log.info('circular_fields', { circular })).not.toThrow();
+    expect(() => log.info('hostile_fields', { hostile })).not.toThrow();
+    expect(sink.find('circular_fields').circular).toMatchObject({ name: 'loop' });
+  });
+
   it('renders pretty lines when asked, without JSON', () => {
     const sink = new LineSink();
     createLogger({ service: 'pretty-svc', destination: sink, pretty: true }).info('shown_event', {

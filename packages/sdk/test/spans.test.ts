@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   InMemorySpanExporter,
   type ReadableSpan,
@@ -217,6 +217,19 @@ describe('withSpan', () => {
     const text = await new Response(body).text();
     expect(text).toBe('hello web');
     expect(finished('web_stream')).toBeDefined();
+  });
+
+  it('takes SpanOptions as well as attributes, telling them apart by type', () => {
+    withSpan(
+      'with_options',
+      { kind: SpanKind.CLIENT, attributes: { 'peer.service': 'llm' } },
+      () => {},
+    );
+    withSpan('kind_attribute', { kind: 'batch' }, () => {});
+    expect(finished('with_options').kind).toBe(SpanKind.CLIENT);
+    expect(finished('with_options').attributes['peer.service']).toBe('llm');
+    expect(finished('kind_attribute').kind).toBe(SpanKind.INTERNAL);
+    expect(finished('kind_attribute').attributes.kind).toBe('batch');
   });
 
   it('validates its arguments', () => {

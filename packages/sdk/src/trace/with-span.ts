@@ -210,15 +210,26 @@ export function withSpan<T>(
   return settle(result, span, ctx);
 }
 
-const SPAN_OPTION_KEYS = new Set(['attributes', 'kind', 'links', 'startTime', 'root']);
+const SPAN_OPTION_CHECKS: Record<string, (value: unknown) => boolean> = {
+  attributes: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  kind: (v) => typeof v === 'number',
+  links: (v) => Array.isArray(v),
+  root: (v) => typeof v === 'boolean',
+  startTime: (v) => typeof v === 'number' || v instanceof Date || Array.isArray(v),
+};
 
-/** `withSpan` takes plain attributes or full SpanOptions; tell them apart by their keys. */
+/**
+ * `withSpan` takes plain attributes or full SpanOptions. It is SpanOptions only when every key
+ * is a SpanOptions key holding that option's type (so an attribute named `kind` with a string
+ * value stays an attribute).
+ */
 function spanOptions(value: Attributes | SpanOptions | undefined): SpanOptions | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object') {
+  if (typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError('hopscope: withSpan attributes must be an object');
   }
-  const keys = Object.keys(value);
-  if (keys.length > 0 && keys.every((k) => SPAN_OPTION_KEYS.has(k))) return value as SpanOptions;
-  return { attributes: value as Attributes };
+  const entries = Object.entries(value);
+  const isOptions =
+    entries.length > 0 && entries.every(([k, v]) => SPAN_OPTION_CHECKS[k]?.(v) === true);
+  return isOptions ? (value as SpanOptions) : { attributes: value as Attributes };
 }

@@ -1,7 +1,8 @@
 // `npm run bench -- cli-search [--mb=N] [--runs=N]`: offline `hopscope search <request_id> file`
 // on an N MB JSON log file (default 500), against what people use without it: `grep -F` alone
 // (no parsing, no grouping) and the seed's `log-search.sh`, `grep | jq .`. Prints the median of
-// --runs (default 3) as MB/s and ratios against grep measured in the same run, plus the search's
+// --runs (default 3) as MB/s, for one pass (--no-stitch) and the default two (the second follows
+// the matched lines' trace ID), and ratios against grep measured in the same run, plus the search's
 // peak RSS next to the file size. Needs a build (`npm run build`): it runs packages/cli/dist/bin.js.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -48,7 +49,7 @@ async function generate(file, mb) {
       const id = n % 50_000 === 0 ? REQ : `req_${n.toString(16).padStart(12, '0')}`;
       if (id === REQ) matches++;
       lines.push(
-        `{"level":30,"time":${base + n},"pid":4242,"hostname":"box-1","service":"${services[n % 3]}","request_id":"${id}","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","msg":"step completed","step":${n},"tokens":${n % 977}}`,
+        `{"level":30,"time":${base + n},"pid":4242,"hostname":"box-1","service":"${services[n % 3]}","request_id":"${id}","trace_id":"${id === REQ ? '4bf92f3577b34da6a3ce929d0e0e4736' : `4bf92f3577b34da6${n.toString(16).padStart(16, '0')}`}","msg":"step completed","step":${n},"tokens":${n % 977}}`,
       );
     }
     const chunk = `${lines.join('\n')}\n`;
@@ -115,14 +116,22 @@ export default async function cliSearch(argv) {
     }, runs);
     if (found !== matches) throw new Error(`search found ${found} lines, expected ${matches}`);
     const rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    const onePassMs = timeIt(
+      () =>
+        execFileSync(process.execPath, [bin, 'search', REQ, file, '--json', '--no-stitch'], {
+          maxBuffer: 1 << 30,
+        }),
+      runs,
+    );
 
     const row = (name, ms) =>
-      `${name.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s ${(fileMb / (ms / 1000)).toFixed(0).padStart(6)} MB/s  ${(ms / grepMs).toFixed(2).padStart(6)}× grep`;
+      `${name.padEnd(42)} ${(ms / 1000).toFixed(2).padStart(7)} s ${(fileMb / (ms / 1000)).toFixed(0).padStart(6)} MB/s  ${(ms / grepMs).toFixed(2).padStart(6)}× grep`;
     console.log(`median of ${runs} runs:`);
     console.log(row('grep -F (no parsing)', grepMs));
     if (jqMs !== undefined) console.log(row('grep | jq . (seed log-search.sh)', jqMs));
     else console.log('grep | jq .: jq not installed, skipped');
-    console.log(row('hopscope search --json', searchMs));
+    console.log(row('hopscope search --json --no-stitch', onePassMs));
+    console.log(row('hopscope search --json (2nd pass: trace)', searchMs));
     console.log(
       `hopscope search peak RSS: ${rssMb.toFixed(0)} MB for a ${fileMb.toFixed(0)} MB file (${(rssMb / fileMb).toFixed(2)}× file size)`,
     );

@@ -31,7 +31,7 @@ beforeAll(async () => {
       const id = n % EVERY === 0 ? REQ : `req_${n.toString(16).padStart(12, '0')}`;
       if (id === REQ) expectedMatches++;
       lines.push(
-        `{"level":30,"time":${base + n},"pid":4242,"hostname":"box-1","service":"agent","request_id":"${id}","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","msg":"step completed","step":${n},"tokens":${n % 977}}`,
+        `{"level":30,"time":${base + n},"pid":4242,"hostname":"box-1","service":"agent","request_id":"${id}","trace_id":"${id === REQ ? '4bf92f3577b34da6a3ce929d0e0e4736' : `4bf92f3577b34da6${n.toString(16).padStart(16, '0')}`}","msg":"step completed","step":${n},"tokens":${n % 977}}`,
       );
     }
     const chunk = `${lines.join('\n')}\n`;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,51 @@ describe('hopscope search', () => {
     expect(JSON.parse(plain.stdout).services[0]).toMatchObject({ service: 'piped', count: 1 });
     const gz = await runCli(['search', REQ, '--json'], { stdin: gzipSync(lines) });
     expect(JSON.parse(gz.stdout).services[0].logs[0].message).toBe('from a pipe');
+  });
+
+  it('adds lines that share a trace with the request but do not name it (stitching)', async () => {
+    const otel = join(dir, 'stitch', 'billing.log');
+    mkdirSync(join(dir, 'stitch'), { recursive: true });
+    // The Python OTel SDK's LogRecord.to_json on one line: trace ID with 0x, no request ID.
+    writeFileSync(
+      otel,
+      `{"body": "charge declined", "severity_number": 17, "severity_text": "ERROR", "attributes": {}, "timestamp": "2026-01-25T12:00:00.300000+00:00", "trace_id": "0x${TRACE}", "span_id": "0x051581bf3cb55c13", "resource": {"attributes": {"service.name": "billing"}, "schema_url": ""}}\n` +
+        `{"body": "other trace", "severity_text": "INFO", "timestamp": "2026-01-25T12:00:00.301000+00:00", "trace_id": "0x0af7651916cd43dd8448eb211c80319c"}\n`,
+    );
+    const files = [join(dir, 'janus-gateway.log'), otel];
+    const stitched = JSON.parse((await runCli(['search', REQ, ...files, '--json'])).stdout);
+    expect(stitched.stitched_traces).toEqual([TRACE]);
+    expect(stitched.count).toBe(3);
+    const billing = stitched.services.find((s: { service: string }) => s.service === 'billing');
+    expect(billing.logs).toMatchObject([
+      { message: 'charge declined', matched_by: 'trace', trace_id: TRACE, line: 1 },
+    ]);
+    const pretty = await runCli(['search', REQ, ...files]);
+    expect(pretty.stdout).toContain('billing.log:1 (same trace)');
+
+    const plain = JSON.parse(
+      (await runCli(['search', REQ, ...files, '--json', '--no-stitch'])).stdout,
+    );
+    expect(plain.count).toBe(2);
+    expect(plain.stitched_traces).toEqual([]);
+  });
+
+  it('does not follow traces when the matches span more than a request has', async () => {
+    const file = join(dir, 'stitch', 'many-traces.log');
+    const trace = (i: number) => `${'ab'.repeat(15)}${String(i).padStart(2, '0')}`;
+    const lines = Array.from(
+      { length: 9 },
+      (_, i) => `{"request_id":"${REQ}","trace_id":"${trace(i)}"}`,
+    );
+    writeFileSync(
+      file,
+      `${lines.join('\n')}\n{"msg":"same trace, no id","trace_id":"${trace(0)}"}\n`,
+    );
+    const { stdout, stderr } = await runCli(['search', REQ, file, '--json']);
+    expect(JSON.parse(stdout).count).toBe(9);
+    expect(stderr).toContain(
+      'the matches span 9 traces; lines sharing only a trace ID were not added',
+    );
   });
 
   it('exits 3 with a message when nothing matches', async () => {

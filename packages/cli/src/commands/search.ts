@@ -1,29 +1,19 @@
-import type { DebugLog } from '@hopscope/server';
-import { parseLogLine } from '@hopscope/server/log-lines';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { CliError, EXIT, UsageError } from '../errors.js';
-import { resolveSources, serviceFromFileName } from '../input/files.js';
-import type { LineStats } from '../input/lines.js';
-import { scanForNeedles } from '../input/scan.js';
+import { EXIT, UsageError } from '../errors.js';
+import { resolveSources } from '../input/files.js';
 import { write } from '../io.js';
 import { formatClock, formatDuration } from '../render/format.js';
-import { renderLogLine, toDebugLog } from '../render/log-line.js';
+import { renderLogLine } from '../render/log-line.js';
+import { collectMatches, groupByService, type SearchMatch } from '../search/collect.js';
 import { type RequestKey, requestKey, serviceName } from '../validate.js';
-
-const NO_TIME = -1n;
 
 interface SearchFlags {
   json?: boolean;
   color?: boolean;
   service?: string;
   maxMatches: number;
-}
-
-/** A matching line and where it was found. */
-export interface SearchMatch extends DebugLog {
-  file: string;
-  line: number;
+  stitch?: boolean;
 }
 
 export interface SearchResult {
@@ -31,6 +21,8 @@ export interface SearchResult {
   count: number;
   lines_scanned: number;
   files: string[];
+  /** Trace IDs of matched lines whose other lines were added (`matched_by: "trace"`). */
+  stitched_traces: string[];
   /** Services in order of their first matching line; lines in time order. */
   services: Array<{ service: string; count: number; logs: SearchMatch[] }>;
   truncated: boolean;
@@ -67,6 +59,7 @@ export function registerSearch(program: Command, ctx: CliContext): void {
       },
       100_000,
     )
+    .option('--no-stitch', 'only lines that name the ID, not other lines of its traces')
     .addHelpText(
       'after',
       "\nShapes read: the hopscope log line, structlog, pino, bunyan, winston, Python logging JSON, zap, slog, OTel JSON; other lines match as plain text.\nExit codes: 0 found, 3 nothing matched.\nExamples:\n  hopscope search req_3f9a1c2b4d5e /var/log/janus/*.log\n  hopscope search req_3f9a1c2b4d5e 'logs/**/*.log.gz'\n  kubectl logs deploy/gateway | hopscope search req_3f9a1c2b4d5e -",
@@ -93,48 +86,30 @@ async function search(
     files = ['-'];
   }
   const sources = await resolveSources(files, stdin);
-  const found: SearchMatch[] = [];
-  const stats: LineStats = { bytesRead: 0, oversized: 0 };
-  let scanned = 0;
-  let truncated = false;
-
-  const needles = needlesFor(key);
-  const matches = lineMatcher(key);
-  for (const source of sources) {
-    const service =
-      flags.service ?? (source.name === 'stdin' ? undefined : serviceFromFileName(source.name));
-    // Lines without a time of their own (stack traces, plain text) sit after the line before them.
-    let lastNs = BigInt(Math.floor(source.mtimeMs ?? Date.now())) * 1_000_000n;
-    try {
-      const { lines } = await scanForNeedles(source, needles, stats, (line, lineNo) => {
-        if (!matches(line)) return;
-        if (found.length >= flags.maxMatches) {
-          truncated = true;
-          return;
-        }
-        const record = parseLogLine(line, { service, now: NO_TIME });
-        if (record.timestampNs === NO_TIME) record.timestampNs = lastNs;
-        else lastNs = record.timestampNs;
-        found.push({ ...toDebugLog(record), file: source.name, line: lineNo });
-      });
-      scanned += lines;
-    } catch (err) {
-      throw new CliError(`cannot read ${source.name}: ${(err as Error).message}`, EXIT.failed);
-    }
+  const collected = await collectMatches(sources, key, {
+    service: flags.service,
+    maxMatches: flags.maxMatches,
+    stitch: flags.stitch !== false,
+  });
+  const { matches, scanned } = collected;
+  const result: SearchResult = {
+    query: { input, kind: key.kind },
+    count: matches.length,
+    lines_scanned: scanned,
+    files: sources.map((s) => s.name),
+    stitched_traces: collected.stitchedTraces,
+    services: groupByService(matches),
+    truncated: collected.truncated,
+  };
+  if (collected.oversized > 0) {
+    stderr.write(`hopscope: skipped ${collected.oversized} line(s) longer than 16 MB\n`);
   }
-
-  const result = group(
-    key,
-    input,
-    found,
-    scanned,
-    sources.map((s) => s.name),
-    truncated,
-  );
-  if (stats.oversized > 0) {
-    stderr.write(`hopscope: skipped ${stats.oversized} line(s) longer than 16 MB\n`);
+  if (collected.skippedTraces) {
+    stderr.write(
+      `hopscope: the matches span ${collected.skippedTraces} traces; lines sharing only a trace ID were not added\n`,
+    );
   }
-  if (truncated) {
+  if (collected.truncated) {
     stderr.write(
       `hopscope: more than ${flags.maxMatches} lines matched; showing the first (--max-matches)\n`,
     );
@@ -151,64 +126,6 @@ async function search(
     return EXIT.notFound;
   }
   return EXIT.ok;
-}
-
-/**
- * A line matches when the ID appears in it as a whole token (so `req_1` does not match `req_12`).
- * Trace IDs are hex and may be printed in upper case.
- */
-export function lineMatcher(key: RequestKey): (line: string) => boolean {
-  const ids = needlesFor(key);
-  return (line) => ids.some((id) => containsToken(line, id));
-}
-
-/** The strings a matching line contains: the ID, and for hex trace IDs their upper case too. */
-function needlesFor(key: RequestKey): string[] {
-  if (key.kind === 'request_id') return [key.value];
-  const hex = key.kind === 'traceparent' ? key.traceId : key.value;
-  return [hex, hex.toUpperCase()];
-}
-
-const TOKEN_CHAR = /[A-Za-z0-9._:-]/;
-
-function containsToken(line: string, id: string): boolean {
-  for (let at = line.indexOf(id); at !== -1; at = line.indexOf(id, at + 1)) {
-    const before = at === 0 ? '' : line[at - 1];
-    const after = line[at + id.length] ?? '';
-    // `0x` is how Python's OTel prints trace IDs.
-    const beforeOk = before === '' || !TOKEN_CHAR.test(before) || line.slice(at - 2, at) === '0x';
-    if (beforeOk && (after === '' || !TOKEN_CHAR.test(after))) return true;
-  }
-  return false;
-}
-
-function group(
-  key: RequestKey,
-  input: string,
-  matches: SearchMatch[],
-  scanned: number,
-  files: string[],
-  truncated: boolean,
-): SearchResult {
-  // Stable sort keeps file order for lines with the same timestamp.
-  const sorted = matches
-    .map((m, i) => ({ m, i }))
-    .sort((a, b) => a.m.timestamp_us - b.m.timestamp_us || a.i - b.i)
-    .map(({ m }) => m);
-  const byService = new Map<string, SearchMatch[]>();
-  for (const match of sorted) {
-    const list = byService.get(match.service) ?? [];
-    list.push(match);
-    byService.set(match.service, list);
-  }
-  return {
-    query: { input, kind: key.kind },
-    count: matches.length,
-    lines_scanned: scanned,
-    files,
-    services: [...byService].map(([service, logs]) => ({ service, count: logs.length, logs })),
-    truncated,
-  };
 }
 
 async function printPretty(
@@ -240,7 +157,8 @@ async function printPretty(
       `\n${colors.service(service)(colors.bold(`${service}`))} ${colors.dim(`(${count})`)}\n`,
     );
     for (const log of logs) {
-      const where = colors.dim(`${log.file}:${log.line}`);
+      const via = log.matched_by === 'trace' ? ' (same trace)' : '';
+      const where = colors.dim(`${log.file}:${log.line}${via}`);
       await write(
         stdout,
         `  ${renderLogLine(log, colors, { serviceWidth: service.length })}  ${where}\n`,

@@ -210,6 +210,21 @@ describe('request lookup', () => {
     expect(unknown.body.logs).toEqual([]);
   });
 
+  it('searches traces newest first across slices hours apart', async () => {
+    const tags = encodeURIComponent(`request.id=${REQ}`);
+    const ids = (r: { body: { data: Array<{ traceID: string }> } }) =>
+      r.body.data.map((t) => t.traceID);
+    expect(ids(await api.get(`/api/traces?tags=${tags}&lookback=6h`))).toEqual([TB, TA]);
+    expect(ids(await api.get(`/api/traces?tags=${tags}&lookback=6h&limit=1`))).toEqual([TB]);
+    expect(ids(await api.get(`/api/traces?tags=${tags}&lookback=4h`))).toEqual([TB]);
+    // 2000 traces 5 s apart over ~3 h: many slices, one order.
+    const filler = ids(await api.get('/api/traces?service=filler&lookback=6h&limit=1500'));
+    const expected = Array.from({ length: 1500 }, (_, k) =>
+      (1999 - k).toString(16).padStart(32, 'f'),
+    );
+    expect(filler).toEqual(expected);
+  });
+
   it('rejects a cursor it did not make', async () => {
     const bogus = Buffer.from('12:x').toString('base64url');
     await expect(store.reader.searchLogs({ limit: 1, cursor: bogus })).rejects.toBeInstanceOf(

@@ -29,6 +29,8 @@ const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
 
 /** Log lines are often written just after their span ends; look this far past a trace's window. */
 const LOG_SLACK_NS = 15_000_000_000n;
+/** The first slice a trace search scans, back from its end; each next one is 4× wider. */
+const SEARCH_FIRST_SLICE_NS = 60_000_000_000n;
 /** A parent span starts before its child; look this far back for parents of edge spans. */
 const PARENT_SLACK_NS = 3_600_000_000_000n;
 
@@ -339,24 +341,61 @@ export class DuckDbReader implements StoreReader {
     };
   }
 
+  /**
+   * Newest first, so the search walks back from `endNs` in growing slices (1 min, then ×4) and
+   * stops once `limit` traces are found: a common query touches the last minute's row groups,
+   * not the whole window. Traces are ranked by their newest matching span; a newer slice's
+   * traces all rank above an older slice's, so the order equals one query over the window.
+   */
   async searchTraces(q: TraceQuery): Promise<string[]> {
+    const found: string[] = [];
+    const seen = new Set<string>();
+    let sliceEnd = q.endNs;
+    let width = SEARCH_FIRST_SLICE_NS;
+    while (found.length < q.limit && sliceEnd >= q.startNs) {
+      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
+      const sliceStart = sliceEnd - width < q.startNs ? q.startNs : sliceEnd - width;
+      const ids = await this.searchSlice(q, sliceStart, sliceEnd, q.limit - found.length, seen);
+      for (const id of ids) {
+        seen.add(id);
+        found.push(id);
+      }
+      sliceEnd = sliceStart - 1n;
+      width *= 4n;
+    }
+    return found;
+  }
+
+  private async searchSlice(
+    q: TraceQuery,
+    fromNs: bigint,
+    toNs: bigint,
+    limit: number,
+    exclude: Set<string>,
+  ): Promise<string[]> {
     const s = new Sql();
-    const range = `start_ns BETWEEN ${s.p(q.startNs)} AND ${s.p(q.endNs)}`;
-    const where = [range];
+    const where = [`start_ns BETWEEN ${s.p(fromNs)} AND ${s.p(toNs)}`];
     if (q.service) where.push(`service = ${s.p(q.service)}`);
     if (q.operation) where.push(`name = ${s.p(q.operation)}`);
     if (q.minDurationNs !== undefined) where.push(`duration_ns >= ${s.p(q.minDurationNs)}`);
     if (q.maxDurationNs !== undefined) where.push(`duration_ns <= ${s.p(q.maxDurationNs)}`);
     for (const tag of q.tags) where.push(tagCondition(s, tag.key, tag.value));
     if (q.errorsOnly) {
-      where.push(`trace_id IN (SELECT trace_id FROM spans WHERE status_code = 2 AND ${range})`);
+      where.push(
+        `trace_id IN (SELECT trace_id FROM spans WHERE status_code = 2 AND start_ns BETWEEN ${s.p(q.startNs)} AND ${s.p(q.endNs)})`,
+      );
     }
+    // Traces already found in a newer slice are skipped in JS: a few extra rows are cheaper
+    // than a growing NOT IN list.
     const rows = await this.query(
       `SELECT trace_id, max(start_ns) AS last FROM spans WHERE ${where.join(' AND ')} ` +
-        `GROUP BY trace_id ORDER BY last DESC, trace_id LIMIT ${s.p(q.limit)}`,
+        `GROUP BY trace_id ORDER BY last DESC, trace_id LIMIT ${s.p(limit + exclude.size)}`,
       s.params,
     );
-    return rows.map((r) => String(r.trace_id));
+    return rows
+      .map((r) => String(r.trace_id))
+      .filter((id) => !exclude.has(id))
+      .slice(0, limit);
   }
 
   async services(): Promise<string[]> {

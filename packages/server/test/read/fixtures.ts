@@ -73,7 +73,12 @@ export function platformSpans(): SpanRecord[] {
       durationNs: 400n * MS,
       statusCode: 1,
       requestId: REQ_A,
-      attributes: { 'request.id': REQ_A, 'http.method': 'POST', 'http.status_code': 200 },
+      attributes: {
+        'request.id': REQ_A,
+        'http.method': 'POST',
+        'http.status_code': 200,
+        'user.name': 'Zoë "Z" 👋',
+      },
       scopeName: '@opentelemetry/instrumentation-http',
       scopeVersion: '0.1.0',
     }),

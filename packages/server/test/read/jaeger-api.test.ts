@@ -228,6 +228,9 @@ describe('Jaeger search and lists', () => {
       ids((await api.get('/api/traces?service=gateway&tag=deployment.environment:test')).body),
     ).toEqual([T3, T1]);
     expect(ids((await api.get('/api/traces?tag=deployment.environment:prod')).body)).toEqual([]);
+    // Quotes and non-ASCII survive the JSON-text prefilter.
+    const uni = encodeURIComponent(JSON.stringify({ 'user.name': 'Zoë "Z" 👋' }));
+    expect(ids((await api.get(`/api/traces?tags=${uni}`)).body)).toEqual([T1]);
     // errors=true: traces holding an error span anywhere.
     const errs = ids((await api.get('/api/traces?service=agent&errors=true')).body);
     expect(errs).toEqual([]);

@@ -271,6 +271,15 @@ describe('against a real server', () => {
     expect(two).toHaveLength(2);
     expect(two[0].timestamp_us).toBeLessThanOrEqual(two[1].timestamp_us);
 
+    const tty = await runCli(['logs', '--request-id', REQ, '--server', url], { columns: 120 });
+    expect(tty.stdout).toContain('\x1b[31m\x1b[1mERROR\x1b[22m\x1b[39m');
+    const noColor = await runCli(['logs', '--request-id', REQ, '--server', url], {
+      columns: 120,
+      env: { NO_COLOR: '1' },
+    });
+    expect(noColor.stdout).not.toContain('\x1b[');
+    expect(noColor.stdout).toMatch(/ERROR gateway\s+request_failed Upstream timeout error=timeout/);
+
     const none = await runCli(['logs', '--service', 'nobody', '--server', url]);
     expect(none.code).toBe(0);
     expect(none.stderr).toContain('No log lines match (service nobody, since 1h)');

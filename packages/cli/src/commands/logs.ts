@@ -161,6 +161,7 @@ async function follow(
       ? initial.reduce((min, l) => Math.min(min, l.timestamp_us), Number.POSITIVE_INFINITY)
       : Number.NEGATIVE_INFINITY;
   let seen = new Set(initial.map(keyOf));
+  let disconnected = false;
   while (!signal.aborted) {
     try {
       await sleep(intervalMs, undefined, { signal });
@@ -175,8 +176,14 @@ async function follow(
       result = await newestPages(client, { ...filters, since }, 100_000, fromUs, signal);
     } catch (err) {
       if (signal.aborted) break;
-      throw err;
+      // Like tail -F across a restart: say so once, keep polling.
+      if (!(err instanceof CliError) || err.exitCode !== EXIT.unreachable) throw err;
+      if (!disconnected) ctx.io.stderr.write(`hopscope: ${err.message} Retrying…\n`);
+      disconnected = true;
+      continue;
     }
+    if (disconnected) ctx.io.stderr.write(`hopscope: reconnected to ${client.baseUrl}\n`);
+    disconnected = false;
     const fresh = result.lines.filter((l) => !seen.has(keyOf(l))).reverse();
     for (const log of fresh) {
       await printer.print(log);
@@ -187,10 +194,9 @@ async function follow(
   }
 }
 
+/** What makes a line itself, independent of server internals (cursors may change on restart). */
 function keyOf(log: DebugLog): string {
-  return (
-    log.cursor ?? `${log.timestamp_us}|${log.service}|${log.span_id}|${log.event}|${log.message}`
-  );
+  return `${log.timestamp_us}|${log.service}|${log.request_id}|${log.span_id}|${log.event}|${log.message}`;
 }
 
 function describe(flags: LogsFlags): string {

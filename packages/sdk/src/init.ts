@@ -59,15 +59,16 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
       ...resolved.spanProcessors,
     ],
   });
-  tracerProvider.register({
-    // ensureContextManager() already registered AsyncLocalStorage (or kept a working one)
-    contextManager: null,
-    propagator: createPropagator({
+  // ensureContextManager() already registered AsyncLocalStorage (or kept a working one).
+  // Registering by hand tells us whether the globals are ours, so shutdown() only removes ours.
+  const ownsTracing = trace.setGlobalTracerProvider(tracerProvider);
+  const ownsPropagation = propagation.setGlobalPropagator(
+    createPropagator({
       service: getServiceName,
       requestIdAliases: resolved.requestIdAliases,
       servicesEncountered: resolved.trackServicesEncountered,
     }),
-  });
+  );
 
   const loggerProvider = resolved.exportLogs ? createLoggerProvider(resolved, resource) : undefined;
   setLogSink(
@@ -81,12 +82,11 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
   setActiveConfig(resolved);
 
   const stopDropReports = reportDrops(resolved);
-  const registered = (trace.getTracerProvider() as { getDelegate?: () => unknown }).getDelegate?.();
-  if (registered !== tracerProvider) {
-    logger.warn('tracer_provider_conflict', {
+  if (!ownsTracing || !ownsPropagation) {
+    logger.warn('otel_globals_taken', {
       message:
-        'Another OpenTelemetry tracer provider was registered before hopscope.init(); spans ' +
-        'started through the global API go to it, not to Hopscope',
+        `Another OpenTelemetry ${ownsTracing ? 'propagator' : 'tracer provider'} was registered ` +
+        'before hopscope.init(); the global API keeps using it, not Hopscope',
     });
   }
 
@@ -103,8 +103,8 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
         stopDropReports();
         await Promise.allSettled([tracerProvider.shutdown(), loggerProvider?.shutdown()]);
         setLogSink(undefined);
-        trace.disable();
-        propagation.disable();
+        if (ownsTracing) trace.disable();
+        if (ownsPropagation) propagation.disable();
         setActiveConfig(resolved, false);
         current = undefined;
       })();

@@ -1,4 +1,5 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, type ProxyTracerProvider, propagation, trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   getDroppedCounts,
@@ -142,6 +143,21 @@ describe('init', () => {
     );
     expect(headers['x-request-id']).toBe('req_bbbbbbbbbbbb');
     expect(headers['x-upstream-service']).toBe('svc-prop');
+  });
+
+  it('leaves a tracer provider registered by someone else alone, and says so', async () => {
+    const theirs = new BasicTracerProvider();
+    expect(trace.setGlobalTracerProvider(theirs)).toBe(true);
+    try {
+      const lines = new LineSink();
+      handle = init({ service: 'late', endpoint, logDestination: lines });
+      expect(lines.find('otel_globals_taken').message).toMatch(/tracer provider was registered/);
+      await handle.shutdown();
+      handle = undefined;
+      expect((trace.getTracerProvider() as ProxyTracerProvider).getDelegate()).toBe(theirs);
+    } finally {
+      trace.disable();
+    }
   });
 
   it('honours OTEL_SERVICE_NAME and OTEL_EXPORTER_OTLP_ENDPOINT', async () => {

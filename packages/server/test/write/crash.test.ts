@@ -32,7 +32,9 @@ describe('durability: kill -9 after acknowledgements', () => {
     for (const c of cleanups.splice(0)) c();
   });
 
-  it('keeps every span the server acknowledged before it was killed', async () => {
+  it('keeps every span the server acknowledged before it was killed', {
+    timeout: 120_000,
+  }, async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const { child, url } = await startChild(dir);
@@ -54,11 +56,12 @@ describe('durability: kill -9 after acknowledgements', () => {
     };
     const senders = [0, 1, 2, 3].map(sender);
     while (acked.length < 2000) await new Promise((r) => setTimeout(r, 5));
+    const exited = once(child, 'exit');
     child.kill('SIGKILL');
     const ackedAtKill = acked.slice();
     stop = true;
     await Promise.all(senders);
-    await once(child, 'exit').catch(() => {});
+    await exited;
 
     const store = new DuckDbStore({ dataDir: dir });
     await store.open();

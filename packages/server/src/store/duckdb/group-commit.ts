@@ -2,19 +2,29 @@
  * Coalesces concurrent write() calls into one transaction: while a commit is in flight, new
  * batches queue up and go together into the next one, so the fsync of the commit is paid once
  * per group rather than once per request.
+ *
+ * A commit has two halves: `prepare` (synchronous JavaScript: encode the rows) and `execute`
+ * (asynchronous, in DuckDB's threads: insert, index, commit). The next group is prepared while
+ * the current one executes, so the two halves overlap on a multi-core machine.
  */
 type Entry<T> =
   | { kind: 'write'; item: T; resolve: () => void; reject: (err: unknown) => void }
   | { kind: 'task'; run: () => Promise<void> };
+type Write<T> = Extract<Entry<T>, { kind: 'write' }>;
 
-export class GroupCommit<T> {
+export interface CommitSteps<T, P> {
+  prepare(items: T[]): P;
+  execute(prepared: P): Promise<void>;
+}
+
+export class GroupCommit<T, P = unknown> {
   private pending: Entry<T>[] = [];
   private running = false;
   private idle: (() => void)[] = [];
 
-  /** `commit` runs one transaction for a group; `maxGroup` bounds how many items it takes. */
+  /** `maxGroup` bounds how many writes one transaction takes. */
   constructor(
-    private readonly commit: (items: T[]) => Promise<void>,
+    private readonly steps: CommitSteps<T, P>,
     private readonly maxGroup = 64,
   ) {}
 
@@ -43,47 +53,79 @@ export class GroupCommit<T> {
     if (!this.running) void this.drain();
   }
 
+  /** The writes at the head of the queue, up to the first task or maxGroup. */
+  private takeGroup(): Write<T>[] {
+    let end = 0;
+    while (
+      end < this.pending.length &&
+      end < this.maxGroup &&
+      this.pending[end]!.kind === 'write'
+    ) {
+      end++;
+    }
+    return this.pending.splice(0, end) as Write<T>[];
+  }
+
+  private prepare(group: Write<T>[]): { group: Write<T>[]; prepared?: P; error?: unknown } {
+    try {
+      return { group, prepared: this.steps.prepare(group.map((g) => g.item)) };
+    } catch (error) {
+      return { group, error };
+    }
+  }
+
   private async drain(): Promise<void> {
     this.running = true;
     try {
-      while (this.pending.length > 0) {
-        const first = this.pending[0]!;
-        if (first.kind === 'task') {
-          this.pending.shift();
-          await first.run();
-          continue;
-        }
-        let end = 1;
-        while (
-          end < this.pending.length &&
-          end < this.maxGroup &&
-          this.pending[end]!.kind === 'write'
-        ) {
-          end++;
-        }
-        const group = this.pending.splice(0, end) as Extract<Entry<T>, { kind: 'write' }>[];
-        try {
-          await this.commit(group.map((g) => g.item));
-          for (const g of group) g.resolve();
-        } catch (err) {
-          if (group.length === 1) {
-            group[0]!.reject(err);
+      let next: ReturnType<GroupCommit<T, P>['prepare']> | undefined;
+      while (next || this.pending.length > 0) {
+        if (!next) {
+          const head = this.pending[0]!;
+          if (head.kind === 'task') {
+            this.pending.shift();
+            await head.run();
             continue;
           }
-          // One bad batch must not fail its neighbours: retry each alone.
-          for (const g of group) {
-            try {
-              await this.commit([g.item]);
-              g.resolve();
-            } catch (single) {
-              g.reject(single);
-            }
-          }
+          next = this.prepare(this.takeGroup());
+        }
+        const current = next;
+        next = undefined;
+        const executing =
+          current.error === undefined
+            ? this.steps.execute(current.prepared as P).then(
+                () => undefined,
+                (err: unknown) => err ?? new Error('commit failed'),
+              )
+            : Promise.resolve(current.error);
+        // Let request handlers queue more writes, then encode them while DuckDB works.
+        await new Promise((r) => setImmediate(r));
+        if (this.pending[0]?.kind === 'write') next = this.prepare(this.takeGroup());
+        const failure = await executing;
+        if (failure === undefined) {
+          for (const g of current.group) g.resolve();
+        } else {
+          await this.retryAlone(current.group, failure);
         }
       }
     } finally {
       this.running = false;
       for (const w of this.idle.splice(0)) w();
+    }
+  }
+
+  /** One bad batch must not fail its neighbours: commit each alone. */
+  private async retryAlone(group: Write<T>[], failure: unknown): Promise<void> {
+    if (group.length === 1) {
+      group[0]!.reject(failure);
+      return;
+    }
+    for (const g of group) {
+      try {
+        await this.steps.execute(this.steps.prepare([g.item]));
+        g.resolve();
+      } catch (err) {
+        g.reject(err);
+      }
     }
   }
 }

@@ -1,16 +1,24 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { WriteBatch } from '../records.js';
 import type { RetentionPolicy, Store, StoreStats } from '../store.js';
-import { appendLog, appendSpan } from './append.js';
+import { type CsvText, logsCsv, spansCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { IndexStager } from './stage.js';
+import { commitSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
+
+/** A group of batches encoded for read_csv, ready to commit. */
+interface Prepared {
+  spans: CsvText;
+  logs: CsvText;
+}
 
 export interface DuckDbStoreOptions {
   /** Folder holding hopscope.duckdb (created if missing). */
@@ -31,8 +39,12 @@ export class DuckDbStore implements Store {
   private duckReader?: DuckDbReader;
   private instance?: DuckDBInstance;
   private conn?: DuckDBConnection;
-  private readonly group = new GroupCommit<WriteBatch>((batches) => this.commit(batches));
-  private stager?: IndexStager;
+  private readonly group = new GroupCommit<WriteBatch, Prepared>({
+    prepare: (batches) => ({ spans: spansCsv(batches), logs: logsCsv(batches) }),
+    execute: (prepared) => this.commit(prepared),
+  });
+  private stageDir = stagingDir();
+  private staged = 0;
   private closed = false;
 
   constructor(private readonly options: DuckDbStoreOptions) {
@@ -51,7 +63,6 @@ export class DuckDbStore implements Store {
     this.instance = await DuckDBInstance.create(this.path, config);
     this.conn = await this.instance.connect();
     await migrate(this.conn);
-    this.stager = await IndexStager.create(this.conn);
     this.duckReader = new DuckDbReader(this.instance);
   }
 
@@ -67,31 +78,27 @@ export class DuckDbStore implements Store {
     return this.group.submit(batch);
   }
 
-  private async commit(batches: WriteBatch[]): Promise<void> {
+  private async commit({ spans, logs }: Prepared): Promise<void> {
     const conn = this.conn!;
-    await conn.run('BEGIN TRANSACTION');
-    let spans = 0;
-    let logs = 0;
+    const n = this.staged++;
+    const files: string[] = [];
+    const stage = async (csv: CsvText, kind: string) => {
+      if (csv.rows === 0) return undefined;
+      const path = join(this.stageDir, `hopscope-${process.pid}-${n}-${kind}.csv`);
+      files.push(path);
+      await writeFile(path, csv.text);
+      return { path, serial: csv.quotedNewline };
+    };
     try {
-      const spanApp = await conn.createAppender('spans');
-      const logApp = await conn.createAppender('logs');
-      for (const b of batches) {
-        for (const s of b.spans) appendSpan(spanApp, s);
-        for (const l of b.logs) appendLog(logApp, l);
-        spans += b.spans.length;
-        logs += b.logs.length;
-      }
-      spanApp.closeSync();
-      logApp.closeSync();
-      await this.stager!.upsert(batches);
-      await conn.run('COMMIT');
+      const [spanFile, logFile] = await Promise.all([stage(spans, 'spans'), stage(logs, 'logs')]);
+      await conn.run(commitSql(spanFile, logFile));
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
-      this.stager!.forgetUncommitted();
       throw err;
+    } finally {
+      await Promise.all(files.map((f) => rm(f, { force: true })));
     }
-    this.stager!.committed();
-    this.options.onCommit?.(spans, logs);
+    this.options.onCommit?.(spans.rows, logs.rows);
   }
 
   enforceRetention(
@@ -118,7 +125,6 @@ export class DuckDbStore implements Store {
       if (spansDeleted + logsDeleted > 0) {
         // Deleted rows free their blocks for reuse only once checkpointed.
         await conn.run('CHECKPOINT');
-        this.stager!.reset();
       }
       return { spansDeleted, logsDeleted };
     });
@@ -166,5 +172,15 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+/** Staged rows live for one commit: tmpfs when the machine has one, else the OS temp dir. */
+function stagingDir(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
   }
 }

@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import type { LogRecord, SpanRecord } from '../../src/store/records.js';
+import { hex, tempDir } from './helpers.js';
+
+function span(over: Partial<SpanRecord> = {}): SpanRecord {
+  return {
+    traceId: hex(16),
+    spanId: hex(8),
+    name: 'op',
+    kind: 2,
+    service: 'svc',
+    startNs: BigInt(Date.now()) * 1_000_000n,
+    durationNs: 1_000_000n,
+    statusCode: 0,
+    attributes: {},
+    resource: { 'service.name': 'svc' },
+    events: [],
+    links: [],
+    ...over,
+  };
+}
+
+function log(over: Partial<LogRecord> = {}): LogRecord {
+  return {
+    timestampNs: BigInt(Date.now()) * 1_000_000n,
+    severityNumber: 9,
+    level: 'info',
+    service: 'svc',
+    body: 'hello',
+    attributes: {},
+    resource: {},
+    source: 'ndjson',
+    ...over,
+  };
+}
+
+describe('DuckDbStore', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function openStore(onCommit?: (s: number, l: number) => void) {
+    const { dir, cleanup } = tempDir();
+    const store = new DuckDbStore({ dataDir: dir, onCommit });
+    await store.open();
+    cleanups.push(cleanup, () => store.close());
+    return { store, dir };
+  }
+
+  it('round-trips awkward text exactly: control characters, newlines, delimiters, quotes, unicode, empty', async () => {
+    const { store } = await openStore();
+    const nasty = 'a\x1fb\x02c"d\'e\nf\r\ng\th\u0000i 🚀 ünï';
+    const s = span({
+      name: nasty,
+      statusMessage: 'line1\nline2',
+      traceState: 'k=v',
+      attributes: { text: nasty, n: 1.5, list: [1, 'two', null], nested: { deep: true } },
+      events: [{ timeNs: 5n, name: 'ev\n', attributes: { a: 1 } }],
+      links: [{ traceId: hex(16), spanId: hex(8), attributes: {} }],
+      scopeName: 'scope',
+      scopeVersion: '',
+    });
+    const empty = span({ name: '', traceId: s.traceId });
+    const l = log({
+      body: nasty,
+      event: 'evt',
+      requestId: 'req_x',
+      traceId: s.traceId,
+      spanId: s.spanId,
+    });
+    await store.write({ spans: [s, empty], logs: [l, log({ body: '' })] });
+
+    const found = await store.reader.lookup({ traceIds: [s.traceId], requestIds: [] });
+    const back = found.spans.find((x) => x.spanId === s.spanId)!;
+    const expectedName = nasty.replace('\u0000', '\uFFFD');
+    expect(back.name).toBe(expectedName);
+    expect(back.statusMessage).toBe('line1\nline2');
+    expect(back.attributes).toEqual(s.attributes);
+    expect(back.events[0]?.name).toBe('ev\n');
+    expect(found.spans.find((x) => x.spanId === empty.spanId)!.name).toBe('');
+    expect(found.logs.map((x) => x.body)).toContain(expectedName);
+    const stats = await store.stats();
+    expect(stats).toMatchObject({ spansTotal: 2, logsTotal: 2, tracesTotal: 1 });
+    expect(stats.bytesOnDisk).toBeGreaterThan(0);
+  });
+
+  it('coalesces concurrent writes into fewer transactions, and each resolves after its commit', async () => {
+    let commits = 0;
+    let rows = 0;
+    const { store } = await openStore((s) => {
+      commits++;
+      rows += s;
+    });
+    const writes = Array.from({ length: 40 }, () =>
+      store.write({ spans: Array.from({ length: 20 }, () => span()), logs: [] }),
+    );
+    await Promise.all(writes);
+    expect(rows).toBe(800);
+    expect(commits).toBeLessThan(40);
+    expect((await store.stats()).spansTotal).toBe(800);
+  });
+
+  it('a failing batch fails alone; its neighbours in the same group commit', async () => {
+    const { store } = await openStore();
+    const good = store.write({ spans: [span()], logs: [] });
+    const bad = store.write({ spans: [span({ kind: 300 as never })], logs: [] });
+    const good2 = store.write({ spans: [span()], logs: [] });
+    await expect(good).resolves.toBeUndefined();
+    await expect(bad).rejects.toThrow();
+    await expect(good2).resolves.toBeUndefined();
+    expect((await store.stats()).spansTotal).toBe(2);
+  });
+
+  it('keeps trace_index and request_index windows as the min start and max end across batches', async () => {
+    const { store } = await openStore();
+    const traceId = hex(16);
+    await store.write({
+      spans: [span({ traceId, startNs: 1000n, durationNs: 10n, requestId: 'req_w' })],
+      logs: [],
+    });
+    await store.write({ spans: [span({ traceId, startNs: 500n, durationNs: 2000n })], logs: [] });
+    await store.write({ spans: [], logs: [log({ requestId: 'req_w', timestampNs: 9000n })] });
+    const conn = await store.connect();
+    const t = (await conn.runAndReadAll('SELECT start_ns, end_ns FROM trace_index')).getRows();
+    const r = (
+      await conn.runAndReadAll(
+        'SELECT trace_id, start_ns, end_ns FROM request_index ORDER BY trace_id',
+      )
+    ).getRows();
+    const ops = (await conn.runAndReadAll('SELECT count(*) FROM operations')).getRows();
+    conn.closeSync();
+    expect(t).toEqual([[500n, 2500n]]);
+    expect(r).toEqual([
+      ['', 9000n, 9000n],
+      [traceId, 1000n, 1010n],
+    ]);
+    expect(ops).toEqual([[1n]]);
+  });
+
+  it('retention by age removes old spans, logs and index rows, and keeps recent ones', async () => {
+    const { store } = await openStore();
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const day = 86_400_000_000_000n;
+    const old = span({ startNs: now - 3n * day, requestId: 'req_old' });
+    const recent = span({ startNs: now });
+    await store.write({
+      spans: [old, recent],
+      logs: [log({ timestampNs: now - 3n * day }), log()],
+    });
+    const r = await store.enforceRetention({ maxAgeMs: 86_400_000 });
+    expect(r).toEqual({ spansDeleted: 1, logsDeleted: 1 });
+    const stats = await store.stats();
+    expect(stats).toMatchObject({ spansTotal: 1, logsTotal: 1, tracesTotal: 1 });
+    expect((await store.reader.lookup({ traceIds: [], requestIds: ['req_old'] })).spans).toEqual(
+      [],
+    );
+  });
+
+  it('retention by size drops the oldest data until the store is under the cap', async () => {
+    const { store } = await openStore();
+    const base = BigInt(Date.now()) * 1_000_000n;
+    for (let b = 0; b < 10; b++) {
+      await store.write({
+        spans: Array.from({ length: 2000 }, (_, i) =>
+          span({ startNs: base + BigInt(b * 2000 + i), attributes: { pad: hex(64) } }),
+        ),
+        logs: [],
+      });
+    }
+    await store.checkpoint();
+    const conn = await store.connect();
+    const used = Number(
+      (
+        await conn.runAndReadAll('SELECT used_blocks * block_size FROM pragma_database_size()')
+      ).getRows()[0]![0],
+    );
+    conn.closeSync();
+    const r = await store.enforceRetention({ maxBytes: Math.floor(used / 2) });
+    expect(r.spansDeleted).toBeGreaterThan(0);
+    expect(r.spansDeleted).toBeLessThan(20_000);
+    const conn2 = await store.connect();
+    const [minStart] = (await conn2.runAndReadAll('SELECT min(start_ns) FROM spans')).getRows()[0]!;
+    conn2.closeSync();
+    // What is left is the newest part.
+    expect(minStart as bigint).toBeGreaterThan(base);
+  });
+
+  it('reopens an existing file without re-running migrations', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const a = new DuckDbStore({ dataDir: dir });
+    await a.open();
+    await a.write({ spans: [span()], logs: [] });
+    await a.close();
+    const b = new DuckDbStore({ dataDir: dir });
+    await b.open();
+    expect((await b.stats()).spansTotal).toBe(1);
+    const conn = await b.connect();
+    expect((await conn.runAndReadAll('SELECT count(*) FROM schema_version')).getRows()).toEqual([
+      [1n],
+    ]);
+    conn.closeSync();
+    await b.close();
+  });
+});

@@ -18,6 +18,7 @@ const HOUR = 3_600_000n * MS;
 const NOW = (BigInt(Date.now()) / 1000n) * 1000n * MS;
 const REQ = 'req_c0c0c0c0c0c0';
 const LOGS_ONLY = 'req_10910910910a';
+const MANY = 'req_many0many0many';
 const TA = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1';
 const TB = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2';
 const TL = 'ccccccccccccccccccccccccccccccc3';
@@ -81,6 +82,19 @@ beforeAll(async () => {
     ],
   });
   await store.write({ spans: filler, logs: [] });
+  // Six traces of one request, 40 minutes apart: more clusters than the lookup scans separately.
+  await store.write({
+    spans: Array.from({ length: 6 }, (_, k) =>
+      span(
+        `${k}`.padStart(32, '9'),
+        `${k}`.padStart(16, '9'),
+        `svc${k}`,
+        NOW - BigInt(k * 40) * 60_000n * MS,
+        MANY,
+      ),
+    ),
+    logs: [],
+  });
   await store.write({
     spans: [span(TB, 'b000000000000001', 'late', NOW - 10n * MS, REQ)],
     logs: [
@@ -141,6 +155,11 @@ describe('request lookup', () => {
   it('finds both traces of a request five hours apart, and nothing of the filler between', async () => {
     const { spans } = await store.reader.lookup({ requestIds: [REQ], traceIds: [] });
     expect(spans.map((s) => s.service)).toEqual(['early', 'late']);
+  });
+
+  it('finds every trace of a request spread over more ranges than it scans separately', async () => {
+    const { spans } = await store.reader.lookup({ requestIds: [MANY], traceIds: [] });
+    expect(spans.map((s) => s.service)).toEqual(['svc5', 'svc4', 'svc3', 'svc2', 'svc1', 'svc0']);
   });
 
   it('returns a request made only of log lines, with its error first', async () => {

@@ -51,11 +51,16 @@ interface Cluster {
   endNs: bigint;
 }
 
-/** Merges windows closer than two log slacks, so the clusters' scan ranges never overlap. */
+/** Most scan branches a lookup uses; past this, the nearest clusters are merged. */
+const MAX_CLUSTERS = 4;
+
+/**
+ * Merges windows closer than two log slacks, so the clusters' scan ranges never overlap; then
+ * merges across the smallest gaps until at most MAX_CLUSTERS remain, since each branch costs
+ * at least one row-group scan (a search result's traces are often minutes apart).
+ */
 function clusterWindows(windows: Window[]): Cluster[] {
-  const sorted = [...windows].sort((a, b) =>
-    a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0,
-  );
+  const sorted = [...windows].sort((a, b) => cmp(a.startNs, b.startNs));
   const out: Cluster[] = [];
   for (const w of sorted) {
     const last = out[out.length - 1];
@@ -65,6 +70,17 @@ function clusterWindows(windows: Window[]): Cluster[] {
     } else {
       out.push({ traceIds: w.traceId ? [w.traceId] : [], startNs: w.startNs, endNs: w.endNs });
     }
+  }
+  while (out.length > MAX_CLUSTERS) {
+    let best = 0;
+    for (let i = 1; i < out.length - 1; i++) {
+      if (out[i + 1].startNs - out[i].endNs < out[best + 1].startNs - out[best].endNs) best = i;
+    }
+    const [a, b] = [out[best], out[best + 1]];
+    // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
+    a.endNs = a.endNs > b.endNs ? a.endNs : b.endNs;
+    for (const t of b.traceIds) if (!a.traceIds.includes(t)) a.traceIds.push(t);
+    out.splice(best + 1, 1);
   }
   return out;
 }
@@ -112,14 +128,9 @@ function latency(r: Row): LatencySummary {
   };
 }
 
-const LATENCY_SELECT = (filter: string) => {
-  const f = filter ? ` FILTER (WHERE ${filter})` : '';
-  return (
-    `count(*)${f} AS n, count(*) FILTER (WHERE status_code = 2${filter ? ` AND (${filter})` : ''}) AS errors, ` +
-    `avg(duration_ns)${f} AS avg_ns, quantile_cont(duration_ns, [0.5, 0.95, 0.99])${f} AS q, ` +
-    `max(duration_ns)${f} AS max_ns`
-  );
-};
+const LATENCY =
+  'count(*) AS n, count(*) FILTER (WHERE status_code = 2) AS errors, avg(duration_ns) AS avg_ns, ' +
+  'quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS q, max(duration_ns) AS max_ns';
 
 const ENTRY_SPAN = `kind IN (2, 5) OR parent_span_id IS NULL OR parent_span_id = ''`;
 
@@ -448,15 +459,19 @@ export class DuckDbReader implements StoreReader {
     const where = [`start_ns BETWEEN ${s.p(q.startNs)} AND ${s.p(q.endNs)}`];
     if (q.service) where.push(`service = ${s.p(q.service)}`);
     const w = where.join(' AND ');
-    const svc = await this.query(
-      `SELECT service, ${LATENCY_SELECT(ENTRY_SPAN)} FROM spans WHERE ${w} GROUP BY service ORDER BY service`,
-      s.params,
-    );
-    const ops = await this.query(
-      `SELECT service, name, kind, ${LATENCY_SELECT('')} FROM spans WHERE ${w}
-        GROUP BY service, name, kind ORDER BY service, name, kind`,
-      s.params,
-    );
+    // Two scans side by side on the pool; the entry filter as WHERE, not FILTER, is ~25% cheaper.
+    const [svc, ops] = await Promise.all([
+      this.query(
+        `SELECT service, ${LATENCY} FROM spans WHERE ${w} AND (${ENTRY_SPAN})
+          GROUP BY service ORDER BY service`,
+        s.params,
+      ),
+      this.query(
+        `SELECT service, name, kind, ${LATENCY} FROM spans WHERE ${w}
+          GROUP BY service, name, kind ORDER BY service, name, kind`,
+        s.params,
+      ),
+    ]);
     return {
       services: svc.map((r) => ({ service: String(r.service), ...latency(r) })),
       operations: ops.map((r) => ({

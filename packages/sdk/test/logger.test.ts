@@ -95,6 +95,33 @@ describe('logger line format', () => {
     expect(odd).not.toHaveProperty('trace_id');
   });
 
+  it('lets a bound request_id win over the context without duplicating keys', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink });
+    const bound = log.bind({ request_id: 'req_222222222222', task: 't1' });
+    const span = provider.getTracer('t').startSpan('op');
+    runWithRequestId('req_333333333333', () =>
+      context.with(trace.setSpan(context.active(), span), () => {
+        bound.info('bound_in_request');
+        bound.bind({ step: 1 }).info('nested_bound', { request_id: 'req_444444444444' });
+        log.info('unbound_in_request');
+      }),
+    );
+    bound.info('bound_outside');
+    for (const raw of sink.raw) {
+      expect(raw.split('"request_id":').length - 1, raw).toBe(1);
+      expect(raw.split('"trace_id":').length - 1, raw).toBeLessThanOrEqual(1);
+    }
+    expect(sink.find('bound_in_request')).toMatchObject({
+      request_id: 'req_222222222222',
+      trace_id: span.spanContext().traceId,
+    });
+    expect(sink.find('nested_bound')).toMatchObject({ request_id: 'req_222222222222', step: 1 });
+    expect(sink.find('unbound_in_request').request_id).toBe('req_333333333333');
+    expect(sink.find('bound_outside').request_id).toBe('req_222222222222');
+    expect(() => log.bind({ event: 'x' })).toThrow(/cannot bind "event"/);
+  });
+
   it('writes level words for every level and omits IDs outside a request', () => {
     const sink = new LineSink();
     const log = createLogger({ service: 's', destination: sink, level: 'debug' });

@@ -62,19 +62,50 @@ function correlation(): string {
   return out;
 }
 
+/** Correlation keys a logger has bound itself (`bind({ request_id })`): they win over the context's. */
+export interface BoundCorrelation {
+  requestId: boolean;
+  traceIds: boolean;
+}
+
+/** Marks a pino instance whose bindings hold correlation keys (inherited by its children). */
+export const BOUND_CORRELATION: unique symbol = Symbol('hopscope.boundCorrelation');
+
+/** The uncached fragment for a logger with bound correlation keys (a rare path). */
+function correlationWithout(bound: BoundCorrelation): string {
+  const full = correlation();
+  let out = '';
+  if (!bound.requestId && lastHasRequestId) {
+    out += full.slice(0, lastHasTraceIds ? full.indexOf(',"trace_id"') : full.length);
+  }
+  if (!bound.traceIds && lastHasTraceIds) out += full.slice(full.indexOf(',"trace_id"'));
+  return out;
+}
+
 /**
- * pino's timestamp hook returns raw JSON placed right after `level`: the ISO timestamp (one
- * formatted string per millisecond), then the correlation fragment and the event name.
+ * pino's timestamp hook (called on the logger instance) returns raw JSON placed right after
+ * `level`: the ISO timestamp (one formatted string per millisecond), then the correlation
+ * fragment and the event name.
  */
-function timestampAndCorrelation(): string {
+function timestampAndCorrelation(this: unknown): string {
   const now = Date.now();
   if (now !== lastMs) {
     lastMs = now;
     lastTime = `,"timestamp":"${new Date(now).toISOString()}"`;
   }
-  const ids = correlation();
-  wroteRequestId = lastHasRequestId;
-  wroteTraceIds = lastHasTraceIds;
+  const bound = (this as { [BOUND_CORRELATION]?: BoundCorrelation } | undefined)?.[
+    BOUND_CORRELATION
+  ];
+  let ids: string;
+  if (bound === undefined) {
+    ids = correlation();
+    wroteRequestId = lastHasRequestId;
+    wroteTraceIds = lastHasTraceIds;
+  } else {
+    ids = correlationWithout(bound);
+    wroteRequestId = lastHasRequestId || bound.requestId;
+    wroteTraceIds = lastHasTraceIds || bound.traceIds;
+  }
   const event = handoff.event;
   wroteEvent = event !== undefined;
   return event === undefined ? lastTime + ids : `${lastTime}${ids},"event":${jsonString(event)}`;

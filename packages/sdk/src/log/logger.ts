@@ -4,7 +4,7 @@ import pretty from 'pino-pretty';
 import { getConfig, getConfigVersion, isLogLevel, type LogLevel } from '../config/index.js';
 import { captureCallsite } from './callsite.js';
 import { type LineLevel, PINO_LEVEL } from './levels.js';
-import { handoff, lineOptions } from './line.js';
+import { BOUND_CORRELATION, type BoundCorrelation, handoff, lineOptions } from './line.js';
 import { getLogSink } from './sink.js';
 
 export type LogFields = Record<string, unknown>;
@@ -64,6 +64,8 @@ class LoggerCore {
   setLevel(level: LogLevel): void {
     this.levelOverride = level;
     this.pino().level = level;
+    // bound loggers re-derive from the root, so none keeps the old level
+    this.generation++;
   }
 
   private build(): void {
@@ -145,25 +147,29 @@ export class HopscopeLogger {
     const core = this.core;
     const root = core.pino();
     if (this.generation !== core.generation || this.instance === undefined) {
-      this.instance =
-        this.parent === undefined
-          ? this.fields === undefined
-            ? root
-            : root.child(this.fields)
-          : this.fields === undefined
-            ? this.parent.pino
-            : this.parent.pino.child(this.fields);
+      const above = this.parent === undefined ? root : this.parent.pino;
+      this.instance = this.fields === undefined ? above : bindCorrelationAware(above, this.fields);
       this.generation = core.generation;
     }
     return this.instance;
   }
 
-  /** A logger whose lines all carry `fields` (e.g. `{ agent: 'planner' }`). */
+  /**
+   * A logger whose lines all carry `fields` (e.g. `{ agent: 'planner' }`). Binding `request_id`
+   * (or `trace_id`/`span_id`) makes it win over the active context's on this logger's lines.
+   */
   bind(fields: LogFields): HopscopeLogger {
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
       throw new TypeError(
         `hopscope: logger.bind() takes an object of fields, got ${String(fields)}`,
       );
+    }
+    for (const key of ['event', 'message']) {
+      if (key in fields) {
+        throw new TypeError(
+          `hopscope: logger.bind() cannot bind "${key}": it belongs to each line, pass it to the log call`,
+        );
+      }
     }
     return new HopscopeLogger(this.core, this, { ...fields });
   }
@@ -264,6 +270,23 @@ export class HopscopeLogger {
       }
     }
   }
+}
+
+type Marked = PinoLogger & { [BOUND_CORRELATION]?: BoundCorrelation };
+
+/** pino's child(), marking children whose bindings carry correlation keys (see line.ts). */
+function bindCorrelationAware(parent: PinoLogger, fields: LogFields): PinoLogger {
+  const child = parent.child(fields) as Marked;
+  const requestId = fields.request_id !== undefined;
+  const traceIds = fields.trace_id !== undefined || fields.span_id !== undefined;
+  if (requestId || traceIds) {
+    const inherited = (parent as Marked)[BOUND_CORRELATION];
+    child[BOUND_CORRELATION] = {
+      requestId: requestId || inherited?.requestId === true,
+      traceIds: traceIds || inherited?.traceIds === true,
+    };
+  }
+  return child;
 }
 
 /** A logger with its own destination, level or service; see CreateLoggerOptions. */

@@ -16,9 +16,14 @@ export function TokenPrompt({ onDone }: { onDone: () => void }) {
       <form className="modal" onSubmit={submit} aria-label="Query token">
         <h2>This server needs a query token</h2>
         <p className="muted">
-          {hadToken
-            ? 'The saved token was refused. Enter the current one.'
-            : 'Enter the query token the server was started with (--query-token). It is kept in this browser only.'}
+          {hadToken ? (
+            'The saved token was refused. Enter the current one.'
+          ) : (
+            <>
+              Enter the query token the server was started with (<code>--query-token</code>). It is
+              kept in this browser only.
+            </>
+          )}
         </p>
         <input
           className="input"

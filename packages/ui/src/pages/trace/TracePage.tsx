@@ -39,10 +39,33 @@ export function TracePage({ id }: { id: string }) {
       </div>
     );
   }
-  if (!result.data || result.state === 'loading') {
-    return <div className="page muted pad">Loading {id}…</div>;
-  }
-  return <TraceView data={result.data} />;
+  if (!result.data || result.state === 'loading') return <Loading id={id} />;
+  return <TraceView key={id} data={result.data} />;
+}
+
+/** Large requests take seconds to fetch: say so, and show that time is passing. */
+function Loading({ id }: { id: string }) {
+  const [elapsed, setElapsed] = useState(0);
+  useEffect(() => {
+    const started = Date.now();
+    const t = setInterval(() => setElapsed(Date.now() - started), 500);
+    return () => clearInterval(t);
+  }, []);
+  return (
+    <div className="page">
+      <div className="loading card" aria-busy="true">
+        <span className="spinner" />
+        <span>
+          Loading every span and log line of <span className="mono">{id}</span>…
+        </span>
+        {elapsed >= 1500 && (
+          <span className="muted">
+            {(elapsed / 1000).toFixed(0)} s · large requests take a few seconds
+          </span>
+        )}
+      </div>
+    </div>
+  );
 }
 
 function TraceView({ data }: { data: DebugTraceResponse }) {

@@ -245,7 +245,7 @@ export function createApi(deps: ApiDeps): Hono {
         errors: bool().optional(),
         tags: z_any(),
       },
-      c.req.query(),
+      withoutCustomLookback(c.req.query()),
     );
     if (!q.ok) return jaegerBad(c, q.problem);
     const v = q.value;
@@ -401,6 +401,13 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   return app;
+}
+
+/** The Jaeger UI sends `lookback=custom` beside explicit start/end: it means "use those". */
+function withoutCustomLookback(query: Record<string, string>): Record<string, string> {
+  if (query.lookback !== 'custom') return query;
+  const { lookback: _custom, ...rest } = query;
+  return rest;
 }
 
 /** Tags are parsed separately (they may repeat); accept any string here. */

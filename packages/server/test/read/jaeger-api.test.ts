@@ -210,6 +210,10 @@ describe('Jaeger search and lists', () => {
       ids((await api.get(`/api/traces?service=gateway&end=${endUs}&lookback=1h`)).body),
     ).toEqual([T1]);
     expect(ids((await api.get('/api/traces?service=gateway&lookback=1m')).body)).toEqual([]);
+    // What the Jaeger UI sends for a custom range: explicit start/end, lookback=custom.
+    const startUs = baseUs - 1_000_000;
+    const custom = `/api/traces?service=gateway&start=${startUs}&end=${endUs}&lookback=custom&minDuration=&limit=20`;
+    expect(ids((await api.get(custom)).body)).toEqual([T1]);
     const limited = await api.get('/api/traces?limit=3');
     expect(limited.body.data).toHaveLength(3);
   });

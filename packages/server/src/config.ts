@@ -57,6 +57,8 @@ export interface IngestLimits {
   maxLinks: number;
   /** Longest NDJSON log line kept. */
   maxLogLineBytes: number;
+  /** Request bodies held in memory across all requests at once; beyond it, 429. */
+  maxInflightBodyBytes: number;
 }
 
 export const DEFAULT_LIMITS: IngestLimits = {
@@ -67,6 +69,7 @@ export const DEFAULT_LIMITS: IngestLimits = {
   maxEvents: 128,
   maxLinks: 128,
   maxLogLineBytes: 256 * 1024,
+  maxInflightBodyBytes: 256 * 1024 * 1024,
 };
 
 export interface RedactionOptions {

@@ -79,7 +79,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const app = new Hono();
   app.route(
     '/',
-    createIngestApp(ctx, { maxBodyBytes: limits.maxBodyBytes, ingestToken: options.ingestToken }),
+    createIngestApp(ctx, {
+      maxBodyBytes: limits.maxBodyBytes,
+      maxInflightBodyBytes: limits.maxInflightBodyBytes,
+      retryAfterSeconds: queueOptions.retryAfterSeconds,
+      ingestToken: options.ingestToken,
+    }),
   );
   app.route('/', createUiApp()); // before the API so its auth does not guard the UI's own assets
   app.route(

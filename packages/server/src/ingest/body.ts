@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import { IngestInputError } from './errors.js';
+import { IngestInputError, QueueFullError } from './errors.js';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -16,12 +16,36 @@ export class UnsupportedEncodingError extends Error {
 }
 
 /**
+ * Bytes of request bodies held in memory across all requests at once. Past the cap new bytes
+ * are refused (the request gets a 429), so many concurrent large requests cannot exhaust memory.
+ */
+export class BodyBudget {
+  private used = 0;
+  constructor(
+    readonly maxBytes: number,
+    private readonly retryAfterSeconds: number,
+  ) {}
+
+  take(n: number): void {
+    if (this.used + n > this.maxBytes) throw new QueueFullError(this.retryAfterSeconds);
+    this.used += n;
+  }
+
+  give(n: number): void {
+    this.used -= n;
+  }
+}
+
+/**
  * Reads a request body up to `maxBytes`, stopping as soon as the cap is passed rather than
- * buffering whatever the client sends.
+ * buffering whatever the client sends. Bytes read are taken from `budget`; the caller gives
+ * back `held.bytes` when done with the request.
  */
 export async function readBody(
   stream: ReadableStream<Uint8Array> | null,
   maxBytes: number,
+  budget?: BodyBudget,
+  held: { bytes: number } = { bytes: 0 },
 ): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
@@ -35,6 +59,8 @@ export async function readBody(
       await reader.cancel().catch(() => {});
       throw new BodyTooLargeError(`request body is larger than the ${maxBytes}-byte limit`);
     }
+    budget?.take(value.byteLength);
+    held.bytes += value.byteLength;
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);

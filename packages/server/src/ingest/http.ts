@@ -1,7 +1,13 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bearerMatches } from './auth.js';
-import { BodyTooLargeError, decodeContent, readBody, UnsupportedEncodingError } from './body.js';
+import {
+  BodyBudget,
+  BodyTooLargeError,
+  decodeContent,
+  readBody,
+  UnsupportedEncodingError,
+} from './body.js';
 import { IngestInputError, QueueFullError } from './errors.js';
 import { type IngestLogsContext, ingestLogLines } from './ndjson.js';
 import {
@@ -15,6 +21,9 @@ import { ExportLogsServiceResponse, ExportTraceServiceResponse, RpcStatus } from
 
 export interface IngestHttpOptions {
   maxBodyBytes: number;
+  /** Request bytes held in memory across all requests; beyond it, 429. Default 256 MB. */
+  maxInflightBodyBytes?: number;
+  retryAfterSeconds?: number;
   /** When set, every ingest request needs `Authorization: Bearer <token>`. */
   ingestToken?: string;
 }
@@ -42,6 +51,10 @@ export function createIngestApp(
 ): Hono {
   const app = new Hono();
   const { metrics } = ctx;
+  const budget = new BodyBudget(
+    options.maxInflightBodyBytes ?? 256 * 1024 * 1024,
+    options.retryAfterSeconds ?? 2,
+  );
 
   const otlp = (signal: Signal) => async (c: Context) => {
     const encoding = encodingOf(c.req.header('content-type'));
@@ -66,8 +79,9 @@ export function createIngestApp(
         `Content-Type must be application/x-protobuf or application/json, got "${(c.req.header('content-type') ?? '').slice(0, 60)}"`,
       );
     }
+    const held = { bytes: 0 };
     try {
-      const raw = await readBody(c.req.raw.body, options.maxBodyBytes);
+      const raw = await readBody(c.req.raw.body, options.maxBodyBytes, budget, held);
       const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
       const request = encoding === 'proto' ? body : parseJson(body.toString('utf8'));
       const protocol = encoding === 'proto' ? 'http/protobuf' : 'http/json';
@@ -93,6 +107,8 @@ export function createIngestApp(
         `the store could not commit the data: ${err instanceof Error ? err.message : String(err)}`,
         { 'Retry-After': '5' },
       );
+    } finally {
+      budget.give(held.bytes);
     }
   };
 
@@ -122,8 +138,9 @@ export function createIngestApp(
         'service: expected 1–128 characters of letters, digits, . _ : / @ -',
       );
     }
+    const held = { bytes: 0 };
     try {
-      const raw = await readBody(c.req.raw.body, options.maxBodyBytes);
+      const raw = await readBody(c.req.raw.body, options.maxBodyBytes, budget, held);
       const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
       const result = await ingestLogLines(ctx, body.toString('utf8'), service);
       metrics.requests.inc({ protocol: 'http/ndjson', code: '200' });
@@ -142,6 +159,8 @@ export function createIngestApp(
       return fail(503, 'unavailable', `the store could not commit the data: ${String(err)}`, {
         'Retry-After': '5',
       });
+    } finally {
+      budget.give(held.bytes);
     }
   });
 

@@ -126,6 +126,33 @@ describe('ingest tokens, overload and NDJSON log lines', () => {
     );
   });
 
+  it('bodies held in memory across requests are bounded: past the budget new requests get 429', async () => {
+    const { dir, cleanup } = tempDir();
+    const store = new GatedStore({ dataDir: dir });
+    const s = await testServer({ store, limits: { maxInflightBodyBytes: 3000 } });
+    server = {
+      ...s,
+      stop: async () => {
+        await s.stop();
+        cleanup();
+      },
+    };
+    const body = () =>
+      otlpJson(
+        'mem',
+        Array.from({ length: 10 }, () => ({ traceId: hex(16), spanId: hex(8) })),
+      );
+    expect(body().length).toBeGreaterThan(1500);
+    const held = postJson(`${s.url}/v1/traces`, body());
+    while (s.queue.depth === 0) await new Promise((r) => setTimeout(r, 2));
+    const refused = await postJson(`${s.url}/v1/traces`, body());
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    store.openGate();
+    expect((await held).status).toBe(200);
+    expect((await postJson(`${s.url}/v1/traces`, body())).status).toBe(200);
+  });
+
   it('NDJSON log lines of different shapes land as logs, with ?service= and redaction', async () => {
     server = await testServer();
     const lines = [

@@ -1,6 +1,7 @@
 import { type Attributes, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -18,7 +19,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testServer } from './helpers.js';
+import { hex, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 
@@ -81,6 +82,14 @@ describe('official OpenTelemetry exporters against a real server', () => {
         }) as never,
     ],
     ['grpc', () => new GrpcExporter({ url: `http://127.0.0.1:${server.grpcPort}` }) as never],
+    [
+      'grpc gzip',
+      () =>
+        new GrpcExporter({
+          url: `http://127.0.0.1:${server.grpcPort}`,
+          compression: 'gzip' as never,
+        }) as never,
+    ],
   ];
 
   for (const [name, make] of cases) {
@@ -122,57 +131,62 @@ describe('official OpenTelemetry exporters against a real server', () => {
     });
   }
 
-  it('stores log records sent by the OTLP/HTTP log exporter, with trace context and level', async () => {
-    const memory = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'billing' }),
-      processors: [new SimpleLogRecordProcessor({ exporter: memory })],
-    });
-    const logger = provider.getLogger('billing-logger');
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    logger.emit({
-      severityNumber: 17,
-      severityText: 'ERROR',
-      body: 'charge failed',
-      attributes: {
-        request_id: 'req_0123456789ab',
-        password: 'hunter2',
-        'event.name': 'charge_failed',
-      },
-      context: trace.setSpanContext(ROOT_CONTEXT, {
-        traceId,
-        spanId: '00f067aa0ba902b7',
-        traceFlags: 1,
-      }),
-    });
-    logger.emit({ severityNumber: 9, body: { structured: true, n: 1 } });
-    await provider.forceFlush();
-    const records: ReadableLogRecord[] = memory.getFinishedLogRecords();
-    expect(records).toHaveLength(2);
+  for (const [logProtocol, makeLogExporter] of [
+    ['http/json', (url: string) => new OTLPLogExporter({ url })],
+    ['http/protobuf', (url: string) => new ProtoLogExporter({ url })],
+  ] as const) {
+    it(`stores log records sent by the OTLP log exporter over ${logProtocol}, with trace context and level`, async () => {
+      const memory = new InMemoryLogRecordExporter();
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'billing' }),
+        processors: [new SimpleLogRecordProcessor({ exporter: memory })],
+      });
+      const logger = provider.getLogger('billing-logger');
+      const traceId = hex(16);
+      logger.emit({
+        severityNumber: 17,
+        severityText: 'ERROR',
+        body: 'charge failed',
+        attributes: {
+          request_id: `req_${logProtocol.replace(/\W/g, '')}`,
+          password: 'hunter2',
+          'event.name': 'charge_failed',
+        },
+        context: trace.setSpanContext(ROOT_CONTEXT, {
+          traceId,
+          spanId: '00f067aa0ba902b7',
+          traceFlags: 1,
+        }),
+      });
+      logger.emit({ severityNumber: 9, body: { structured: true, n: 1 } });
+      await provider.forceFlush();
+      const records: ReadableLogRecord[] = memory.getFinishedLogRecords();
+      expect(records).toHaveLength(2);
 
-    const exporter = new OTLPLogExporter({ url: `${server.url}/v1/logs` });
-    const result = await exportWith(exporter as never, records);
-    await exporter.shutdown();
-    expect(result.code).toBe(ExportResultCode.SUCCESS);
+      const exporter = makeLogExporter(`${server.url}/v1/logs`);
+      const result = await exportWith(exporter as never, records);
+      await exporter.shutdown();
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
 
-    const found = await server.store.reader.lookup({
-      traceIds: [],
-      requestIds: ['req_0123456789ab'],
+      const found = await server.store.reader.lookup({
+        traceIds: [],
+        requestIds: [`req_${logProtocol.replace(/\W/g, '')}`],
+      });
+      expect(found.logs).toHaveLength(1);
+      const log = found.logs[0]!;
+      expect(log.service).toBe('billing');
+      expect(log.level).toBe('error');
+      expect(log.body).toBe('charge failed');
+      expect(log.event).toBe('charge_failed');
+      expect(log.traceId).toBe(traceId);
+      expect(log.spanId).toBe('00f067aa0ba902b7');
+      expect(log.attributes.password).toBe('[REDACTED]');
+      expect(log.source).toBe('otlp');
+
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/hopscope_redactions_total \d+/);
+      const redactions = Number(/hopscope_redactions_total (\d+)/.exec(metrics)?.[1]);
+      expect(redactions).toBeGreaterThanOrEqual(1);
     });
-    expect(found.logs).toHaveLength(1);
-    const log = found.logs[0]!;
-    expect(log.service).toBe('billing');
-    expect(log.level).toBe('error');
-    expect(log.body).toBe('charge failed');
-    expect(log.event).toBe('charge_failed');
-    expect(log.traceId).toBe(traceId);
-    expect(log.spanId).toBe('00f067aa0ba902b7');
-    expect(log.attributes.password).toBe('[REDACTED]');
-    expect(log.source).toBe('otlp');
-
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/hopscope_redactions_total \d+/);
-    const redactions = Number(/hopscope_redactions_total (\d+)/.exec(metrics)?.[1]);
-    expect(redactions).toBeGreaterThanOrEqual(1);
-  });
+  }
 });

@@ -1,9 +1,10 @@
-// `npm run bench -- sdk [--duration=S] [--connections=N] [--rounds=N]`: what instrumenting an HTTP
+// `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N]`: what instrumenting an HTTP
 // service costs. autocannon drives a 1 ms handler in three child processes, one at a time:
 // bare node:http; Hopscope (init + middleware + one log line); the OpenTelemetry SDK with
 // @opentelemetry/instrumentation-http + pino-http (+ one log line). Spans go over OTLP to a local
-// discard receiver; logs to /dev/null. Reports req/s, p95 latency and CPU µs per request, and the
-// CPU each instrumentation adds over bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
+// discard receiver; logs to /dev/null. Reports req/s and p95 latency at full speed, CPU µs per
+// request at a fixed rate (--rate, default 500 req/s), and the CPU each instrumentation adds over
+// bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
 // Needs a build (`npm run build`): the Hopscope child imports packages/sdk/dist.
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -47,10 +48,16 @@ function child(file, env = {}) {
   return { proc, next, ask };
 }
 
-function load(url, seconds, connections) {
+function load(url, seconds, connections, overallRate) {
   return new Promise((resolve, reject) => {
     const latencies = [];
-    const instance = autocannon({ url, duration: seconds, connections }, (err, result) =>
+    const options = {
+      url,
+      duration: seconds,
+      connections,
+      ...(overallRate ? { overallRate } : {}),
+    };
+    const instance = autocannon(options, (err, result) =>
       err ? reject(err) : resolve({ result, latencies }),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
@@ -62,20 +69,27 @@ function p95(values) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
 }
 
-async function measure([file, env], sinkUrl, { duration, connections }) {
+async function measure([file, env], sinkUrl, { duration, connections, rate }) {
   const c = child(file, { ...env, SINK_URL: sinkUrl });
   const { port } = await c.next();
   const url = `http://127.0.0.1:${port}/users/42`;
+  const check = (result) => {
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(`${file}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    }
+    return result['2xx'];
+  };
   await load(url, 2, connections); // warm up: JIT, connection pool, first export
-  await c.ask('reset');
+  // throughput and latency: as fast as the service answers
   const { result, latencies } = await load(url, duration, connections);
+  const ok = check(result);
+  // CPU per request at a fixed rate every variant sustains, so per-second costs (timers, export
+  // intervals, GC) are spread over the same number of requests in each variant
+  await c.ask('reset');
+  const paced = check((await load(url, duration, connections, rate)).result);
   const { cpuMicros } = await c.ask('report');
   c.proc.send('stop');
-  const ok = result['2xx'];
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${file}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  }
-  return { reqPerSec: ok / duration, p95: p95(latencies), cpuPerReq: cpuMicros / ok };
+  return { reqPerSec: ok / duration, p95: p95(latencies), cpuPerReq: cpuMicros / paced };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -88,6 +102,7 @@ export default async function bench(argv = process.argv.slice(2)) {
   const options = {
     duration: arg(argv, 'duration', 8),
     connections: arg(argv, 'connections', 32),
+    rate: arg(argv, 'rate', 500),
   };
   const rounds = arg(argv, 'rounds', 3);
   const sink = child('sink.mjs');
@@ -119,7 +134,7 @@ export default async function bench(argv = process.argv.slice(2)) {
   });
   const [bare, hop, hopNoExport, otel] = rows;
   console.log(
-    `${options.connections} connections, ${options.duration} s per run, median of ${rounds} rounds\n`,
+    `${options.connections} connections, ${options.duration} s per run, CPU at ${options.rate} req/s, median of ${rounds} rounds\n`,
   );
   console.log('variant                                 req/s    p95 ms   CPU µs/req  added µs/req');
   for (const row of rows) {

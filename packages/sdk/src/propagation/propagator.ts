@@ -168,7 +168,9 @@ export class HopscopePropagator implements TextMapPropagator {
 function safeServiceName(fn: () => string | undefined): string | undefined {
   try {
     const name = fn();
-    return isValidServiceName(name) ? name : undefined;
+    // OpenTelemetry's placeholder for an unnamed service says nothing to the next hop
+    if (!isValidServiceName(name) || name.startsWith('unknown_service')) return undefined;
+    return name;
   } catch {
     return undefined;
   }

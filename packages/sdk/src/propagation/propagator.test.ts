@@ -33,6 +33,13 @@ describe('createPropagator', () => {
     expect(out['x-services-encountered']).toBeUndefined();
   });
 
+  it("does not announce OpenTelemetry's unknown_service placeholder as upstream", () => {
+    const out: Record<string, string> = {};
+    createPropagator({ service: 'unknown_service:node' }).inject(remote(), out, carrierSetter);
+    expect(out['x-upstream-service']).toBeUndefined();
+    expect(out.traceparent).toBeDefined();
+  });
+
   it('takes the request ID from x-request-id, then the aliases in order', () => {
     const id = (h: Record<string, string>) =>
       getRequestId(p.extract(ROOT_CONTEXT, h, carrierGetter));

@@ -61,6 +61,20 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     const billing = page.locator('.wf-row', { hasText: 'POST /charge' });
     expect(await billing.locator('.kind-logs').textContent()).toBe('from logs');
     expect(await billing.locator('.wf-service').textContent()).toBe('billing');
+    // Critical path: the root chain down to the sandbox call, plus the model call before it;
+    // the billing call overlapped the sandbox call and is off it. Other roots have their own.
+    const critical = await page.locator('.wf-row:has(.wf-bar.critical) .wf-name').allTextContents();
+    expect(critical.sort()).toEqual(
+      [
+        'POST /chat',
+        'call agent',
+        'agent.run',
+        'chat gpt-4o',
+        'sandbox exec',
+        XSS_SPAN,
+        'worker.job',
+      ].sort(),
+    );
     const header = await page.textContent('.trace-header');
     expect(header).toContain(sc.traceId);
     expect(header).toContain(sc.otherTraceId);
@@ -135,6 +149,9 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     await page.waitForURL('**/?service=python-worker*');
     await expect.poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
     expect(await page.textContent('.result-table')).toContain('worker.job');
+    await page.goto(`${server.url}/?tags=${encodeURIComponent('sandbox.image=python:3.12')}`);
+    await expect.poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
+    expect(await page.inputValue('input[name="tags"]')).toBe('sandbox.image=python:3.12');
     await page.goto(`${server.url}/?errors=true`);
     await expect.poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
     expect(await page.textContent('.result-table')).toContain('POST /chat');

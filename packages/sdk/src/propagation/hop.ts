@@ -1,5 +1,5 @@
 import { type Context, context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
-import { getServiceName } from '../config/index.js';
+import { getConfig, getServiceName } from '../config/index.js';
 import {
   ensureContextManager,
   generateRequestId,
@@ -11,7 +11,7 @@ import {
 import { getTracer } from '../trace/tracer.js';
 import { type Carrier, carrierGetter, carrierSetter } from './carrier.js';
 import { extract, inject } from './inject-extract.js';
-import { SERVICES_ENCOUNTERED_HEADER } from './propagator.js';
+import { SERVICES_ENCOUNTERED_HEADER, UPSTREAM_SERVICE_HEADER } from './propagator.js';
 import { appendService, isValidServiceName, parseServicesEncountered } from './services.js';
 
 /**
@@ -55,15 +55,19 @@ export function outgoingChain(ctx: Context, service: string | undefined): string
 /**
  * Writes everything a hop carries into `carrier`: trace context, baggage, request ID, upstream
  * service (via `inject`) and the services chain under `chainHeader` (`x-services-encountered` for
- * gRPC/WebSockets, `services_encountered` for messages). Never throws.
+ * gRPC/WebSockets, `services_encountered` for messages; `false` leaves the chain to the
+ * propagator's own opt-in). Never throws.
  */
 export function injectHop<C extends Carrier>(
   carrier: C,
   ctx: Context,
   service: string | undefined,
-  chainHeader: string = SERVICES_ENCOUNTERED_HEADER,
+  chainHeader: string | false = SERVICES_ENCOUNTERED_HEADER,
 ): C {
   inject(carrier, ctx);
+  // the hop's own name, which may differ from the process's (one process, several services)
+  if (service !== undefined) carrierSetter.set(carrier, UPSTREAM_SERVICE_HEADER, service);
+  if (chainHeader === false) return carrier;
   try {
     const chain = outgoingChain(ctx, service);
     if (chain.length > 0) carrierSetter.set(carrier, chainHeader, chain.join(','));
@@ -83,10 +87,12 @@ export function extractHop(
   carrier: Carrier | undefined,
   service: string | undefined,
   base: Context = ROOT_CONTEXT,
+  chain = true,
 ): Context {
   ensureContextManager();
   let ctx = carrier === undefined ? base : extract(carrier, base);
   if (getRequestId(ctx) === undefined) ctx = setRequestId(ctx, generateRequestId());
+  if (!chain) return ctx;
   let incoming: string[] = [];
   if (carrier !== undefined) {
     try {
@@ -99,6 +105,19 @@ export function extractHop(
     }
   }
   return setServicesEncountered(ctx, appendService(incoming, service));
+}
+
+/**
+ * Whether gRPC and WebSocket hops carry `x-services-encountered`: their own option, else
+ * `init({ trackServicesEncountered })` (off by default, as for HTTP). Messages always carry it.
+ */
+export function tracksChain(option: boolean | undefined): boolean {
+  if (option !== undefined) return option;
+  try {
+    return getConfig().trackServicesEncountered;
+  } catch {
+    return false;
+  }
 }
 
 /** The active context, for helpers that default to it. */

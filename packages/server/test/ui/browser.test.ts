@@ -61,7 +61,8 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     const billing = page.locator('.wf-row', { hasText: 'POST /charge' });
     expect(await billing.locator('.kind-logs').textContent()).toBe('from logs');
     expect(await billing.locator('.wf-service').textContent()).toBe('billing');
-    // Critical path: the root chain down to the sandbox call, plus the model call before it;
+    // Critical path: the root chain down to the sandbox call, plus the decision and the model
+    // call before it;
     // the billing call overlapped the sandbox call and is off it. Other roots have their own.
     const critical = await page.locator('.wf-row:has(.wf-bar.critical) .wf-name').allTextContents();
     expect(critical.sort()).toEqual(
@@ -70,11 +71,17 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
         'call agent',
         'agent.run',
         'chat gpt-4o',
+        'choose tool',
         'sandbox exec',
         XSS_SPAN,
         'worker.job',
       ].sort(),
     );
+    // LLM calls and agent decisions say what they did in the row itself.
+    const badge = (name: string) =>
+      page.locator('.wf-row', { hasText: name }).locator('.ai-badge').textContent();
+    expect(await badge('chat gpt-4o')).toBe('gpt-4o · 812→120 tok');
+    expect(await badge('choose tool')).toBe('tool_choice → sandbox');
     const header = await page.textContent('.trace-header');
     expect(header).toContain(sc.traceId);
     expect(header).toContain(sc.otherTraceId);

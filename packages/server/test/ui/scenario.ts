@@ -53,6 +53,20 @@ export async function sendScenario(url: string, requestId = 'req_3f9a0c1d2e4b'):
       'gen_ai.system': 'openai',
       'gen_ai.request.model': 'gpt-4o',
       'gen_ai.usage.input_tokens': 812,
+      'gen_ai.usage.output_tokens': 120,
+    },
+  });
+  agent.span({
+    name: 'choose tool',
+    t0,
+    offsetMs: 195,
+    durationMs: 4,
+    parent: run,
+    requestId: rid,
+    attributes: {
+      'decision.type': 'tool_choice',
+      'decision.result': 'sandbox',
+      'decision.confidence': 0.82,
     },
   });
   const exec = agent.tracer.startSpan(
@@ -162,6 +176,7 @@ export async function sendScenario(url: string, requestId = 'req_3f9a0c1d2e4b'):
       'sandbox exec',
       XSS_SPAN,
       'worker.job',
+      'choose tool',
       'POST /charge', // billing, derived from its log lines
     ],
     logMessages: [

@@ -1,6 +1,7 @@
 import type { DebugLog, JsonAttributes } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ServiceTag } from '../../components/ServiceTag.js';
+import { decisionSummary, llmSummary } from '../../lib/ai.js';
 import { fmtDuration, fmtTime, valueText } from '../../lib/format.js';
 import { Link, traceHref } from '../../lib/router.js';
 import type { SpanNode, TraceModel } from './model.js';
@@ -110,6 +111,7 @@ export function SpanDetails({
           </section>
         ))}
 
+        <AiFacts attrs={s.attributes} />
         <Attrs title="Attributes" attrs={s.attributes} />
         <Attrs title="Resource" attrs={s.resource} />
 
@@ -178,6 +180,58 @@ export function SpanDetails({
         </section>
       </div>
     </aside>
+  );
+}
+
+function AiFacts({ attrs }: { attrs: JsonAttributes }) {
+  const llm = llmSummary(attrs);
+  const d = decisionSummary(attrs);
+  if (!llm && !d) return null;
+  return (
+    <section className="ai-facts">
+      <h4>{llm ? 'LLM call' : 'Agent decision'}</h4>
+      <dl className="facts">
+        {llm && (
+          <>
+            <dt>Model</dt>
+            <dd>
+              {llm.model ?? '–'}
+              {llm.provider ? <span className="muted"> ({llm.provider})</span> : null}
+            </dd>
+            {llm.operation && (
+              <>
+                <dt>Operation</dt>
+                <dd>{llm.operation}</dd>
+              </>
+            )}
+            <dt>Tokens</dt>
+            <dd>
+              {llm.inputTokens ?? '?'} in · {llm.outputTokens ?? '?'} out
+            </dd>
+            {llm.cost !== null && (
+              <>
+                <dt>Cost</dt>
+                <dd>${llm.cost.toFixed(4)}</dd>
+              </>
+            )}
+          </>
+        )}
+        {d && (
+          <>
+            <dt>Decision</dt>
+            <dd>{d.type}</dd>
+            <dt>Result</dt>
+            <dd>{d.result ?? '–'}</dd>
+            {d.confidence !== null && (
+              <>
+                <dt>Confidence</dt>
+                <dd>{d.confidence}</dd>
+              </>
+            )}
+          </>
+        )}
+      </dl>
+    </section>
   );
 }
 

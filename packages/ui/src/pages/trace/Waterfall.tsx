@@ -7,6 +7,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import { decisionSummary, llmSummary, tokensText } from '../../lib/ai.js';
 import { serviceColor } from '../../lib/colors.js';
 import { fmtCount, fmtDuration } from '../../lib/format.js';
 import type { SpanNode, TraceModel } from './model.js';
@@ -154,6 +155,30 @@ interface RowProps {
   onSelect: (n: SpanNode) => void;
 }
 
+/** LLM calls show their model and tokens, decisions their outcome, right in the row. */
+function AiBadge({ attrs }: { attrs: SpanNode['span']['attributes'] }) {
+  const llm = llmSummary(attrs);
+  if (llm) {
+    const tokens = tokensText(llm);
+    return (
+      <span className="ai-badge" title="LLM call">
+        {llm.model ?? llm.provider}
+        {tokens ? ` · ${tokens}` : ''}
+      </span>
+    );
+  }
+  const d = decisionSummary(attrs);
+  if (d) {
+    return (
+      <span className="ai-badge decision" title="agent decision">
+        {d.type}
+        {d.result ? ` → ${d.result}` : ''}
+      </span>
+    );
+  }
+  return null;
+}
+
 const Row = memo(function Row(p: RowProps) {
   const { node: n } = p;
   const s = n.span;
@@ -210,6 +235,7 @@ const Row = memo(function Row(p: RowProps) {
           <span className={`kind kind-${s.kind}`}>{s.kind}</span>
         )}
         {s.derived_from_logs && <span className="kind kind-logs">from logs</span>}
+        <AiBadge attrs={s.attributes} />
         {n.error && (
           <span className="error-mark" title={s.status_message ?? 'error'}>
             !

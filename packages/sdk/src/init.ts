@@ -59,18 +59,18 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
       ...resolved.spanProcessors,
     ],
   });
-  // ensureContextManager() already registered AsyncLocalStorage (or kept a working one).
-  // Registering by hand tells us whether the globals are ours, so shutdown() only removes ours.
-  const ownsTracing = trace.setGlobalTracerProvider(tracerProvider);
-  const ownsPropagation = propagation.setGlobalPropagator(
-    createPropagator({
-      service: getServiceName,
-      requestIdAliases: resolved.requestIdAliases,
-      servicesEncountered: resolved.trackServicesEncountered,
-    }),
-  );
-
+  const propagator = createPropagator({
+    service: getServiceName,
+    requestIdAliases: resolved.requestIdAliases,
+    servicesEncountered: resolved.trackServicesEncountered,
+  });
   const loggerProvider = resolved.exportLogs ? createLoggerProvider(resolved, resource) : undefined;
+
+  // Everything is built; from here on nothing throws. Globals are registered by hand to learn
+  // whether they are ours, so shutdown() removes only ours. (ensureContextManager() already
+  // registered AsyncLocalStorage, or kept a working manager.)
+  const ownsTracing = trace.setGlobalTracerProvider(tracerProvider);
+  const ownsPropagation = propagation.setGlobalPropagator(propagator);
   setLogSink(
     loggerProvider &&
       createOtlpLogSink(

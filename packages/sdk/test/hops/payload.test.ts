@@ -169,7 +169,9 @@ describe('agent messages', () => {
 
 describe('JSON response enrichment on real servers', () => {
   const servers: { close(): unknown }[] = [];
-  afterAll(() => servers.forEach((s) => s.close()));
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
   const propagator = createPropagator({ service: 'ingestion-api', servicesEncountered: true });
   const headers = {
     'x-request-id': 'req_aaaaaaaaaaaa',

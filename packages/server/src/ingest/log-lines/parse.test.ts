@@ -238,6 +238,8 @@ describe('parseLogLine', () => {
     expect(parseLogLineDetailed('[1,2]').shape).toBe('text');
     expect(parseLogLineDetailed('"just a string"').shape).toBe('text');
     expect(parseLogLineDetailed('{"msg":"ok"}\r\n').shape).toBe('json');
+    expect(parseLogLineDetailed('\uFEFF{"msg":"bom"}\n').record.body).toBe('bom');
+    expect(parseLogLineDetailed('plain\r\n').record.body).toBe('plain');
   });
 
   it('prefers the line service over the option, and the option over "unknown"', () => {

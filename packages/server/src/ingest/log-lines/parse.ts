@@ -1,4 +1,5 @@
 import type { Attributes, AttributeValue, LogRecord } from '../../store/records.js';
+import { Fields } from './fields.js';
 import { parseTraceparent, validRequestId, validSpanId, validTraceId } from './ids.js';
 import {
   DEFAULT_SEVERITY,
@@ -91,9 +92,9 @@ export function parseLogLine(line: string, opts: ParseLogLineOptions = {}): LogR
 
 export function parseLogLineDetailed(line: string, opts: ParseLogLineOptions = {}): ParsedLogLine {
   const now = opts.now ?? BigInt(Date.now()) * 1_000_000n;
-  const text = line.replace(/^\uFEFF/, '').replace(/\r?\n?$/, '');
+  const text = stripLineEnd(line);
   const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
+  if (trimmed.charCodeAt(0) === 0x7b /* { */) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
@@ -103,6 +104,15 @@ export function parseLogLineDetailed(line: string, opts: ParseLogLineOptions = {
     if (isPlainObject(parsed)) return { record: fromObject(parsed, opts, now), shape: 'json' };
   }
   return { record: plain(text, opts, now), shape: 'text' };
+}
+
+/** Without a leading BOM and the trailing `\n` / `\r\n` (char checks: this runs per line). */
+function stripLineEnd(line: string): string {
+  const start = line.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let end = line.length;
+  if (line.charCodeAt(end - 1) === 10) end--;
+  if (line.charCodeAt(end - 1) === 13) end--;
+  return start === 0 && end === line.length ? line : line.slice(start, end);
 }
 
 // `2024-01-15 10:30:00,123 ERROR …`, `[2024-01-15T10:30:00Z] …`: the time most text logs start with.
@@ -126,7 +136,7 @@ function plain(text: string, opts: ParseLogLineOptions, now: bigint): LogRecord 
 }
 
 function fromObject(obj: Record<string, unknown>, opts: ParseLogLineOptions, now: bigint) {
-  const fields = new Map(Object.entries(obj));
+  const fields = new Fields(obj);
   let resource: Record<string, unknown> = {};
 
   const otelShaped = ['severity_text', 'severityText', 'severity_number', 'severityNumber'].some(
@@ -174,7 +184,7 @@ function fromObject(obj: Record<string, unknown>, opts: ParseLogLineOptions, now
     level: severity.level,
     service,
     body,
-    attributes: Object.fromEntries(fields) as Attributes,
+    attributes: fields.rest(),
     resource: resource as Attributes,
     source: 'ndjson',
   };
@@ -189,7 +199,7 @@ function fromObject(obj: Record<string, unknown>, opts: ParseLogLineOptions, now
  * OTel-style lines (the Python SDK's LogRecord.to_json, collector debug output) nest their
  * attributes and resource; lift attributes to the top so IDs and service inside are found.
  */
-function unwrapOtel(fields: Map<string, unknown>): Record<string, unknown> {
+function unwrapOtel(fields: Fields): Record<string, unknown> {
   const attributes = fields.get('attributes');
   if (isPlainObject(attributes)) {
     fields.delete('attributes');
@@ -205,7 +215,7 @@ function unwrapOtel(fields: Map<string, unknown>): Record<string, unknown> {
   return isPlainObject(inner) ? { ...inner } : { ...resource };
 }
 
-function takeTimestamp(fields: Map<string, unknown>): bigint | undefined {
+function takeTimestamp(fields: Fields): bigint | undefined {
   for (const key of TIMESTAMP_KEYS) {
     if (!fields.has(key)) continue;
     const ns = parseTimestamp(fields.get(key));
@@ -217,7 +227,7 @@ function takeTimestamp(fields: Map<string, unknown>): bigint | undefined {
   return undefined;
 }
 
-function takeSeverity(fields: Map<string, unknown>): Severity {
+function takeSeverity(fields: Fields): Severity {
   const otelNumberKey = OTEL_SEVERITY_NUMBER_KEYS.find((k) => fields.has(k));
   const otelNumber = otelNumberKey ? severityFromOtelNumber(fields.get(otelNumberKey)) : undefined;
   if (otelNumberKey && otelNumber) fields.delete(otelNumberKey);
@@ -242,10 +252,7 @@ function takeSeverity(fields: Map<string, unknown>): Severity {
   return DEFAULT_SEVERITY;
 }
 
-function takeMessage(
-  fields: Map<string, unknown>,
-  otelShaped: boolean,
-): { body: string; event?: string } {
+function takeMessage(fields: Fields, otelShaped: boolean): { body: string; event?: string } {
   const keys = otelShaped ? [...MESSAGE_KEYS, 'body'] : MESSAGE_KEYS;
   let body: string | undefined;
   for (const key of keys) {
@@ -276,7 +283,7 @@ function takeMessage(
   return event === undefined ? { body: body ?? '' } : { body: body ?? '', event };
 }
 
-function takeService(fields: Map<string, unknown>): string | undefined {
+function takeService(fields: Fields): string | undefined {
   for (const key of SERVICE_KEYS) {
     const value = fields.get(key);
     // ECS nests it: {"service": {"name": "checkout"}}.
@@ -296,7 +303,7 @@ function takeService(fields: Map<string, unknown>): string | undefined {
 
 /** The first valid ID among the aliases; aliases repeating it are dropped, others kept. */
 function takeId(
-  fields: Map<string, unknown>,
+  fields: Fields,
   keys: string[],
   valid: (value: unknown) => string | undefined,
 ): string | undefined {
@@ -312,7 +319,7 @@ function takeId(
 }
 
 /** pino/bunyan serialise errors as `err: {type|name, message, stack}`; DESIGN.md names them flat. */
-function flattenError(fields: Map<string, unknown>): void {
+function flattenError(fields: Fields): void {
   const err = fields.get('err');
   if (!isPlainObject(err) || typeof err.message !== 'string') return;
   const { message, type, name, stack, ...rest } = err;
@@ -324,19 +331,14 @@ function flattenError(fields: Map<string, unknown>): void {
   else fields.delete('err');
 }
 
-function moveTo(
-  fields: Map<string, unknown>,
-  from: string,
-  to: Record<string, unknown>,
-  key: string,
-): void {
+function moveTo(fields: Fields, from: string, to: Record<string, unknown>, key: string): void {
   const value = fields.get(from);
   if (typeof value !== 'string' && typeof value !== 'number') return;
   to[key] = value;
   fields.delete(from);
 }
 
-function takeString(fields: Map<string, unknown>, key: string): string | undefined {
+function takeString(fields: Fields, key: string): string | undefined {
   const value = nonEmpty(fields.get(key));
   if (value !== undefined) fields.delete(key);
   return value;

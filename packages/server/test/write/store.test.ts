@@ -1,3 +1,5 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import type { LogRecord, SpanRecord } from '../../src/store/records.js';
@@ -185,6 +187,24 @@ describe('DuckDbStore', () => {
     conn2.closeSync();
     // What is left is the newest part.
     expect(minStart as bigint).toBeGreaterThan(base);
+  });
+
+  it('removes staging files a crashed process left behind, and only those', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const probe = new DuckDbStore({ dataDir: dir });
+    // A PID above the kernel's pid_max belongs to no process.
+    const dead = join(probe.stageDir, 'hopscope-4194305-7-spans.csv');
+    const mine = join(probe.stageDir, `hopscope-${process.pid}-999999-logs.csv`);
+    writeFileSync(dead, 'x');
+    writeFileSync(mine, 'x');
+    cleanups.push(() => {
+      for (const f of [dead, mine]) rmSync(f, { force: true });
+    });
+    await probe.open();
+    cleanups.push(() => probe.close());
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(mine)).toBe(true);
   });
 
   it('reopens an existing file without re-running migrations', async () => {

@@ -2,9 +2,10 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import type { LogRecord, SpanRecord } from '../records.js';
 
 /**
- * Row writers for the Appender, in the column order of schema.ts. The Appender beat building
- * DataChunks (setColumnValues) and staging CSV for read_csv in bench/server.mjs's measurements,
- * so rows go through it value by value.
+ * Row writers for DuckDB's Appender, in the column order of schema.ts: the obvious way to load
+ * rows from JavaScript, kept as the baseline bench/server.mjs measures the store against. The
+ * store itself stages rows for read_csv (csv.ts): the Appender costs ~18 synchronous native
+ * calls per row on the JavaScript thread, which then cannot decode the next request.
  */
 
 function optVarchar(app: DuckDBAppender, value: string | undefined): void {

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,11 +39,14 @@ export class DuckDbStore implements Store {
   private duckReader?: DuckDbReader;
   private instance?: DuckDBInstance;
   private conn?: DuckDBConnection;
+  /** stats() runs here, never on the writer's connection in the middle of a transaction. */
+  private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
     prepare: (batches) => ({ spans: spansCsv(batches), logs: logsCsv(batches) }),
     execute: (prepared) => this.commit(prepared),
   });
-  private stageDir = stagingDir();
+  /** Where group commits stage their rows (tmpfs when available). */
+  readonly stageDir = stagingDir();
   private staged = 0;
   private closed = false;
 
@@ -63,6 +66,8 @@ export class DuckDbStore implements Store {
     this.instance = await DuckDBInstance.create(this.path, config);
     this.conn = await this.instance.connect();
     await migrate(this.conn);
+    this.statsConn = await this.instance.connect();
+    removeStaleStaging(this.stageDir);
     this.duckReader = new DuckDbReader(this.instance);
   }
 
@@ -131,7 +136,7 @@ export class DuckDbStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const conn = this.conn;
+    const conn = this.statsConn;
     if (!conn) throw new Error('store is not open');
     const reader = await conn.runAndReadAll(
       'SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(*) FROM trace_index)',
@@ -157,6 +162,8 @@ export class DuckDbStore implements Store {
     this.closed = true;
     await this.group.whenIdle();
     this.duckReader?.close();
+    this.statsConn?.closeSync();
+    this.statsConn = undefined;
     if (this.conn) {
       await this.conn.run('CHECKPOINT').catch(() => {});
       this.conn.closeSync();
@@ -182,5 +189,29 @@ function stagingDir(): string {
     return '/dev/shm';
   } catch {
     return tmpdir();
+  }
+}
+
+/** Staging files left by a process that died mid-commit (tmpfs would keep them until reboot). */
+function removeStaleStaging(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^hopscope-(\d+)-\d+-(?:spans|logs)\.csv$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -100,6 +100,7 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
     },
     shutdown() {
       shutdownPromise ??= (async () => {
+        process.off('beforeExit', flushOnExit);
         stopDropReports();
         await Promise.allSettled([tracerProvider.shutdown(), loggerProvider?.shutdown()]);
         setLogSink(undefined);
@@ -111,6 +112,10 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
       return shutdownPromise;
     },
   };
+  // A process that ends on its own (a script, a job) still delivers its last spans and lines;
+  // `beforeExit` does not fire on process.exit() or signals, where shutdown() is the app's job.
+  const flushOnExit = () => void handle.shutdown();
+  process.once('beforeExit', flushOnExit);
   current = handle;
   return handle;
 }

@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { context, type ProxyTracerProvider, propagation, trace } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -171,6 +174,33 @@ describe('init', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+});
+
+describe('a process that ends on its own', () => {
+  it('delivers its last spans and log lines without calling shutdown()', async () => {
+    const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    if (!existsSync(dist)) {
+      throw new Error(`${dist} is missing: run \`npm run build\` (npm test does) first`);
+    }
+    const script = [
+      `import { init, logger, withSpan } from ${JSON.stringify(pathToFileURL(dist).href)};`,
+      `init({ service: 'script', endpoint: ${JSON.stringify(endpoint)}, exportDelayMs: 60000,`,
+      '  logDestination: { write() {} } });',
+      "withSpan('script_work', () => logger.info('script_line'));",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(receiver.spans().map((s) => s.name)).toEqual(['script_work']);
+    expect(receiver.logs().map((l) => l.eventName)).toEqual(['script_line']);
   });
 });
 

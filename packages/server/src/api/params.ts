@@ -104,6 +104,15 @@ export const oneOf = <T extends string>(values: readonly T[]) =>
     (values as readonly string[]).includes(s.toLowerCase()) ? (s.toLowerCase() as T) : null,
   );
 
+/** A comma list of known words, e.g. `include=spans,logs`. */
+export const listOf = <T extends string>(values: readonly T[]) =>
+  custom(`a comma list of ${values.join(', ')}`, (s) => {
+    const parts = s.split(',').map((p) => p.trim().toLowerCase());
+    return parts.every((p) => (values as readonly string[]).includes(p))
+      ? ([...new Set(parts)] as T[])
+      : null;
+  });
+
 export const bool = () =>
   custom('true or false', (s) =>
     s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : null,

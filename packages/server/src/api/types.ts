@@ -166,6 +166,8 @@ export interface DebugTraceResponse {
   log_count: number;
   error_count: number;
   first_error: FirstError | null;
+  /** Which of hops/spans/logs are filled (`?include=`, default all); the others are []. */
+  included: Array<'hops' | 'spans' | 'logs'>;
   hops: Hop[];
   /** Ordered by start time; includes derived spans (derived_from_logs). */
   spans: DebugSpan[];

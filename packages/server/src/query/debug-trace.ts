@@ -113,6 +113,7 @@ export function assembleDebugTrace(
     log_count: logs.length,
     error_count: errors.length,
     first_error: errors[0] ?? null,
+    included: ['hops', 'spans', 'logs'],
     hops,
     spans: debugSpans,
     logs: debugLogs,

@@ -163,6 +163,21 @@ describe('GET /api/debug/trace/:id by trace ID or traceparent', () => {
     }
   });
 
+  it('leaves out the parts not asked for with include', async () => {
+    const res = await api.get(`/api/debug/trace/${REQ_A}?include=spans,logs`);
+    expect(res.status).toBe(200);
+    expect(res.body.included).toEqual(['spans', 'logs']);
+    expect(res.body.hops).toEqual([]);
+    expect(res.body.spans).toHaveLength(5);
+    expect(res.body.span_count).toBe(5);
+    const bad = await api.get(`/api/debug/trace/${REQ_A}?include=spans,waterfall`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({
+      param: 'include',
+      expected: 'a comma list of hops, spans, logs',
+    });
+  });
+
   it('answers 404 for an unknown request and 400 for an ID of no known shape', async () => {
     const missing = await api.get('/api/debug/trace/req_000000000000');
     expect(missing.status).toBe(404);

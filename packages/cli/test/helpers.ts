@@ -14,7 +14,7 @@ export interface RunResult {
 export interface RunOptions {
   env?: Record<string, string>;
   /** Piped input; without it stdin is a terminal (so commands do not wait on it). */
-  stdin?: string | Buffer;
+  stdin?: string | Buffer | Readable;
   signal?: AbortSignal;
   /** Seen as a terminal of this many columns (colours stay off unless FORCE_COLOR). */
   columns?: number;
@@ -50,7 +50,9 @@ export async function runCli(args: string[], opts: RunOptions = {}): Promise<Run
   const stdin: Readable & { isTTY?: boolean } =
     opts.stdin === undefined
       ? new Readable({ read() {} })
-      : Readable.from([Buffer.from(opts.stdin)]);
+      : opts.stdin instanceof Readable
+        ? opts.stdin
+        : Readable.from([Buffer.from(opts.stdin)]);
   if (opts.stdin === undefined) stdin.isTTY = true;
   const io: CliIO = {
     stdout,

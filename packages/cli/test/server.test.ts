@@ -1,5 +1,6 @@
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { type ServerHandle, startServer } from '@hopscope/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -439,6 +440,29 @@ describe('against a real server', () => {
     const { code, stderr } = await running;
     expect(code).toBe(0);
     expect(stderr).toMatch(/^Sent 2 of 2 lines from 2 sources/);
+  });
+
+  it('ingest - sends lines from a live pipe without waiting for a full batch or EOF', async () => {
+    const pipe = new PassThrough();
+    const running = runCli(['ingest', '-', '--service', 'live-pipe', '--server', url], {
+      stdin: pipe,
+    });
+    pipe.write('{"message":"still running"}\n');
+    await eventually(async () => {
+      const { stdout } = await runCli([
+        'logs',
+        '--service',
+        'live-pipe',
+        '--json',
+        '--server',
+        url,
+      ]);
+      expect(stdout).toContain('still running');
+    });
+    pipe.end('{"message":"done"}\n');
+    const { code, stderr } = await running;
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^Sent 2 of 2 lines/);
   });
 
   it('ingest reads stdin and counts lines the server refuses without stopping', async () => {

@@ -92,7 +92,9 @@ async function ingest(ctx: CliContext, files: string[], flags: IngestFlags): Pro
   const readOne = async (source: Source) => {
     const service =
       flags.service ?? (source.name === 'stdin' ? undefined : serviceFromFileName(source.name));
-    const batcher = new Batcher(sender, service, flags.batchLines, flags.follow === true);
+    // A pipe may be a live process (`app | hopscope ingest -`): a quiet moment sends what came.
+    const live = flags.follow === true || source.name === 'stdin';
+    const batcher = new Batcher(sender, service, flags.batchLines, live);
     // Rotated .gz files do not grow: they are read once, even with --follow.
     const follows =
       flags.follow &&

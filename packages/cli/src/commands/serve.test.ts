@@ -8,10 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 
-function serve(args: string[]) {
+function serve(args: string[], env: Record<string, string> = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -b\` first`);
   const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -83,5 +83,8 @@ describe('hopscope serve', () => {
     const s = serve(['--retention', 'banana']);
     expect(await s.exit).toBe(2);
     expect(s.output().stderr).toMatch(/--retention: expected a duration like 30m, 12h, 7d/);
+    const e = serve([], { HOPSCOPE_PORT: '99999' });
+    expect(await e.exit).toBe(2);
+    expect(e.output().stderr).toMatch(/HOPSCOPE_PORT: expected a port 0–65535/);
   });
 });

@@ -1,6 +1,7 @@
 import { parseDuration, parseSize, type ServerHandle, startServer } from '@hopscope/server';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { write } from '../io.js';
 
 interface ServeFlags {
@@ -12,6 +13,38 @@ interface ServeFlags {
   maxSize: number;
   ingestToken?: string;
   queryToken?: string;
+}
+
+/** What commander hands over: parsed values from flags, raw strings from env defaults. */
+type RawFlags = {
+  [K in keyof ServeFlags]: ServeFlags[K] | string;
+};
+
+/** A flag parser whose option may also hold its raw env default (a string). */
+function orRaw<T>(parse: (v: string) => T): (v: string) => T | string {
+  return (v) => parse(v);
+}
+
+/** Env defaults are not run through commander's parsers: parse them here, naming the variable. */
+function resolveFlags(raw: RawFlags): ServeFlags {
+  const fromEnv = <T>(value: T | string, name: string, parse: (v: string) => T): T => {
+    if (typeof value !== 'string') return value;
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new UsageError((err as Error).message.replace(/^--[\w-]+/, name));
+    }
+  };
+  return {
+    host: String(raw.host),
+    port: fromEnv(raw.port, 'HOPSCOPE_PORT', port('--port', false)) as number,
+    grpcPort: fromEnv(raw.grpcPort, 'HOPSCOPE_GRPC_PORT', port('--grpc-port', true)),
+    data: String(raw.data),
+    retention: fromEnv(raw.retention, 'HOPSCOPE_RETENTION', parsed('--retention', parseDuration)),
+    maxSize: fromEnv(raw.maxSize, 'HOPSCOPE_MAX_SIZE', parsed('--max-size', parseSize)),
+    ingestToken: raw.ingestToken === undefined ? undefined : String(raw.ingestToken),
+    queryToken: raw.queryToken === undefined ? undefined : String(raw.queryToken),
+  };
 }
 
 function port(name: string, allowOff: boolean) {
@@ -48,14 +81,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option(
       '--port <port>',
       'OTLP/HTTP, API and UI port (HOPSCOPE_PORT)',
-      port('--port', false),
-      Number(env.HOPSCOPE_PORT ?? 4318),
+      orRaw(port('--port', false)),
+      env.HOPSCOPE_PORT ?? '4318',
     )
     .option(
       '--grpc-port <port>',
       'OTLP/gRPC port, or off (HOPSCOPE_GRPC_PORT)',
-      port('--grpc-port', true),
-      env.HOPSCOPE_GRPC_PORT === 'off' ? false : Number(env.HOPSCOPE_GRPC_PORT ?? 4317),
+      orRaw(port('--grpc-port', true)),
+      env.HOPSCOPE_GRPC_PORT ?? '4317',
     )
     .option(
       '--data <dir>',
@@ -65,14 +98,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option(
       '--retention <duration>',
       'drop data older than this, e.g. 12h, 7d (HOPSCOPE_RETENTION)',
-      parsed('--retention', parseDuration),
-      parseDuration(env.HOPSCOPE_RETENTION ?? '7d'),
+      orRaw(parsed('--retention', parseDuration)),
+      env.HOPSCOPE_RETENTION ?? '7d',
     )
     .option(
       '--max-size <size>',
       'drop the oldest data beyond this size, e.g. 500MB, 10GB (HOPSCOPE_MAX_SIZE)',
-      parsed('--max-size', parseSize),
-      parseSize(env.HOPSCOPE_MAX_SIZE ?? '10GB'),
+      orRaw(parsed('--max-size', parseSize)),
+      env.HOPSCOPE_MAX_SIZE ?? '10GB',
     )
     .option(
       '--ingest-token <token>',
@@ -89,7 +122,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
         'Then: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 node your-service.js',
     )
-    .action(async (flags: ServeFlags) => {
+    .action(async (raw: RawFlags) => {
+      const flags = resolveFlags(raw);
       const server = await startServer({
         host: flags.host,
         port: flags.port,

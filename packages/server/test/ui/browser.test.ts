@@ -1,18 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerHandle } from '../../src/server.js';
 import {
   buildUi,
   launchBrowser,
   newPage,
   OtelService,
+  poll,
   requireChromium,
   SpanKind,
   skipBrowser,
   uiServer,
 } from './harness.js';
 import { type Scenario, sendScenario, XSS_LOG, XSS_SPAN } from './scenario.js';
+
+// A browser, a server and Vite on a shared 2-core machine: generous limits, no timing asserts.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 180_000 });
 
 // Screenshots for a person to look at: HOPSCOPE_UI_SCREENSHOTS=/some/dir npx vitest run …
 const shots = process.env.HOPSCOPE_UI_SCREENSHOTS;
@@ -51,10 +55,10 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     await page.keyboard.type(sc.requestId);
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/trace/${sc.requestId}`);
-    await expect.poll(() => page.textContent('[data-testid="request-id"]')).toBe(sc.requestId);
+    await poll(() => page.textContent('[data-testid="request-id"]')).toBe(sc.requestId);
     expect(await page.textContent('[data-testid="span-count"]')).toBe(String(sc.spanNames.length));
     const rows = page.locator('.wf-row');
-    await expect.poll(() => rows.count()).toBe(sc.spanNames.length);
+    await poll(() => rows.count()).toBe(sc.spanNames.length);
     const names = await page.locator('.wf-row .wf-name').allTextContents();
     expect(names.sort()).toEqual([...sc.spanNames].sort());
     // The log-only service sits under its caller, marked as derived from logs.
@@ -93,7 +97,7 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
   it('shows span details with the exception stack, and Esc closes them', async () => {
     await page.locator('.wf-row', { hasText: 'chat gpt-4o' }).click();
     const details = page.locator('.details');
-    await expect.poll(() => details.textContent()).toContain('gen_ai.request.model');
+    await poll(() => details.textContent()).toContain('gen_ai.request.model');
     expect(await details.textContent()).toContain('gpt-4o');
     expect(await details.textContent()).toContain('calling model gpt-4o');
     await page
@@ -101,40 +105,36 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
       .filter({ hasText: 'sandbox' })
       .last()
       .click();
-    await expect.poll(() => details.locator('.stack').textContent()).toContain('TimeoutError');
+    await poll(() => details.locator('.stack').textContent()).toContain('TimeoutError');
     await shot(page, '03-details');
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator('.details').count()).toBe(0);
+    await poll(() => page.locator('.details').count()).toBe(0);
   });
 
   it('filters spans by name and by attribute', async () => {
     await page.fill('input[aria-label="Filter spans"]', 'gpt-4o');
-    await expect.poll(() => page.textContent('[data-testid="match-count"]')).toBe('1 match');
-    await expect
-      .poll(() => page.locator('.wf-row.matched .wf-name').textContent())
-      .toBe('chat gpt-4o');
+    await poll(() => page.textContent('[data-testid="match-count"]')).toBe('1 match');
+    await poll(() => page.locator('.wf-row.matched .wf-name').textContent()).toBe('chat gpt-4o');
     await page.fill('input[aria-label="Filter spans"]', 'python:3.12'); // an attribute value
-    await expect.poll(() => page.locator('.wf-row.matched .wf-name').textContent()).toBe(XSS_SPAN);
+    await poll(() => page.locator('.wf-row.matched .wf-name').textContent()).toBe(XSS_SPAN);
     expect(await page.textContent('[data-testid="match-count"]')).toBe('1 match');
     // Ancestors stay for context, dimmed; the other trace's root does not match at all.
     expect(await page.locator('.wf-row.dimmed').count()).toBe(4);
     expect(await page.locator('.wf-row').count()).toBe(5);
     await page.fill('input[aria-label="Filter spans"]', '');
-    await expect.poll(() => page.locator('.wf-row').count()).toBe(sc.spanNames.length);
+    await poll(() => page.locator('.wf-row').count()).toBe(sc.spanNames.length);
   });
 
   it('lists every log line of the request and jumps from a line to its span', async () => {
     await page.click('button.tab:has-text("Logs")');
-    await expect.poll(() => page.locator('[data-log-row]').count()).toBe(sc.logMessages.length);
+    await poll(() => page.locator('[data-log-row]').count()).toBe(sc.logMessages.length);
     const messages = await page.locator('[data-log-row] .log-message').allTextContents();
     expect(messages).toEqual(sc.logMessages); // oldest first, interleaved across services
     await page.fill('input[aria-label="Filter log lines"]', 'gpt-4o');
-    await expect.poll(() => page.locator('[data-log-row]').count()).toBe(1);
+    await poll(() => page.locator('[data-log-row]').count()).toBe(1);
     await shot(page, '04-trace-logs');
     await page.click('[data-log-row] .log-jump');
-    await expect
-      .poll(() => page.locator('.wf-row.selected .wf-name').textContent())
-      .toBe('chat gpt-4o');
+    await poll(() => page.locator('.wf-row.selected .wf-name').textContent()).toBe('chat gpt-4o');
     expect(page.url()).toContain('span=');
   });
 
@@ -142,9 +142,9 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('.wf-row img, .log-row img, .log-line img').count()).toBe(0);
     await page.goto(`${server.url}/logs?q=bad%20input`);
-    await expect
-      .poll(() => page.locator('[data-log-line] .log-message').first().textContent())
-      .toBe(XSS_LOG);
+    await poll(() => page.locator('[data-log-line] .log-message').first().textContent()).toBe(
+      XSS_LOG,
+    );
     expect(await page.locator('[data-log-line] img, script:not([src])').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
   });
@@ -154,37 +154,35 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     await page.selectOption('select[name="service"]', 'python-worker');
     await page.click('button:has-text("Find traces")');
     await page.waitForURL('**/?service=python-worker*');
-    await expect.poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
+    await poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
     expect(await page.textContent('.result-table')).toContain('worker.job');
     await page.goto(`${server.url}/?tags=${encodeURIComponent('sandbox.image=python:3.12')}`);
-    await expect.poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
+    await poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
     expect(await page.inputValue('input[name="tags"]')).toBe('sandbox.image=python:3.12');
     await page.goto(`${server.url}/?errors=true`);
-    await expect.poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
+    await poll(() => page.locator('.result-table tbody tr').count()).toBe(1);
     expect(await page.textContent('.result-table')).toContain('POST /chat');
     expect(await page.locator('.scatter circle.point-error').count()).toBe(1);
     await shot(page, '05-search-results');
     await page.locator('.scatter circle.point-error').click();
     await page.waitForURL(`**/trace/${sc.traceId}`);
-    await expect.poll(() => page.textContent('[data-testid="request-id"]')).toBe(sc.requestId);
+    await poll(() => page.textContent('[data-testid="request-id"]')).toBe(sc.requestId);
   });
 
   it('shows RED stats per service and the dependency map', async () => {
     await page.goto(`${server.url}/services`);
     const table = page.locator('[data-testid="red-table"]');
-    await expect
-      .poll(() => table.locator('tr[data-service-row]').count())
-      .toBeGreaterThanOrEqual(3);
+    await poll(() => table.locator('tr[data-service-row]').count()).toBeGreaterThanOrEqual(3);
     for (const s of ['gateway', 'agent', 'sandbox']) {
       expect(await table.locator(`tr[data-service-row="${s}"]`).count()).toBe(1);
     }
     expect(await table.locator('tr[data-service-row="sandbox"] .text-error').textContent()).toBe(
       '100%',
     );
-    await expect.poll(() => page.locator('[data-edge="gateway->agent"]').count()).toBe(1);
+    await poll(() => page.locator('[data-edge="gateway->agent"]').count()).toBe(1);
     expect(await page.locator('[data-edge="agent->sandbox"]').textContent()).toContain('err');
     await table.locator('tr[data-service-row="agent"]').click();
-    await expect.poll(() => page.locator('.chart svg').count()).toBe(3);
+    await poll(() => page.locator('.chart svg').count()).toBe(3);
     expect(await page.locator('.op-row').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('chat gpt-4o')]),
     );
@@ -193,7 +191,7 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
 
   it('live-tails logs: a line sent after the page opened appears without a reload', async () => {
     await page.goto(`${server.url}/logs?tail=1`);
-    await expect.poll(() => page.locator('[data-log-line]').count()).toBe(sc.logMessages.length);
+    await poll(() => page.locator('[data-log-line]').count()).toBe(sc.logMessages.length);
     const svc = new OtelService('late-service', server.url);
     svc.log({
       message: 'a brand new line',
@@ -203,18 +201,18 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     });
     await svc.flush();
     await svc.shutdown();
-    await expect
-      .poll(() => page.locator('[data-log-line]').first().textContent(), { timeout: 15_000 })
-      .toContain('a brand new line');
+    await poll(() => page.locator('[data-log-line]').first().textContent()).toContain(
+      'a brand new line',
+    );
     await shot(page, '07-logs-tail');
     await page.locator('[data-log-line]').first().locator('.req-link').click();
     await page.waitForURL('**/trace/req_00000000beef*');
-    await expect.poll(() => page.textContent('[data-testid="log-count"]')).toBe('1');
+    await poll(() => page.textContent('[data-testid="log-count"]')).toBe('1');
   });
 
   it('says what is wrong when a request is unknown or the ID is malformed', async () => {
     await page.goto(`${server.url}/trace/req_doesnotexist`);
-    await expect.poll(() => page.textContent('.error-box')).toContain('Not found');
+    await poll(() => page.textContent('.error-box')).toContain('Not found');
     await page.goto(server.url);
     await page.fill('input[name="id"]', 'not an id!');
     await page.keyboard.press('Enter');
@@ -245,7 +243,7 @@ describe.skipIf(skipBrowser)('web UI with a query token', () => {
       await shot(page, '08-token');
       await page.fill('input[name="token"]', 's3cret-token');
       await page.keyboard.press('Enter');
-      await expect.poll(() => page.locator('tr[data-service-row="tokened"]').count()).toBe(1);
+      await poll(() => page.locator('tr[data-service-row="tokened"]').count()).toBe(1);
       expect(await page.evaluate(() => localStorage.getItem('hopscope.queryToken'))).toBe(
         's3cret-token',
       );

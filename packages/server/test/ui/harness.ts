@@ -21,6 +21,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -82,6 +83,11 @@ export async function uiServer(
       rmSync(data, { recursive: true, force: true });
     },
   };
+}
+
+/** `expect.poll` with room for a loaded machine (its default gives up after one second). */
+export function poll<T>(fn: () => T | Promise<T>) {
+  return expect.poll(fn, { timeout: 20_000, interval: 100 });
 }
 
 export async function launchBrowser(): Promise<Browser> {

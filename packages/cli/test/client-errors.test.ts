@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBin } from './child.js';
 import { runCli } from './helpers.js';
@@ -104,6 +105,29 @@ describe('server errors the user can act on', () => {
     const { code, stderr } = await runCli(['stats', '--server', `${apiUrl}/html`]);
     expect(code).toBe(6);
     expect(stderr).toMatch(/answered 200 with text\/html, not JSON\. Is it a Hopscope server\?/);
+  });
+});
+
+describe('ingest from a live pipe', () => {
+  it('stops with the error when the server cannot be reached, without waiting for EOF', async () => {
+    const port = await closedPort();
+    const pipe = new PassThrough();
+    const running = runCli(['ingest', '-', '--server', `http://127.0.0.1:${port}`], {
+      stdin: pipe,
+    });
+    pipe.write('{"message":"a"}\n'); // and the pipe stays open
+    const { code, stderr } = await running;
+    expect(code).toBe(4);
+    expect(stderr).toContain(`Cannot reach the Hopscope server at http://127.0.0.1:${port}`);
+  });
+
+  it('stops on 401 the same way, naming the ingest token', async () => {
+    const pipe = new PassThrough();
+    const running = runCli(['ingest', '-', '--server', apiUrl], { stdin: pipe });
+    pipe.write('{"message":"a"}\n');
+    const { code, stderr } = await running;
+    expect(code).toBe(5);
+    expect(stderr).toContain('HOPSCOPE_INGEST_TOKEN');
   });
 });
 

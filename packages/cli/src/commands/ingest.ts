@@ -76,9 +76,17 @@ async function ingest(ctx: CliContext, files: string[], flags: IngestFlags): Pro
   const sources = await resolveSources(files, stdin, { allowMissing: flags.follow === true });
   const client = ctx.client(flags, 'ingest');
   // Ctrl-C (or the test's abort) stops reading; what was read is still sent and summarised.
-  const { signal } = ctx.io;
+  // Reading stops on Ctrl-C, and when the sender hits an error that ends the run (a live pipe
+  // would otherwise keep us waiting for input that can no longer be sent).
+  const stop = new AbortController();
+  ctx.io.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  if (ctx.io.signal.aborted) stop.abort();
+  const { signal } = stop;
   const summary = newSummary(sources.map((s) => s.name));
-  const sender = new IngestSender(client, summary, signal);
+  const sender = new IngestSender(client, summary, ctx.io.signal, () => {
+    stop.abort();
+    stdin.destroy();
+  });
   const stats: LineStats = { bytesRead: 0, oversized: 0 };
   const totalBytes = flags.follow
     ? undefined
@@ -122,6 +130,7 @@ async function ingest(ctx: CliContext, files: string[], flags: IngestFlags): Pro
         if (signal.aborted) break;
       }
     } catch (err) {
+      if (sender.failed !== undefined) throw sender.failed;
       if (err instanceof CliError) throw err;
       throw new CliError(`cannot read ${source.name}: ${(err as Error).message}`, EXIT.failed);
     } finally {

@@ -79,7 +79,8 @@ export class Batcher {
     if (this.lines.length >= this.maxLines || this.bytes >= MAX_BATCH_BYTES) {
       await this.flush();
     } else if (this.follow && !this.timer) {
-      this.timer = setTimeout(() => void this.flush(), FOLLOW_FLUSH_MS);
+      // A failure here is kept by the sender and thrown by the next send or drain.
+      this.timer = setTimeout(() => this.flush().catch(() => {}), FOLLOW_FLUSH_MS);
     }
   }
 
@@ -108,7 +109,14 @@ export class IngestSender {
     private readonly client: HopscopeClient,
     readonly summary: IngestSummary,
     private readonly signal: AbortSignal,
+    /** Told once when the run cannot go on (401, unreachable), so reading stops at once. */
+    private readonly onFailure: (err: unknown) => void = () => {},
   ) {}
+
+  /** The error that ended the run, if one did. */
+  get failed(): unknown {
+    return this.failure;
+  }
 
   async send(batch: Batch): Promise<void> {
     this.throwIfFailed();
@@ -116,7 +124,9 @@ export class IngestSender {
     this.throwIfFailed();
     const request: Promise<void> = this.post(batch)
       .catch((err: unknown) => {
-        this.failure ??= err;
+        if (this.failure !== undefined) return;
+        this.failure = err;
+        this.onFailure(err);
       })
       .finally(() => this.inFlight.delete(request));
     this.inFlight.add(request);

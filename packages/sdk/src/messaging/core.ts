@@ -14,6 +14,7 @@ import {
   setRequestId,
   setServicesEncountered,
 } from '../context/index.js';
+import { type HopscopeLogger, logger } from '../log/index.js';
 import type { Carrier } from '../propagation/carrier.js';
 import {
   activeContext,
@@ -45,6 +46,8 @@ export interface MessagingOptions extends HopOptions {
    * object bodies; consumers fall back to them when the headers carry no trace. Default false.
    */
   payloadFields?: boolean;
+  /** Where consumer helpers log `message_processing_failed`. Default: `logger`. */
+  logger?: HopscopeLogger;
 }
 
 /** A started producer operation: the headers to attach and the span to end once sent. */
@@ -315,4 +318,49 @@ export function runInSpan<T>(end: (error?: unknown) => void, ctx: Context, fn: (
   }
   end();
   return result;
+}
+
+/**
+ * For callback-style consumers (`subscribe`, `consume`): runs `process`, and when the handler
+ * fails logs `message_processing_failed` in the message's own context (request ID, trace) and
+ * swallows the error, so it never reaches the client library. The span has it already.
+ */
+export function processSafely(
+  fields: Record<string, unknown>,
+  options: MessagingOptions | undefined,
+  process: (
+    wrap: <A extends unknown[], T>(handler: (...args: A) => T) => (...args: A) => T,
+  ) => unknown,
+): void {
+  const log = (error: unknown) => {
+    try {
+      (options?.logger ?? logger).error('message_processing_failed', { ...fields, error });
+    } catch {
+      // logging must not turn a handled failure into a crash
+    }
+  };
+  const wrap =
+    <A extends unknown[], T>(handler: (...args: A) => T) =>
+    (...args: A): T => {
+      try {
+        const result = handler(...args);
+        if (isThenable(result)) {
+          const ctx = context.active();
+          return result.then(undefined, (error: unknown) => {
+            context.with(ctx, () => log(error));
+            throw error;
+          }) as T;
+        }
+        return result;
+      } catch (error) {
+        log(error);
+        throw error;
+      }
+    };
+  try {
+    const result = process(wrap);
+    if (isThenable(result)) result.then(undefined, () => undefined);
+  } catch {
+    // logged inside the message context by wrap()
+  }
 }

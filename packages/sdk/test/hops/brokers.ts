@@ -4,7 +4,7 @@
  * tests locally and fails them under CI with the package to install.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,12 +72,20 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-function stopper(proc: ChildProcess, dir: string, signal: NodeJS.Signals = 'SIGTERM') {
+function stopper(proc: ChildProcess, dir: string, group = false) {
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (group && proc.pid !== undefined) process.kill(-proc.pid, signal);
+      else proc.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
   return async () => {
     if (proc.exitCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill(signal);
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      kill('SIGTERM');
+      const timer = setTimeout(() => kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
     }
@@ -103,14 +111,24 @@ export async function startNats(): Promise<Broker> {
  * rabbitmq-server as a node of its own (name, mnesia and log dirs, AMQP and distribution ports)
  * so it never meets a system instance or another test run's node. Slow to start: one per file.
  */
+const RABBIT_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
 export async function startRabbit(): Promise<Broker> {
-  const bin = requireBinary('rabbitmq-server', 'rabbitmq-server');
+  requireBinary('rabbitmq-server', 'rabbitmq-server');
+  // Debian's /usr/sbin wrapper switches to the rabbitmq user (dropping our environment); the
+  // script it wraps runs the node as the current user with the dirs given here.
+  const bin = existsSync(RABBIT_SCRIPT)
+    ? RABBIT_SCRIPT
+    : requireBinary('rabbitmq-server', 'rabbitmq-server');
   const dir = mkdtempSync(join(tmpdir(), 'hopscope-rabbit-'));
   const port = await freePort();
   const distPort = await freePort();
   const node = `hopscope${port}@localhost`;
+  writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
   let output = '';
+  for (const sub of ['mnesia', 'log']) mkdirSync(join(dir, sub));
   const proc = spawn(bin, [], {
+    detached: true, // its own process group, so stopping it takes the Erlang VM's children too
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -122,7 +140,6 @@ export async function startRabbit(): Promise<Broker> {
       RABBITMQ_LOG_BASE: join(dir, 'log'),
       RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
       RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
-      RABBITMQ_ENABLED_PLUGINS: '',
       RABBITMQ_PID_FILE: join(dir, 'rabbit.pid'),
       HOME: dir,
     },
@@ -130,5 +147,5 @@ export async function startRabbit(): Promise<Broker> {
   proc.stdout?.on('data', (d) => (output += d));
   proc.stderr?.on('data', (d) => (output += d));
   await waitForPort(port, proc, 'rabbitmq-server', () => output.slice(-4000));
-  return { port, url: `amqp://guest:guest@127.0.0.1:${port}`, stop: stopper(proc, dir) };
+  return { port, url: `amqp://guest:guest@127.0.0.1:${port}`, stop: stopper(proc, dir, true) };
 }

@@ -19,6 +19,7 @@ import {
   type Publication,
   processBatch,
   processMessage,
+  processSafely,
   publishWith,
   type ReceivedMessage,
 } from '../core.js';
@@ -175,25 +176,12 @@ export function subscribe(
     ...options,
     callback: (error, msg) => {
       if (error !== null) {
-        logger.error('subscription_failed', { subject, error });
+        (hop?.logger ?? logger).error('subscription_failed', { subject, error });
         return;
       }
-      guard(() => processMsg(msg, handler, hop), subject);
+      processSafely({ subject }, hop, (wrap) => processMsg(msg, wrap(handler), hop));
     },
   });
-}
-
-/** Runs a handler so that neither a throw nor a rejection escapes into the client library. */
-function guard(run: () => unknown, subject: string): void {
-  const fail = (error: unknown) => logger.error('message_processing_failed', { subject, error });
-  try {
-    const result = run();
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, fail);
-    }
-  } catch (error) {
-    fail(error);
-  }
 }
 
 /**

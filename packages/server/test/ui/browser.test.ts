@@ -18,6 +18,12 @@ import { type Scenario, sendScenario, XSS_LOG, XSS_SPAN } from './scenario.js';
 // A browser, a server and Vite on a shared 2-core machine: generous limits, no timing asserts.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 180_000 });
 
+/** The page's globals, typed here without pulling the DOM lib into a Node test. */
+interface BrowserGlobals {
+  localStorage: { getItem(k: string): string | null };
+}
+const TOKEN_KEY = 'hopscope.queryToken';
+
 // Screenshots for a person to look at: HOPSCOPE_UI_SCREENSHOTS=/some/dir npx vitest run …
 const shots = process.env.HOPSCOPE_UI_SCREENSHOTS;
 async function shot(page: Page, name: string) {
@@ -139,14 +145,14 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
   });
 
   it('keeps HTML in span names and log lines inert', async () => {
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('.wf-row img, .log-row img, .log-line img').count()).toBe(0);
     await page.goto(`${server.url}/logs?q=bad%20input`);
     await poll(() => page.locator('[data-log-line] .log-message').first().textContent()).toBe(
       XSS_LOG,
     );
     expect(await page.locator('[data-log-line] img, script:not([src])').count()).toBe(0);
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
   });
 
   it('searches traces by service and keeps the query in the URL', async () => {
@@ -244,9 +250,11 @@ describe.skipIf(skipBrowser)('web UI with a query token', () => {
       await page.fill('input[name="token"]', 's3cret-token');
       await page.keyboard.press('Enter');
       await poll(() => page.locator('tr[data-service-row="tokened"]').count()).toBe(1);
-      expect(await page.evaluate(() => localStorage.getItem('hopscope.queryToken'))).toBe(
-        's3cret-token',
-      );
+      expect(
+        await page.evaluate(() =>
+          (globalThis as unknown as BrowserGlobals).localStorage.getItem(TOKEN_KEY),
+        ),
+      ).toBe('s3cret-token');
       expect(await page.locator('input[name="token"]').count()).toBe(0);
     } finally {
       await browser.close();

@@ -98,7 +98,10 @@ export async function launchBrowser(): Promise<Browser> {
 export async function newPage(browser: Browser, token?: string): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   if (token) {
-    await ctx.addInitScript((t) => localStorage.setItem('hopscope.queryToken', t), token);
+    await ctx.addInitScript((t) => {
+      const g = globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } };
+      g.localStorage.setItem('hopscope.queryToken', t);
+    }, token);
   }
   const page = await ctx.newPage();
   page.setDefaultTimeout(10_000);

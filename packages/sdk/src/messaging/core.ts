@@ -321,17 +321,14 @@ export function runInSpan<T>(end: (error?: unknown) => void, ctx: Context, fn: (
 }
 
 /**
- * For callback-style consumers (`subscribe`, `consume`): runs `process`, and when the handler
- * fails logs `message_processing_failed` in the message's own context (request ID, trace) and
- * swallows the error, so it never reaches the client library. The span has it already.
+ * `handler`, logging `message_processing_failed` (with `fields`) when it throws or rejects, in
+ * the message's own context (request ID, trace) since it runs inside it; the error is rethrown.
  */
-export function processSafely(
+export function logFailures<A extends unknown[], T>(
+  handler: (...args: A) => T,
   fields: Record<string, unknown>,
   options: MessagingOptions | undefined,
-  process: (
-    wrap: <A extends unknown[], T>(handler: (...args: A) => T) => (...args: A) => T,
-  ) => unknown,
-): void {
+): (...args: A) => T {
   const log = (error: unknown) => {
     try {
       (options?.logger ?? logger).error('message_processing_failed', { ...fields, error });
@@ -339,28 +336,33 @@ export function processSafely(
       // logging must not turn a handled failure into a crash
     }
   };
-  const wrap =
-    <A extends unknown[], T>(handler: (...args: A) => T) =>
-    (...args: A): T => {
-      try {
-        const result = handler(...args);
-        if (isThenable(result)) {
-          const ctx = context.active();
-          return result.then(undefined, (error: unknown) => {
-            context.with(ctx, () => log(error));
-            throw error;
-          }) as T;
-        }
-        return result;
-      } catch (error) {
-        log(error);
-        throw error;
+  return (...args: A): T => {
+    try {
+      const result = handler(...args);
+      if (isThenable(result)) {
+        const ctx = context.active();
+        return result.then(undefined, (error: unknown) => {
+          context.with(ctx, () => log(error));
+          throw error;
+        }) as T;
       }
-    };
+      return result;
+    } catch (error) {
+      log(error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * For callback-style consumers (`subscribe`, `consume`): a failure (already recorded on the span
+ * and logged by `logFailures`) never reaches the client library as a throw or a rejection.
+ */
+export function swallow(run: () => unknown): void {
   try {
-    const result = process(wrap);
+    const result = run();
     if (isThenable(result)) result.then(undefined, () => undefined);
   } catch {
-    // logged inside the message context by wrap()
+    // recorded and logged already
   }
 }

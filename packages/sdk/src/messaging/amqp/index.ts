@@ -4,13 +4,14 @@ import { logger } from '../../log/index.js';
 import {
   type BatchEntry,
   beginPublish,
+  logFailures,
   type MessagingOptions,
   type Publication,
   processBatch,
   processMessage,
-  processSafely,
   publishWith,
   type ReceivedMessage,
+  swallow,
 } from '../core.js';
 import { addPayloadFields, payloadFieldsFrom } from '../payload-fields.js';
 import {
@@ -186,7 +187,7 @@ export function consume(
         (hop?.logger ?? logger).warn('consumer_cancelled', { queue });
         return;
       }
-      processSafely({ queue }, hop, (wrap) => processAmqpMessage(msg, queue, wrap(handler), hop));
+      swallow(() => processAmqpMessage(msg, queue, logFailures(handler, { queue }, hop), hop));
     },
     consumeOptions,
   );

@@ -15,13 +15,14 @@ import { logger } from '../../log/index.js';
 import {
   type BatchEntry,
   beginPublish,
+  logFailures,
   type MessagingOptions,
   type Publication,
   processBatch,
   processMessage,
-  processSafely,
   publishWith,
   type ReceivedMessage,
+  swallow,
 } from '../core.js';
 import { addPayloadFields, payloadFieldsFrom } from '../payload-fields.js';
 import { ATTR_MESSAGING_MESSAGE_BODY_SIZE, ATTR_MESSAGING_MESSAGE_ID } from '../semconv.js';
@@ -179,7 +180,7 @@ export function subscribe(
         (hop?.logger ?? logger).error('subscription_failed', { subject, error });
         return;
       }
-      processSafely({ subject }, hop, (wrap) => processMsg(msg, wrap(handler), hop));
+      swallow(() => processMsg(msg, logFailures(handler, { subject }, hop), hop));
     },
   });
 }

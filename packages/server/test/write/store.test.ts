@@ -1,6 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import type { LogRecord, SpanRecord } from '../../src/store/records.js';
 import { hex, tempDir } from './helpers.js';
@@ -219,7 +220,7 @@ describe('DuckDbStore', () => {
     expect((await b.stats()).spansTotal).toBe(1);
     const conn = await b.connect();
     expect((await conn.runAndReadAll('SELECT count(*) FROM schema_version')).getRows()).toEqual([
-      [1n],
+      [BigInt(MIGRATIONS.length)],
     ]);
     conn.closeSync();
     await b.close();

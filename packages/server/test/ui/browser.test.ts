@@ -251,8 +251,9 @@ describe.skipIf(skipBrowser)('web UI with a query token', () => {
       await page.keyboard.press('Enter');
       await poll(() => page.locator('tr[data-service-row="tokened"]').count()).toBe(1);
       expect(
-        await page.evaluate(() =>
-          (globalThis as unknown as BrowserGlobals).localStorage.getItem(TOKEN_KEY),
+        await page.evaluate(
+          (key) => (globalThis as unknown as BrowserGlobals).localStorage.getItem(key),
+          TOKEN_KEY, // runs in the page: the key travels as an argument
         ),
       ).toBe('s3cret-token');
       expect(await page.locator('input[name="token"]').count()).toBe(0);

@@ -13,6 +13,7 @@ import {
 import { type GrpcHandle, startGrpc } from './ingest/grpc.js';
 import { createIngestApp } from './ingest/http.js';
 import { Sanitizer } from './ingest/sanitize.js';
+import { loadPriceTable, withAiNormalisation } from './pipeline/ai/index.js';
 import { IngestQueue } from './pipeline/ingest-queue.js';
 import { SelfMetrics } from './self-metrics.js';
 import { DuckDbStore } from './store/duckdb/store.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   limits?: Partial<IngestLimits>;
   redaction?: Partial<RedactionOptions>;
   queue?: Partial<QueueOptions>;
+  /** A JSON price file whose entries override the shipped AI price table (src/pipeline/ai). */
+  pricesFile?: string;
 }
 
 export interface ServerHandle {
@@ -59,6 +62,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const host = options.host ?? '127.0.0.1';
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const redaction: RedactionOptions = { ...DEFAULT_REDACTION, ...options.redaction };
+  const prices = loadPriceTable(options.pricesFile); // a bad file fails before the store opens
   const metrics = new SelfMetrics();
   const store =
     options.store ??
@@ -68,7 +72,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     });
   await store.open();
   const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };
-  const queue = new IngestQueue(store, queueOptions, (d) => metrics.queueDepth.set(d));
+  const queue = new IngestQueue(withAiNormalisation(store, prices), queueOptions, (d) =>
+    metrics.queueDepth.set(d),
+  );
   const ctx = {
     queue,
     metrics,

@@ -57,6 +57,29 @@ export interface SpanRecord {
   scopeVersion?: string;
   events: SpanEventRecord[];
   links: SpanLinkRecord[];
+  /** AI columns, set at ingest by src/pipeline/ai from whichever dialect the span speaks. */
+  ai?: SpanAiColumns;
+}
+
+/** Normalised AI fields of a span (columns `ai_*`); token counts are integers. */
+export interface SpanAiColumns {
+  /** llm | agent | tool | decision | retrieval | workflow; absent when only session/user are set. */
+  kind?: string;
+  provider?: string;
+  model?: string;
+  operation?: string;
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheCreation?: number;
+  reasoning?: number;
+  /** USD; null when it could not be priced. */
+  costUsd?: number | null;
+  /** client | table | unknown_model | no_usage */
+  costSource?: string;
+  ttftMs?: number;
+  sessionId?: string;
+  userId?: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';

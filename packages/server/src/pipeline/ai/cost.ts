@@ -7,7 +7,10 @@ export interface CostResult {
 }
 
 /** Rates for a call of `inputTokens`: the highest tier the call exceeds, else the base rates. */
-function ratesFor(entry: Rates & { tiers?: (Rates & { above_input_tokens: number })[] }, inputTokens: number): Rates {
+function ratesFor(
+  entry: Rates & { tiers?: (Rates & { above_input_tokens: number })[] },
+  inputTokens: number,
+): Rates {
   let chosen: Rates = entry;
   let threshold = -1;
   for (const tier of entry.tiers ?? []) {
@@ -26,11 +29,17 @@ function ratesFor(entry: Rates & { tiers?: (Rates & { above_input_tokens: number
  * tokens are part of output. The sum is rounded to whole picodollars so equal inputs always give
  * the same float.
  */
-export function priceCall(table: PriceTable, models: (string | undefined)[], tokens: AiTokens): CostResult {
-  if (tokens.input === undefined && tokens.output === undefined) return { costUsd: null, source: 'no_usage' };
+export function priceCall(
+  table: PriceTable,
+  models: (string | undefined)[],
+  tokens: AiTokens,
+): CostResult {
+  if (tokens.input === undefined && tokens.output === undefined)
+    return { costUsd: null, source: 'no_usage' };
   let entry: ReturnType<PriceTable['find']>;
   for (const model of models) {
-    if (model && (entry = table.find(model))) break;
+    entry = model ? table.find(model) : undefined;
+    if (entry) break;
   }
   if (!entry) return { costUsd: null, source: 'unknown_model' };
   const cacheRead = tokens.cacheRead ?? 0;

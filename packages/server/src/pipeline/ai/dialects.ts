@@ -1,4 +1,4 @@
-import type { AttributeValue, Attributes } from '../../store/records.js';
+import type { Attributes, AttributeValue } from '../../store/records.js';
 import type { AiKind } from './types.js';
 
 /**
@@ -6,7 +6,13 @@ import type { AiKind } from './types.js';
  * then legacy GenAI, OpenInference, Vercel AI SDK (`ai.*`, v4 and v5 names), Traceloop.
  */
 export const KEYS = {
-  provider: ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'],
+  provider: [
+    'gen_ai.provider.name',
+    'gen_ai.system',
+    'llm.provider',
+    'llm.system',
+    'ai.model.provider',
+  ],
   responseModel: ['gen_ai.response.model', 'ai.response.model', 'llm.response.model'],
   requestModel: ['gen_ai.request.model', 'llm.model_name', 'ai.model.id', 'llm.request.model'],
   operation: ['gen_ai.operation.name', 'llm.request.type'],
@@ -80,7 +86,8 @@ export function pickString(attrs: Attributes, keys: readonly string[]): string |
 export function pickNumber(attrs: Attributes, keys: readonly string[]): number | undefined {
   for (const k of keys) {
     const v = attrs[k];
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    const n =
+      typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
     if (Number.isFinite(n) && n >= 0) return n;
   }
   return undefined;

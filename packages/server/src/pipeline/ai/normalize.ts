@@ -1,4 +1,4 @@
-import type { Attributes, SpanRecord, WriteBatch } from '../../store/records.js';
+import type { Attributes, WriteBatch } from '../../store/records.js';
 import { priceCall } from './cost.js';
 import { KEYS, kindOf, normaliseProvider, pickNumber, pickString } from './dialects.js';
 import type { PriceTable } from './prices.js';
@@ -17,13 +17,17 @@ function ttftMs(attrs: Attributes): number | undefined {
  * request's root). Tokens and cost are kept on `llm` spans only: agent and workflow spans of
  * several dialects repeat their children's totals, and counting both would double them.
  */
-export function extractAi(name: string, attrs: Attributes, table: PriceTable): AiFields | undefined {
+export function extractAi(
+  name: string,
+  attrs: Attributes,
+  table: PriceTable,
+): AiFields | undefined {
   const kind = kindOf(name, attrs);
   const sessionId = pickString(attrs, KEYS.session);
   const userId = pickString(attrs, KEYS.user);
   if (kind === undefined) {
     if (sessionId === undefined && userId === undefined) return undefined;
-    return { kind: undefined as never, sessionId, userId } satisfies Partial<AiFields> as AiFields;
+    return { sessionId, userId };
   }
   const requestModel = pickString(attrs, KEYS.requestModel);
   const responseModel = pickString(attrs, KEYS.responseModel);
@@ -70,5 +74,3 @@ export function normaliseBatch(batch: WriteBatch, table: PriceTable): void {
     }
   }
 }
-
-export type { SpanRecord };

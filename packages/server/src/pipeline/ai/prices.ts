@@ -144,7 +144,9 @@ export function loadPriceTable(userFile?: string): PriceTable {
     try {
       text = readFileSync(userFile, 'utf8');
     } catch (err) {
-      throw new Error(`price file ${userFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`);
+      throw new Error(
+        `price file ${userFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
+      );
     }
     user = parsePriceFile(text, userFile);
   }

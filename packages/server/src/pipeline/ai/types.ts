@@ -1,3 +1,5 @@
+import type { SpanAiColumns } from '../../store/records.js';
+
 /**
  * The one set of AI fields every dialect (OpenTelemetry GenAI current and legacy, OpenInference,
  * Vercel AI SDK, Traceloop) is normalised into at ingest, stored as `ai_*` columns on spans.
@@ -23,8 +25,9 @@ export interface AiTokens {
   reasoning?: number;
 }
 
-export interface AiFields extends AiTokens {
-  kind: AiKind;
+export interface AiFields extends AiTokens, SpanAiColumns {
+  /** Undefined on a span that only carries a session or user ID. */
+  kind?: AiKind;
   provider?: string;
   /** The response model when known, else the requested one. */
   model?: string;

@@ -1,4 +1,4 @@
-import type { Attributes, LogRecord, SpanRecord } from '../records.js';
+import type { Attributes, LogRecord, SpanAiColumns, SpanRecord } from '../records.js';
 
 /**
  * Rows as delimited text for DuckDB's read_csv: the insert then runs in DuckDB's own threads,
@@ -55,11 +55,60 @@ class ResourceCache {
   }
 }
 
+/** The `ai_*` columns of schema v2, in table order (set by src/pipeline/ai). */
+const AI_CSV_COLUMNS =
+  "'ai_kind':'VARCHAR','ai_provider':'VARCHAR','ai_model':'VARCHAR','ai_operation':'VARCHAR'," +
+  "'ai_input_tokens':'BIGINT','ai_output_tokens':'BIGINT','ai_cache_read_tokens':'BIGINT'," +
+  "'ai_cache_creation_tokens':'BIGINT','ai_reasoning_tokens':'BIGINT','ai_cost_usd':'DOUBLE'," +
+  "'ai_cost_source':'VARCHAR','ai_ttft_ms':'DOUBLE','ai_session_id':'VARCHAR','ai_user_id':'VARCHAR'";
+
+function num(n: number | null | undefined, integer: boolean): string {
+  if (n === undefined || n === null || !Number.isFinite(n)) return '';
+  return String(integer ? Math.round(n) : n);
+}
+
+/** The `ai_*` fields of a span row (all empty, i.e. NULL, for spans without AI fields). */
+function aiFields(b: Builder, ai: SpanAiColumns | undefined): string {
+  if (ai === undefined) return DELIM.repeat(13);
+  const D = DELIM;
+  return (
+    b.text(ai.kind, false) +
+    D +
+    b.text(ai.provider, false) +
+    D +
+    b.text(ai.model, false) +
+    D +
+    b.text(ai.operation, false) +
+    D +
+    num(ai.input, true) +
+    D +
+    num(ai.output, true) +
+    D +
+    num(ai.cacheRead, true) +
+    D +
+    num(ai.cacheCreation, true) +
+    D +
+    num(ai.reasoning, true) +
+    D +
+    num(ai.costUsd, false) +
+    D +
+    b.text(ai.costSource, false) +
+    D +
+    num(ai.ttftMs, false) +
+    D +
+    b.text(ai.sessionId, false) +
+    D +
+    b.text(ai.userId, false)
+  );
+}
+
 export const SPAN_CSV_COLUMNS =
   "{'trace_id':'VARCHAR','span_id':'VARCHAR','parent_span_id':'VARCHAR','trace_state':'VARCHAR'," +
   "'name':'VARCHAR','kind':'UTINYINT','service':'VARCHAR','start_ns':'BIGINT','duration_ns':'BIGINT'," +
   "'status_code':'UTINYINT','status_message':'VARCHAR','request_id':'VARCHAR','attributes':'VARCHAR'," +
-  "'resource':'VARCHAR','scope_name':'VARCHAR','scope_version':'VARCHAR','events':'VARCHAR','links':'VARCHAR'}";
+  "'resource':'VARCHAR','scope_name':'VARCHAR','scope_version':'VARCHAR','events':'VARCHAR','links':'VARCHAR'," +
+  AI_CSV_COLUMNS +
+  '}';
 
 export function spansCsv(batches: readonly { spans: readonly SpanRecord[] }[]): CsvText {
   const b = new Builder();
@@ -121,7 +170,9 @@ export function spansCsv(batches: readonly { spans: readonly SpanRecord[] }[]): 
                   trace_state: l.traceState,
                   attributes: l.attributes,
                 })),
-              )),
+              )) +
+          D +
+          aiFields(b, s.ai),
       );
     }
   }

@@ -65,4 +65,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, name, kind)
   );
   `,
+  /* v2: AI columns (src/pipeline/ai normalises GenAI, OpenInference, Vercel ai.*, Traceloop) */ `
+  ALTER TABLE spans ADD COLUMN ai_kind VARCHAR;
+  ALTER TABLE spans ADD COLUMN ai_provider VARCHAR;
+  ALTER TABLE spans ADD COLUMN ai_model VARCHAR;
+  ALTER TABLE spans ADD COLUMN ai_operation VARCHAR;
+  ALTER TABLE spans ADD COLUMN ai_input_tokens BIGINT;
+  ALTER TABLE spans ADD COLUMN ai_output_tokens BIGINT;
+  ALTER TABLE spans ADD COLUMN ai_cache_read_tokens BIGINT;
+  ALTER TABLE spans ADD COLUMN ai_cache_creation_tokens BIGINT;
+  ALTER TABLE spans ADD COLUMN ai_reasoning_tokens BIGINT;
+  ALTER TABLE spans ADD COLUMN ai_cost_usd DOUBLE;
+  ALTER TABLE spans ADD COLUMN ai_cost_source VARCHAR;
+  ALTER TABLE spans ADD COLUMN ai_ttft_ms DOUBLE;
+  ALTER TABLE spans ADD COLUMN ai_session_id VARCHAR;
+  ALTER TABLE spans ADD COLUMN ai_user_id VARCHAR;
+  `,
 ];

@@ -53,6 +53,24 @@ def header_values(headers: HeaderCarrier | None, name: str) -> list[str]:
     return values
 
 
+_PROPAGATED = ("traceparent", "tracestate", "baggage", "x-upstream-service", SERVICES_HEADER)
+
+
+def _collect(headers: HeaderCarrier | None, names: Iterable[str]) -> dict[str, list[str]]:
+    """The values of the headers we read, in one pass over a list-shaped carrier (ASGI)."""
+    wanted = {n.lower() for n in names}
+    if headers is None:
+        return {}
+    if isinstance(headers, Mapping) or hasattr(headers, "get_list") or hasattr(headers, "getlist"):
+        return {n: v for n in wanted if (v := header_values(headers, n))}
+    found: dict[str, list[str]] = {}
+    for key, value in headers:
+        name = _text(key).lower()
+        if name in wanted:
+            found.setdefault(name, []).append(_text(value))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """The context a received request continues, plus what had to be rejected (by reason only)."""
@@ -77,15 +95,17 @@ def context_from_headers(
     makes a repeated request ID invalid rather than silently picking one.
     """
     service = service or settings.service
+    id_headers = tuple(h.lower() for h in (request_id_headers or settings.request_id_headers))
+    found = _collect(headers, (*id_headers, *_PROPAGATED))
     raw_id: str | None = None
-    for name in request_id_headers or settings.request_id_headers:
-        values = header_values(headers, name)
+    for name in id_headers:
+        values = found.get(name)
         if values:
             raw_id = ",".join(values).strip(" \t")
             break
     accepted = accept_request_id(raw_id)
 
-    parents = header_values(headers, "traceparent")
+    parents = found.get("traceparent", [])
     parent = parse_traceparent(parents[0]) if len(parents) == 1 else None
     traceparent_rejected = bool(parents) and parent is None
     otel_ids = otel.current_ids()
@@ -101,9 +121,9 @@ def context_from_headers(
         trace_id, span_id, parent_span_id = generate_trace_id(), generate_span_id(), None
         flags = SAMPLED | RANDOM
     # tracestate is meaningless without a valid traceparent (spec: ignore it then).
-    tracestate = parse_tracestate(header_values(headers, "tracestate")) if parent else None
+    tracestate = parse_tracestate(found.get("tracestate")) if parent else None
 
-    upstream = header_values(headers, "x-upstream-service")
+    upstream = found.get("x-upstream-service", [])
     upstream_service = upstream[0].strip() if len(upstream) == 1 else None
     if not is_valid_service_name(upstream_service):
         upstream_service = None
@@ -111,7 +131,7 @@ def context_from_headers(
     track = settings.services_encountered if services_encountered is None else services_encountered
     services: tuple[str, ...] = ()
     if track:
-        services = append_service(parse_services(header_values(headers, SERVICES_HEADER)), service)
+        services = append_service(parse_services(found.get(SERVICES_HEADER)), service)
 
     ctx = RequestContext(
         request_id=accepted.id,
@@ -120,7 +140,7 @@ def context_from_headers(
         parent_span_id=parent_span_id,
         trace_flags=flags & 0xFF,
         tracestate=tracestate,
-        baggage=parse_baggage(header_values(headers, "baggage")),
+        baggage=parse_baggage(found.get("baggage")),
         services_encountered=services,
         upstream_service=upstream_service,
     )

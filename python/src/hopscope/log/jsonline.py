@@ -63,29 +63,56 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _js_differs(value: float) -> bool:
+    """True when Python's float text differs from JavaScript's (or is not JSON at all)."""
+    if not math.isfinite(value) or value.is_integer():
+        return True
+    magnitude = abs(value)
+    return magnitude < 1e-4 or magnitude >= 1e16  # where repr switches to exponent form
+
+
 class _Numbers:
     """Collects floats whose Python text differs from JavaScript's, to patch after encoding."""
 
+    __slots__ = ("nonce", "patches")
+
     def __init__(self) -> None:
-        self.nonce = os.urandom(4).hex()
+        self.nonce = ""
         self.patches: list[str] = []
 
+    def _placeholder(self, value: float) -> Any:
+        if not math.isfinite(value):
+            return None
+        if not self.nonce:
+            self.nonce = os.urandom(4).hex()
+        self.patches.append(js_number(value))
+        return f"\x00{self.nonce}:{len(self.patches) - 1}\x00"
+
     def fix(self, value: Any, depth: int = 0) -> Any:
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                return None
-            text = repr(value)
-            if "e" in text or text.endswith(".0") or value == 0:
-                self.patches.append(js_number(value))
-                return f"\x00{self.nonce}:{len(self.patches) - 1}\x00"
+        """``value`` itself when nothing needs patching (the common case: no copies made)."""
+        kind = type(value)
+        if kind in _PLAIN:
             return value
+        if isinstance(value, float):
+            return self._placeholder(value) if _js_differs(value) else value
         if depth > 32:
             return value
-        if isinstance(value, dict):
-            fixed = {k: self.fix(v, depth + 1) for k, v in value.items()}
-            return fixed if any(fixed[k] is not value[k] for k in value) else value
-        if isinstance(value, list | tuple):
-            items = [self.fix(v, depth + 1) for v in value]
+        if kind is dict:
+            copy = None
+            for key, item in value.items():
+                if type(item) in _PLAIN:
+                    continue
+                fixed = self.fix(item, depth + 1)
+                if fixed is not item:
+                    if copy is None:
+                        copy = dict(value)
+                    copy[key] = fixed
+            return value if copy is None else copy
+        if kind is list or kind is tuple:
+            items = [self.fix(item, depth + 1) for item in value]
             return items if any(a is not b for a, b in zip(items, value)) else value
         return value
 
@@ -95,23 +122,32 @@ class _Numbers:
         return text
 
 
+_encoder = None
+
+
+def _encode(value: Any) -> str:
+    # One encoder for the process: json.dumps with options builds a new one per call.
+    global _encoder
+    if _encoder is None:
+        _encoder = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default
+        )
+    return _encoder.encode(value)
+
+
 def _encode_safely(line: dict[str, Any]) -> str:
     try:
-        return json.dumps(
-            line, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default
-        )
+        return _encode(line)
     except (ValueError, TypeError, RecursionError):
         # A circular or hostile value: keep the line, degrade only the offending fields.
         safe: dict[str, Any] = {}
         for key, value in line.items():
             try:
-                json.dumps(value, allow_nan=False, default=_default)
+                _encode(value)
                 safe[key] = value
             except (ValueError, TypeError, RecursionError):
                 safe[key] = f"<unserializable {type(value).__name__}>"
-        return json.dumps(
-            safe, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default
-        )
+        return _encode(safe)
 
 
 def render_json(line: dict[str, Any]) -> str:

@@ -29,6 +29,9 @@ class Sink:
         self._pretty_override = settings.pretty if settings.pretty is not None else (
             True if mode == "pretty" else False if mode == "json" else None
         )
+        self._color = "NO_COLOR" not in os.environ
+        self._tty_stream: object = None
+        self._tty_value = False
 
     def enabled(self, level: str) -> bool:
         return LEVELS.get(level, 0) >= self.threshold
@@ -36,14 +39,18 @@ class Sink:
     def pretty(self) -> bool:
         if self._pretty_override is not None:
             return self._pretty_override
-        try:
-            return settings.resolved_stream().isatty()
-        except Exception:
-            return False
+        stream = settings.resolved_stream()
+        if stream is not self._tty_stream:  # isatty() is a syscall: ask once per stream
+            try:
+                self._tty_value = bool(stream.isatty())
+            except Exception:
+                self._tty_value = False
+            self._tty_stream = stream
+        return self._tty_value
 
     def render(self, line: dict[str, Any]) -> str:
         if self.pretty():
-            return render_pretty(line, color="NO_COLOR" not in os.environ)
+            return render_pretty(line, color=self._color)
         return render_json(line)
 
     def write_text(self, text: str) -> None:

@@ -10,7 +10,8 @@ import {
   setActiveConfig,
 } from './config/index.js';
 import { ensureContextManager } from './context/index.js';
-import { createOtlpLogSink, logger, setLogSink } from './log/index.js';
+import { logger, setLogSink } from './log/index.js';
+import { createLineLogExporter, type LineLogExporter } from './log/otlp/index.js';
 import { createPropagator } from './propagation/index.js';
 import { getDroppedCounts } from './trace/drops.js';
 import { createLoggerProvider, createSpanExportProcessor } from './trace/export.js';
@@ -23,7 +24,11 @@ export interface HopscopeHandle {
   /** The options in force, after defaults and environment variables. */
   readonly options: ResolvedOptions;
   readonly tracerProvider: NodeTracerProvider;
-  /** The OTLP log pipeline, when log export is on. */
+  /**
+   * An OpenTelemetry LoggerProvider exporting to the same endpoint, for code that logs through
+   * the OpenTelemetry logs API; built on first use (Hopscope's own logger exports its lines
+   * without it). `undefined` when log export is off.
+   */
   readonly loggerProvider: LoggerProvider | undefined;
   /** Exports everything finished so far. Never rejects. */
   forceFlush(): Promise<void>;
@@ -64,21 +69,17 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
     requestIdAliases: resolved.requestIdAliases,
     servicesEncountered: resolved.trackServicesEncountered,
   });
-  const loggerProvider = resolved.exportLogs ? createLoggerProvider(resolved, resource) : undefined;
+  const lineExporter: LineLogExporter | undefined = resolved.exportLogs
+    ? createLineLogExporter(resolved, resource, SDK_VERSION)
+    : undefined;
+  let loggerProvider: LoggerProvider | undefined;
 
   // Everything is built; from here on nothing throws. Globals are registered by hand to learn
   // whether they are ours, so shutdown() removes only ours. (ensureContextManager() already
   // registered AsyncLocalStorage, or kept a working manager.)
   const ownsTracing = trace.setGlobalTracerProvider(tracerProvider);
   const ownsPropagation = propagation.setGlobalPropagator(propagator);
-  setLogSink(
-    loggerProvider &&
-      createOtlpLogSink(
-        loggerProvider,
-        SDK_VERSION,
-        resolved.maxQueueSize + resolved.maxExportBatchSize,
-      ),
-  );
+  setLogSink(lineExporter);
   setActiveConfig(resolved);
 
   const stopDropReports = reportDrops(resolved);
@@ -94,15 +95,28 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
   const handle: HopscopeHandle = {
     options: resolved,
     tracerProvider,
-    loggerProvider,
+    get loggerProvider() {
+      if (loggerProvider === undefined && resolved.exportLogs && shutdownPromise === undefined) {
+        loggerProvider = createLoggerProvider(resolved, resource);
+      }
+      return loggerProvider;
+    },
     async forceFlush() {
-      await Promise.allSettled([tracerProvider.forceFlush(), loggerProvider?.forceFlush()]);
+      await Promise.allSettled([
+        tracerProvider.forceFlush(),
+        lineExporter?.forceFlush(),
+        loggerProvider?.forceFlush(),
+      ]);
     },
     shutdown() {
       shutdownPromise ??= (async () => {
         process.off('beforeExit', flushOnExit);
         stopDropReports();
-        await Promise.allSettled([tracerProvider.shutdown(), loggerProvider?.shutdown()]);
+        await Promise.allSettled([
+          tracerProvider.shutdown(),
+          lineExporter?.shutdown(),
+          loggerProvider?.shutdown(),
+        ]);
         setLogSink(undefined);
         if (ownsTracing) trace.disable();
         if (ownsPropagation) propagation.disable();

@@ -14,9 +14,24 @@ import type { Callsite } from './callsite.js';
  * synchronous pino call and the line's hooks read them, so user fields are never copied to add
  * them.
  */
-export const handoff: { event: string | undefined; callsite: Callsite | undefined } = {
+export const handoff: {
+  event: string | undefined;
+  callsite: Callsite | undefined;
+  /** Set by the logger when the line is wanted for OTLP export; the hooks then fill the rest. */
+  capture: boolean;
+  /** The serialised line, as pino hands it to the stream (captured only when `capture`). */
+  line: string | undefined;
+  /** `Date.now()` of the line's timestamp. */
+  timeMs: number;
+  /** W3C trace flags of the span the line's trace_id/span_id come from (0 when none). */
+  traceFlags: number;
+} = {
   event: undefined,
   callsite: undefined,
+  capture: false,
+  line: undefined,
+  timeMs: 0,
+  traceFlags: 0,
 };
 
 // Values that need no JSON escaping: the fast path for event names and request IDs.
@@ -29,6 +44,7 @@ let lastContext: Context | undefined;
 let lastCorrelation = '';
 let lastHasRequestId = false;
 let lastHasTraceIds = false;
+let lastTraceFlags = 0;
 /** Which correlation keys the current line already carries (so fields cannot duplicate them). */
 let wroteRequestId = false;
 let wroteTraceIds = false;
@@ -54,8 +70,10 @@ function correlation(): string {
   ) {
     out += `,"trace_id":"${spanContext.traceId}","span_id":"${spanContext.spanId}"`;
     lastHasTraceIds = true;
+    lastTraceFlags = spanContext.traceFlags;
   } else {
     lastHasTraceIds = false;
+    lastTraceFlags = 0;
   }
   lastContext = ctx;
   lastCorrelation = out;
@@ -106,6 +124,8 @@ function timestampAndCorrelation(this: unknown): string {
     wroteRequestId = lastHasRequestId || bound.requestId;
     wroteTraceIds = lastHasTraceIds || bound.traceIds;
   }
+  handoff.timeMs = now;
+  handoff.traceFlags = lastTraceFlags;
   const event = handoff.event;
   wroteEvent = event !== undefined;
   return event === undefined ? lastTime + ids : `${lastTime}${ids},"event":${jsonString(event)}`;
@@ -171,6 +191,16 @@ function mergeFields(mergeObject: object, mixinObject: object): object {
   return merged;
 }
 
+/**
+ * pino's last hook before the stream: keeps the finished line for OTLP export. The line is an
+ * immutable snapshot of everything the record needs, already paid for, so export costs the hot
+ * path one string reference (see otlp/).
+ */
+function streamWrite(line: string): string {
+  if (handoff.capture) handoff.line = line;
+  return line;
+}
+
 /** pino options producing exactly the DESIGN.md log line. */
 export function lineOptions(service: string, level: string): LoggerOptions {
   return {
@@ -182,5 +212,6 @@ export function lineOptions(service: string, level: string): LoggerOptions {
     formatters: { level: (label) => ({ level: label }) },
     mixin,
     mixinMergeStrategy: mergeFields,
+    hooks: { streamWrite },
   };
 }

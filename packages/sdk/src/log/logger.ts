@@ -243,7 +243,10 @@ export class HopscopeLogger {
       message = String(a);
     }
 
+    const sink = this.core.exportToCollector ? getLogSink() : undefined;
+    const wantsLine = sink?.emitLine !== undefined;
     handoff.event = event;
+    handoff.capture = wantsLine;
     if (this.core.callsite) handoff.callsite = captureCallsite();
     try {
       p[level](fields, message);
@@ -252,11 +255,17 @@ export class HopscopeLogger {
     } finally {
       handoff.event = undefined;
       handoff.callsite = undefined;
+      handoff.capture = false;
     }
+    if (sink === undefined) return;
 
-    const sink = getLogSink();
-    if (sink !== undefined && this.core.exportToCollector) {
-      try {
+    try {
+      if (wantsLine) {
+        const line = handoff.line;
+        handoff.line = undefined;
+        // no line when serialising threw: there is nothing to export either
+        if (line !== undefined) sink.emitLine?.(line, handoff.timeMs, handoff.traceFlags);
+      } else {
         sink.emit({
           level,
           event,
@@ -265,9 +274,9 @@ export class HopscopeLogger {
           fields: fields === NO_FIELDS ? undefined : fields,
           context: context.active(),
         });
-      } catch {
-        // export is best effort; the stdout line is already written
       }
+    } catch {
+      // export is best effort; the stdout line is already written
     }
   }
 }

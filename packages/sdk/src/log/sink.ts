@@ -12,9 +12,15 @@ export interface SinkRecord {
   context: Context;
 }
 
-/** Receives every emitted log line after it is written to stdout (e.g. the OTLP log bridge). */
+/**
+ * Receives every emitted log line after it is written to stdout (e.g. the OTLP log export).
+ * A sink with `emitLine` gets the serialised line instead of a record: nothing is built or
+ * copied per line, the line is parsed later, off the caller's path.
+ */
 export interface LogSink {
   emit(record: SinkRecord): void;
+  /** `line` as written (JSON, newline-terminated); `timeMs` its time; `traceFlags` W3C flags. */
+  emitLine?(line: string, timeMs: number, traceFlags: number): void;
 }
 
 let sink: LogSink | undefined;

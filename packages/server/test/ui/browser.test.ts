@@ -87,6 +87,12 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
         'worker.job',
       ].sort(),
     );
+    // Log lines are ticks on their span's bar; the sandbox's error line is red.
+    const sandboxRow = page
+      .locator('.wf-row', { hasText: 'sandbox' })
+      .filter({ hasText: 'SERVER' });
+    expect(await sandboxRow.locator('.wf-log-tick.tick-error').count()).toBe(1);
+    expect(await page.locator('.wf-log-tick').count()).toBe(sc.logMessages.length);
     // LLM calls and agent decisions say what they did in the row itself.
     const badge = (name: string) =>
       page.locator('.wf-row', { hasText: name }).locator('.ai-badge').textContent();

@@ -268,6 +268,7 @@ function TraceView({ data }: { data: DebugTraceResponse }) {
                 selected={selected}
                 showCritical={showCritical}
                 scrollToken={scrollToken}
+                logsBySpan={logsBySpan}
                 onToggle={toggle}
                 onSelect={(n, kb) =>
                   kb ? select(n, { reveal: true }) : select(n === selected ? null : n)

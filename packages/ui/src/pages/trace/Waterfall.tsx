@@ -7,6 +7,7 @@ import {
   useRef,
   useState,
 } from 'react';
+import type { DebugLog } from '../../api/types.js';
 import { decisionSummary, llmSummary, tokensText } from '../../lib/ai.js';
 import { serviceColor } from '../../lib/colors.js';
 import { fmtCount, fmtDuration } from '../../lib/format.js';
@@ -26,6 +27,8 @@ interface Props {
   showCritical: boolean;
   /** Bumped to scroll the selected row into view. */
   scrollToken: number;
+  /** Log lines by span key, drawn as ticks on the bars. */
+  logsBySpan: Map<string, DebugLog[]>;
   onToggle: (n: SpanNode) => void;
   onSelect: (n: SpanNode, fromKeyboard?: boolean) => void;
 }
@@ -94,6 +97,7 @@ export function Waterfall(props: Props) {
         match={props.matches ? props.matches[n.index] === 1 : null}
         selected={n === selected}
         showCritical={props.showCritical}
+        logs={props.logsBySpan.get(n.key)}
         onToggle={props.onToggle}
         onSelect={props.onSelect}
       />,
@@ -151,9 +155,12 @@ interface RowProps {
   match: boolean | null;
   selected: boolean;
   showCritical: boolean;
+  logs: DebugLog[] | undefined;
   onToggle: (n: SpanNode) => void;
   onSelect: (n: SpanNode) => void;
 }
+
+const MAX_TICKS = 24;
 
 /** LLM calls show their model and tokens, decisions their outcome, right in the row. */
 function AiBadge({ attrs }: { attrs: SpanNode['span']['attributes'] }) {
@@ -248,6 +255,15 @@ const Row = memo(function Row(p: RowProps) {
           className={`wf-bar${s.derived_from_logs ? ' derived' : ''}${p.showCritical && n.critical ? ' critical' : ''}${n.error ? ' error' : ''}`}
           style={{ left: `${left}%`, width: `${width}%`, backgroundColor: color }}
         />
+        {p.logs?.slice(0, MAX_TICKS).map((l, i) => (
+          <span
+            // biome-ignore lint/suspicious/noArrayIndexKey: ticks are positional
+            key={i}
+            className={`wf-log-tick tick-${l.level}`}
+            style={{ left: `${((l.timestamp_us - p.startUs) / p.totalUs) * 100}%` }}
+            title={`${l.level}: ${l.message}`}
+          />
+        ))}
         <span
           className={`wf-dur${labelAt === 'inside' ? ' inside' : ''}`}
           style={

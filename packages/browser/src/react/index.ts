@@ -1,0 +1,6 @@
+export {
+  formatDuration,
+  MessageFooter,
+  RequestIdBadge,
+  type RequestIdBadgeProps,
+} from './RequestIdBadge.js';

@@ -1,10 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { DebugLog, DebugLogsResponse } from '@hopscope/server';
+import type { DebugLog } from '@hopscope/server';
 import type { Command } from 'commander';
-import type { HopscopeClient, JsonResponse, Query } from '../client.js';
+import type { Query } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { write } from '../io.js';
+import { follow } from '../logs/follow.js';
+import { newestPages } from '../logs/pages.js';
 import type { Colors } from '../render/color.js';
 import { renderLogLine } from '../render/log-line.js';
 import { addServerOptions, type ServerFlags } from '../server-options.js';
@@ -23,10 +24,6 @@ interface LogsFlags extends ServerFlags {
   json?: boolean;
   color?: boolean;
 }
-
-const PAGE = 1000;
-// Lines can land a little after their timestamp (batching, clock skew): look back this far.
-const FOLLOW_OVERLAP_MS = 5_000;
 
 export function registerLogs(program: Command, ctx: CliContext): void {
   const command = program
@@ -106,97 +103,19 @@ async function logs(ctx: CliContext, flags: LogsFlags): Promise<void> {
   if (lines.length === 0 && !flags.json && !flags.follow) {
     ctx.io.stderr.write(`No log lines match (${describe(flags)}) at ${client.baseUrl}.\n`);
   }
-  if (flags.follow) await follow(ctx, client, filters, flags, printer, lines, serverNowMs);
-}
-
-/** Newest first, across pages, until `limit` lines or no more pages. */
-async function newestPages(
-  client: HopscopeClient,
-  query: Query,
-  limit: number,
-  stopBeforeUs = Number.NEGATIVE_INFINITY,
-  signal?: AbortSignal,
-): Promise<{ lines: DebugLog[]; serverNowMs: number }> {
-  const lines: DebugLog[] = [];
-  let cursor: string | null = null;
-  let serverNowMs = Date.now();
-  do {
-    const response: JsonResponse<DebugLogsResponse> = await client.getJson<DebugLogsResponse>(
-      '/api/debug/logs',
-      { ...query, limit: Math.min(PAGE, limit - lines.length), cursor },
-      { signal },
-    );
-    const page: DebugLogsResponse = response.body;
-    if (!page || !Array.isArray(page.logs)) {
-      throw new CliError(
-        `${client.baseUrl}/api/debug/logs answered without "logs". Is it a Hopscope server?`,
-        EXIT.server,
-      );
-    }
-    serverNowMs = Date.parse(response.headers.get('date') ?? '') || Date.now();
-    for (const log of page.logs) {
-      if (log.timestamp_us < stopBeforeUs) return { lines, serverNowMs };
-      lines.push(log);
-    }
-    cursor = page.next_cursor;
-  } while (cursor && lines.length < limit);
-  return { lines, serverNowMs };
-}
-
-async function follow(
-  ctx: CliContext,
-  client: HopscopeClient,
-  filters: Query,
-  flags: LogsFlags,
-  printer: LogPrinter,
-  initial: DebugLog[],
-  serverNowMs: number,
-): Promise<void> {
-  const { signal } = ctx.io;
-  const intervalMs = Math.max(durationMs(flags.interval), 100);
-  let lastUs = initial.reduce((max, l) => Math.max(max, l.timestamp_us), serverNowMs * 1000);
-  // When --limit cut the backlog, lines older than what was shown stay unshown.
-  const floorUs =
-    initial.length >= flags.limit
-      ? initial.reduce((min, l) => Math.min(min, l.timestamp_us), Number.POSITIVE_INFINITY)
-      : Number.NEGATIVE_INFINITY;
-  let seen = new Set(initial.map(keyOf));
-  let disconnected = false;
-  while (!signal.aborted) {
-    try {
-      await sleep(intervalMs, undefined, { signal });
-    } catch {
-      break;
-    }
-    const fromUs = Math.max(lastUs - FOLLOW_OVERLAP_MS * 1000, floorUs);
-    // An absolute `since` (the API takes ISO times too): no dependence on either clock's `now`.
-    const since = new Date(Math.floor(fromUs / 1000)).toISOString();
-    let result: Awaited<ReturnType<typeof newestPages>>;
-    try {
-      result = await newestPages(client, { ...filters, since }, 100_000, fromUs, signal);
-    } catch (err) {
-      if (signal.aborted) break;
-      // Like tail -F across a restart: say so once, keep polling.
-      if (!(err instanceof CliError) || err.exitCode !== EXIT.unreachable) throw err;
-      if (!disconnected) ctx.io.stderr.write(`hopscope: ${err.message} Retrying…\n`);
-      disconnected = true;
-      continue;
-    }
-    if (disconnected) ctx.io.stderr.write(`hopscope: reconnected to ${client.baseUrl}\n`);
-    disconnected = false;
-    const fresh = result.lines.filter((l) => !seen.has(keyOf(l))).reverse();
-    for (const log of fresh) {
-      await printer.print(log);
-      lastUs = Math.max(lastUs, log.timestamp_us);
-    }
-    // Everything older than the next window can never come back, so only this window is kept.
-    seen = new Set(result.lines.map(keyOf));
+  if (flags.follow) {
+    await follow({
+      client,
+      filters,
+      intervalMs: durationMs(flags.interval),
+      initial: lines,
+      backlogCut: lines.length >= flags.limit,
+      serverNowMs,
+      signal: ctx.io.signal,
+      print: (log) => printer.print(log),
+      note: (text) => ctx.io.stderr.write(`hopscope: ${text}\n`),
+    });
   }
-}
-
-/** What makes a line itself, independent of server internals (cursors may change on restart). */
-function keyOf(log: DebugLog): string {
-  return `${log.timestamp_us}|${log.service}|${log.request_id}|${log.span_id}|${log.event}|${log.message}`;
 }
 
 function describe(flags: LogsFlags): string {

@@ -199,6 +199,23 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
       expect.arrayContaining([expect.stringContaining('chat gpt-4o')]),
     );
     await shot(page, '06-services');
+    // A service keeps its colour from page to page (and no two services here share one).
+    const dot = (scope: string, service: string) =>
+      page
+        .locator(`${scope} .service-tag`, { hasText: service })
+        .first()
+        .locator('.dot')
+        .evaluate((el) => (el as unknown as { style: { background: string } }).style.background);
+    const onServices = await Promise.all(
+      sc.services.slice(0, 3).map((s) => dot('[data-testid="red-table"]', s)),
+    );
+    expect(new Set(onServices).size).toBe(3);
+    await page.goto(`${server.url}/trace/${sc.requestId}`);
+    await page.locator('.trace-services').waitFor();
+    const onTrace = await Promise.all(
+      sc.services.slice(0, 3).map((s) => dot('.trace-services', s)),
+    );
+    expect(onTrace).toEqual(onServices);
   });
 
   it('live-tails logs: a line sent after the page opened appears without a reload', async () => {

@@ -1,6 +1,6 @@
-// Stable, distinguishable colours per service. A hash picks the preferred palette slot so a
-// service keeps its colour across pages and visits; when two services seen in this page's life
-// hash to the same slot, the later one takes the next free slot so they never look alike.
+// Stable, distinguishable colours per service. A hash picks the preferred palette slot; when
+// two services hash to the same slot, the later one takes the next free slot so they never look
+// alike (until there are more services than colours).
 const PALETTE = [
   '#4f6bed',
   '#f0803c',
@@ -18,8 +18,31 @@ const PALETTE = [
   '#5c7c9e',
 ];
 
+// Assignments are kept in localStorage so a service has the same colour on every page load.
+const STORE_KEY = 'hopscope.serviceColors';
 const assigned = new Map<string, string>();
 const taken = new Set<number>();
+try {
+  const saved = JSON.parse(localStorage.getItem(STORE_KEY) ?? '{}') as Record<string, unknown>;
+  for (const [service, slot] of Object.entries(saved)) {
+    if (typeof slot === 'number' && PALETTE[slot]) {
+      assigned.set(service, PALETTE[slot]);
+      taken.add(slot);
+    }
+  }
+} catch {
+  // no storage (private mode) or a damaged entry: start afresh
+}
+
+function save(): void {
+  try {
+    const out: Record<string, number> = {};
+    for (const [service, color] of assigned) out[service] = PALETTE.indexOf(color);
+    localStorage.setItem(STORE_KEY, JSON.stringify(out));
+  } catch {
+    // colours then last for this page only
+  }
+}
 
 export function serviceColor(service: string): string {
   const known = assigned.get(service);
@@ -36,5 +59,6 @@ export function serviceColor(service: string): string {
   taken.add(slot);
   const color = PALETTE[slot];
   assigned.set(service, color);
+  if (assigned.size <= 200) save(); // past that, hashing alone decides: no unbounded growth
   return color;
 }

@@ -89,3 +89,14 @@ def test_traced_error_is_raisable_with_a_chain():
     assert info.value.request_id == "req_abc123def456"
     assert isinstance(info.value.__cause__, TimeoutError)
     assert info.value.to_dict()["cause_type"] == "TimeoutError"
+
+
+def test_message_headers_carry_the_request_through_a_queue(captured):
+    producer = RequestContext(request_id="req_abc123def456", trace_id="4bf92f3577b34da6a3ce929d0e0e4736", span_id="00f067aa0ba902b7")
+    with request_scope(producer):
+        headers = hopscope.message_headers()
+    assert all(isinstance(name, str) and isinstance(value, bytes) for name, value in headers)
+    consumer = hopscope.context_from_headers(headers).context
+    assert consumer.request_id == "req_abc123def456" and consumer.trace_id == producer.trace_id
+    assert consumer.parent_span_id not in (None, producer.span_id)  # the produce step's own span
+    assert consumer.upstream_service == "test-service"

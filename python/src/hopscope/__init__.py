@@ -31,7 +31,13 @@ from .ids import (
 )
 from .log import Logger, build_line, get_logger, render_json, render_pretty
 from .metadata import TraceMetadata, trace_metadata_from, with_trace_metadata
-from .propagation import Incoming, context_from_headers, header_values, outgoing_headers
+from .propagation import (
+    Incoming,
+    context_from_headers,
+    header_values,
+    message_headers,
+    outgoing_headers,
+)
 from .services import (
     add_service_to_trace,
     create_child_trace_context,
@@ -83,6 +89,7 @@ __all__ = [
     "get_trace_id",
     "header_values",
     "is_valid_request_id",
+    "message_headers",
     "outgoing_headers",
     "parse_baggage",
     "parse_services",

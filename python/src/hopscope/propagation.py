@@ -13,7 +13,7 @@ from typing import Any
 from . import otel
 from .baggage import format_baggage, parse_baggage
 from .config import is_valid_service_name, settings
-from .context import RequestContext
+from .context import RequestContext, current_context
 from .ids import AcceptedRequestId, accept_request_id, generate_span_id, generate_trace_id
 from .services import HEADER as SERVICES_HEADER
 from .services import append_service, format_services, parse_services
@@ -175,3 +175,20 @@ def outgoing_headers(
         services = ctx.services_encountered or (service or settings.service,)
         headers[SERVICES_HEADER] = format_services(services)
     return headers
+
+
+def message_headers(
+    *, service: str | None = None, services_encountered: bool | None = None
+) -> list[tuple[str, bytes]]:
+    """Kafka-style ``[(name, bytes)]`` headers for a message produced in the current request.
+
+    The message is a child span of the current one (a new trace and request ID outside any
+    request); the consumer continues it with ``context_from_headers(message.headers())``.
+    """
+    from .ids import generate_request_id
+
+    parent = current_context() or RequestContext(request_id=generate_request_id())
+    headers = outgoing_headers(
+        parent.child(), service=service, services_encountered=services_encountered
+    )
+    return [(name, value.encode("ascii", "replace")) for name, value in headers.items()]

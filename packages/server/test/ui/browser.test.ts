@@ -121,6 +121,14 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     await shot(page, '03-details');
     await page.keyboard.press('Escape');
     await poll(() => page.locator('.details').count()).toBe(0);
+    // Events and links: the worker's span was linked to the gateway's root from another trace.
+    await page.locator('.wf-row', { hasText: 'worker.job' }).click();
+    await poll(() => details.locator('.events').textContent()).toContain('batch_loaded');
+    expect(await details.locator('.events').textContent()).toContain('batch.size');
+    await details.locator('.links button', { hasText: 'POST /chat' }).click();
+    await poll(() => details.locator('h3').textContent()).toBe('POST /chat');
+    await page.keyboard.press('Escape');
+    await poll(() => page.locator('.details').count()).toBe(0);
   });
 
   it('filters spans by name and by attribute', async () => {

@@ -157,6 +157,12 @@ export class OtelService {
     attributes?: Record<string, string | number | boolean>;
     error?: Error;
     requestId?: string;
+    links?: Span[];
+    events?: Array<{
+      name: string;
+      offsetMs: number;
+      attributes?: Record<string, string | number>;
+    }>;
   }): Span {
     const ctx: Context = opts.parent
       ? trace.setSpan(context.active(), opts.parent)
@@ -170,9 +176,14 @@ export class OtelService {
           ...(opts.requestId ? { 'request.id': opts.requestId } : {}),
           ...opts.attributes,
         },
+        links: opts.links?.map((l) => ({
+          context: l.spanContext(),
+          attributes: { 'link.reason': 'enqueued by' },
+        })),
       },
       ctx,
     );
+    for (const e of opts.events ?? []) span.addEvent(e.name, e.attributes, opts.t0 + e.offsetMs);
     if (opts.error) {
       span.recordException(opts.error, opts.t0 + opts.offsetMs + opts.durationMs);
       span.setStatus({ code: SpanStatusCode.ERROR, message: opts.error.message });

@@ -97,6 +97,8 @@ export async function sendScenario(url: string, requestId = 'req_3f9a0c1d2e4b'):
     durationMs: 40,
     kind: SpanKind.CONSUMER,
     requestId: rid,
+    links: [root],
+    events: [{ name: 'batch_loaded', offsetMs: 370, attributes: { 'batch.size': 3 } }],
   });
 
   gateway.log({

@@ -19,6 +19,18 @@ export function duration(option: string, value: string): string {
   return text;
 }
 
+/** `--since`: an age (`1h`) or, as the API also takes, an ISO 8601 time. */
+export function sinceValue(option: string, value: string): string {
+  const text = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
+    if (!Number.isNaN(Date.parse(text.replace(' ', 'T')))) return text.replace(' ', 'T');
+  }
+  if (DURATION.test(text)) return text;
+  throw new UsageError(
+    `${option}: expected an age like 30s, 15m, 1h, 1h30m or 7d, or an ISO time like 2026-01-25T12:00:00Z, got ${JSON.stringify(value)}`,
+  );
+}
+
 /** Milliseconds of a duration already checked by `duration()`. */
 export function durationMs(text: string): number {
   const units: Record<string, number> = {

@@ -135,7 +135,11 @@ describe('argument validation (exit 2, says what was expected)', () => {
   const cases: Array<[string[], string]> = [
     [
       ['logs', '--since', 'yesterday'],
-      '--since: expected a duration like 30s, 15m, 1h, 1h30m or 7d, got "yesterday"',
+      '--since: expected an age like 30s, 15m, 1h, 1h30m or 7d, or an ISO time like 2026-01-25T12:00:00Z, got "yesterday"',
+    ],
+    [
+      ['stats', '--since', '2026-01-25'],
+      '--since: expected a duration like 30s, 15m, 1h, 1h30m or 7d, got "2026-01-25"',
     ],
     [
       ['logs', '--level', 'loud'],

@@ -264,6 +264,23 @@ describe('against a real server', () => {
       /ERROR gateway\s+request_failed Upstream timeout req=req_3f9a1c2b4d5e/,
     );
 
+    const sinceIso = await runCli([
+      'logs',
+      '--request-id',
+      REQ,
+      '--since',
+      iso(t0 + 100),
+      '--json',
+      '--server',
+      url,
+    ]);
+    expect(
+      sinceIso.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).event),
+    ).toEqual(['tool_called', 'request_failed']);
+
     const newest = await runCli(['logs', '--limit', '2', '--json', '--server', url]);
     const two = newest.stdout
       .trim()

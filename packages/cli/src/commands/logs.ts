@@ -9,7 +9,15 @@ import { newestPages } from '../logs/pages.js';
 import type { Colors } from '../render/color.js';
 import { renderLogLine } from '../render/log-line.js';
 import { addServerOptions, type ServerFlags } from '../server-options.js';
-import { duration, durationMs, level, positiveInt, requestKey, serviceName } from '../validate.js';
+import {
+  duration,
+  durationMs,
+  level,
+  positiveInt,
+  requestKey,
+  serviceName,
+  sinceValue,
+} from '../validate.js';
 
 interface LogsFlags extends ServerFlags {
   requestId?: string;
@@ -35,8 +43,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option('--level <level>', 'minimum level: debug, info, warn, error, fatal', (v) =>
       level('--level', v),
     )
-    .option('--since <duration>', 'how far back, e.g. 15m, 1h, 7d (server default 1h)', (v) =>
-      duration('--since', v),
+    .option(
+      '--since <age|time>',
+      'how far back: 15m, 1h, 7d, or an ISO time (server default 1h)',
+      (v) => sinceValue('--since', v),
     )
     .option('--grep <text>', 'case-insensitive substring of message, event or error')
     .option(

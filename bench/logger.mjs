@@ -1,12 +1,15 @@
 // `npm run bench -- logger [--lines=N] [--rounds=N]`: log lines per second of the Hopscope
 // logger with full context (request_id, trace_id, span_id from an active span, a bound field,
 // event, ISO timestamp) against bare pino writing the same fields minus the context, both to
-// /dev/null through pino.destination({ sync: false }). A third row adds OTLP log export (the
-// batch processor feeding a local receiver), so its cost shows separately: lines/s on the
-// logging call itself, and CPU per line including the export work (serialise, gzip, send)
-// that runs later off the call path. Lines are written in chunks of 10,000 with a flush
-// between chunks (not timed), so the export queue never overflows. Needs a build
-// (`npm run build`): it imports packages/sdk/dist.
+// /dev/null through pino.destination({ sync: false }). Two more rows add OTLP log export to a
+// local receiver, so its cost shows separately: Hopscope's line export (what `init()` installs:
+// the finished line into a ring, records built, serialised, gzipped and sent per batch) and,
+// for comparison, the official OpenTelemetry logs SDK path it replaced (a LogRecord per line
+// through LoggerProvider + BatchLogRecordProcessor + OTLPLogExporter proto, same endpoint,
+// delay, queue and gzip). Each shows lines/s on the logging call itself, and CPU per line
+// including the export work that runs later off the call path. Lines are written in chunks of
+// 10,000 with a flush between chunks (not timed), so the export queue never overflows. Needs a
+// build (`npm run build`): it imports packages/sdk/dist.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -86,7 +89,14 @@ export default async function bench(argv = process.argv.slice(2)) {
     maxQueueSize: 65_536,
     logDestination: sink(),
   });
-  // the plain Hopscope row writes no OTLP records: only the third row exports
+  // the sink init() installed (Hopscope's line export), and the official logs-SDK path
+  const lineExport = sdk.getLogSink();
+  // the lazily built official pipeline of the handle: the LoggerProvider + batch processor +
+  // OTLPLogExporter (proto, gzip) with init()'s resource, endpoint and batching, as init() used
+  // to feed it
+  const officialProvider = handle.loggerProvider;
+  const officialSink = sdk.createOtlpLogSink(officialProvider, '0.1.0', 65_536 + 512);
+  // the plain Hopscope row writes no OTLP records: only the export rows do
   const plain = sdk.createLogger({
     service: 'bench',
     destination: sink(),
@@ -105,18 +115,27 @@ export default async function bench(argv = process.argv.slice(2)) {
       ),
     'hopscope (full context)': (i) =>
       oursNoExport.info('request_completed', { duration_ms: i, status_code: 200 }),
-    'hopscope + OTLP log export': (i) =>
+    'hopscope + OTLP (logs SDK)': (i) =>
+      oursOtlp.info('request_completed', { duration_ms: i, status_code: 200 }),
+    'hopscope + OTLP line export': (i) =>
       oursOtlp.info('request_completed', { duration_ms: i, status_code: 200 }),
   };
+  // which log sink each row runs with (the logger has one global sink)
+  const sinkOf = (name) => (name === 'hopscope + OTLP (logs SDK)' ? officialSink : lineExport);
   const results = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   const flush = () => handle.forceFlush();
   // warm up every path, then alternate contenders each round so drift hits all alike
-  for (const log of Object.values(contenders)) await measure(20_000, log, flush, inRequest);
+  for (const [name, log] of Object.entries(contenders)) {
+    sdk.setLogSink(sinkOf(name));
+    await measure(20_000, log, flush, inRequest);
+  }
   for (let r = 0; r < rounds; r++) {
     for (const [name, log] of Object.entries(contenders)) {
+      sdk.setLogSink(sinkOf(name));
       results[name].push(await measure(lines, log, flush, inRequest));
     }
   }
+  sdk.setLogSink(lineExport);
   await handle.shutdown();
   receiver.close();
 
@@ -129,12 +148,19 @@ export default async function bench(argv = process.argv.slice(2)) {
     const m = median(xs.map((x) => x.perSecond));
     const cpu = median(xs.map((x) => x.cpuUsPerLine));
     console.log(
-      `${name.padEnd(28)} ${Math.round(m).toLocaleString('en-US').padStart(10)} lines/s ${((m / base) * 100).toFixed(1).padStart(6)}% of bare pino | CPU ${cpu.toFixed(2)} µs/line incl. export (${(cpu / baseCpu).toFixed(2)}x)`,
+      `${name.padEnd(30)} ${Math.round(m).toLocaleString('en-US').padStart(10)} lines/s ${((m / base) * 100).toFixed(1).padStart(6)}% of bare pino | CPU ${cpu.toFixed(2)} µs/line incl. export (${(cpu / baseCpu).toFixed(2)}x)`,
     );
   }
   const { logs: dropped } = sdk.getDroppedCounts();
   const { logs: exported } = sdk.getExportedCounts();
-  console.log(`OTLP log records exported: ${exported}, dropped: ${dropped}`);
+  console.log(`OTLP log records exported (both paths): ${exported}, dropped: ${dropped}`);
+  const cpu = (name) => median(results[name].map((x) => x.cpuUsPerLine));
+  const rate = (name) => median(results[name].map((x) => x.perSecond));
+  const official = 'hopscope + OTLP (logs SDK)';
+  const ours = 'hopscope + OTLP line export';
+  console.log(
+    `line export vs logs SDK: ${(rate(ours) / rate(official)).toFixed(2)}x the lines/s, ${(cpu(ours) / cpu(official)).toFixed(2)}x the CPU per line; export CPU per line over the plain logger: ${(cpu(ours) - cpu('hopscope (full context)')).toFixed(2)} µs vs ${(cpu(official) - cpu('hopscope (full context)')).toFixed(2)} µs`,
+  );
   return results;
 }
 

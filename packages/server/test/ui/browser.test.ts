@@ -247,6 +247,16 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     await poll(() => page.textContent('[data-testid="log-count"]')).toBe('1');
   });
 
+  it('opens a pasted traceparent header straight away', async () => {
+    await page.goto(server.url);
+    await page.fill('input[name="id"]', `traceparent: 00-${sc.traceId}-00f067aa0ba902b7-01`);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/trace/00-${sc.traceId}-00f067aa0ba902b7-01`);
+    // A trace ID is widened to its request: the other trace sharing the request ID is there too.
+    await poll(() => page.textContent('[data-testid="request-id"]')).toBe(sc.requestId);
+    expect(await page.textContent('.trace-header')).toContain(sc.otherTraceId);
+  });
+
   it('says what is wrong when a request is unknown or the ID is malformed', async () => {
     await page.goto(`${server.url}/trace/req_doesnotexist`);
     await poll(() => page.textContent('.error-box')).toContain('Not found');

@@ -12,6 +12,7 @@ import { spansFromLogs } from '../query/log-spans.js';
 import { redMetricsText, toStatsResponse } from '../query/stats.js';
 import { InvalidCursorError, type StoreReader } from '../store/reader.js';
 import type { LogLevel, SpanRecord } from '../store/records.js';
+import { registerAiRoutes } from './ai-routes.js';
 import { bearerAuth } from './auth.js';
 import {
   ageOrTime,
@@ -345,6 +346,8 @@ export function createApi(deps: ApiDeps): Hono {
     );
     return c.json(envelope(edges, 0) satisfies JaegerDependenciesResponse);
   });
+
+  registerAiRoutes(app, reader, now); // /api/ai/usage, /api/ai/models, /api/ai/calls
 
   // ---- stats, health, metrics ----------------------------------------------------------------
 

@@ -110,6 +110,8 @@ export interface DebugSpan {
   depth: number;
   /** True for spans built from a log-only service's request_received…request_completed lines. */
   derived_from_logs: boolean;
+  /** Normalised AI columns, on LLM/agent/tool/decision spans only. */
+  ai?: DebugSpanAi;
 }
 
 export interface DebugLog {
@@ -173,6 +175,8 @@ export interface DebugTraceResponse {
   spans: DebugSpan[];
   /** Ordered oldest first. */
   logs: DebugLog[];
+  /** Model calls, tokens, cost and decisions of the request; absent when it has no AI spans. */
+  ai?: AiTraceSummary;
 }
 
 /** GET /api/debug/logs — newest first. */
@@ -354,3 +358,158 @@ export type JaegerOperationsResponse = JaegerEnvelope<JaegerOperation[]>;
 export type JaegerTracesResponse = JaegerEnvelope<JaegerTrace[]>;
 /** GET /api/dependencies?endTs&lookback */
 export type JaegerDependenciesResponse = JaegerEnvelope<JaegerDependencyLink[]>;
+
+// ---- AI (issue 7): LLM calls, agents, tools, decisions; tokens and cost ---------------------
+
+/** What an AI span is, normalised from GenAI, OpenInference, Vercel `ai.*` or Traceloop. */
+export type AiSpanKind = 'llm' | 'agent' | 'tool' | 'decision' | 'retrieval' | 'workflow';
+
+/**
+ * Where a cost came from: sent by the client, priced from the table, or not priced because the
+ * model is unknown or the call reported no usage (cost null: never a silent $0).
+ */
+export type AiCostSource = 'client' | 'table' | 'unknown_model' | 'no_usage';
+
+export interface AiTokenCounts {
+  /** All input tokens, cached ones included. */
+  input_tokens: number;
+  /** All output tokens, reasoning ones included. */
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  reasoning_tokens: number;
+}
+
+/** `DebugSpan.ai`: the span's normalised AI columns (absent on non-AI spans). */
+export interface DebugSpanAi {
+  kind: AiSpanKind | null;
+  provider: string | null;
+  model: string | null;
+  operation: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_creation_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  cost_source: AiCostSource | null;
+  ttft_ms: number | null;
+  session_id: string | null;
+  user_id: string | null;
+}
+
+export interface AiModelSummary extends AiTokenCounts {
+  model: string | null;
+  provider: string | null;
+  calls: number;
+  errors: number;
+  cost_usd: number;
+  unpriced_calls: number;
+  /** Summed duration of the model's calls. */
+  duration_ms: number;
+}
+
+/** A `decision(...)` (seed 001): the span's `decision.*` attributes. */
+export interface AiDecision {
+  span_id: string;
+  trace_id: string;
+  service: string;
+  timestamp: string;
+  type: string;
+  confidence: number | null;
+  /** `decision.factors`, parsed when it is JSON text. */
+  factors: unknown;
+  result: string | null;
+  /** `decision.alternatives`, parsed when it is JSON text. */
+  alternatives: unknown;
+}
+
+/** `DebugTraceResponse.ai`: what the request's model calls did and cost. */
+export interface AiTraceSummary extends AiTokenCounts {
+  /** LLM calls (chat, completion, embeddings …). */
+  calls: number;
+  errors: number;
+  agents: number;
+  tools: number;
+  cost_usd: number;
+  /** Calls without a cost (unknown model / no usage): cost_usd is then a lower bound. */
+  unpriced_calls: number;
+  /** Summed duration of the LLM calls. */
+  llm_duration_ms: number;
+  /** Most expensive first. */
+  models: AiModelSummary[];
+  decisions: AiDecision[];
+  sessions: string[];
+  users: string[];
+}
+
+export interface AiUsageGroup extends AiTokenCounts {
+  /** The group's value (model, day `YYYY-MM-DD`, …); null for calls without one. */
+  key: string | null;
+  calls: number;
+  errors: number;
+  cost_usd: number;
+  unpriced_calls: number;
+  decisions: number;
+}
+
+/** GET /api/ai/usage?group_by&since&until&service&model&limit */
+export interface AiUsageResponse {
+  group_by: 'model' | 'provider' | 'service' | 'request' | 'trace' | 'session' | 'user' | 'day';
+  start: string;
+  end: string;
+  filters_applied: { service: string | null; model: string | null };
+  totals: Omit<AiUsageGroup, 'key'>;
+  /** Costliest first; by day: oldest first. */
+  groups: AiUsageGroup[];
+}
+
+export interface AiModelLatency {
+  model: string | null;
+  provider: string | null;
+  calls: number;
+  errors: number;
+  avg_ms: number | null;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  ttft_p50_ms: number | null;
+  ttft_p95_ms: number | null;
+  output_tokens_per_s: number | null;
+}
+
+/** GET /api/ai/models?since&until&service */
+export interface AiModelsResponse {
+  start: string;
+  end: string;
+  models: AiModelLatency[];
+}
+
+export interface AiCall {
+  trace_id: string;
+  span_id: string;
+  request_id: string | null;
+  service: string;
+  name: string;
+  start: string;
+  start_us: number;
+  duration_ms: number;
+  status: 'ok' | 'error' | 'unset';
+  model: string | null;
+  provider: string | null;
+  operation: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  cost_source: AiCostSource | null;
+  ttft_ms: number | null;
+}
+
+/** GET /api/ai/calls?order=slowest|costliest|recent&since&until&service&model&limit */
+export interface AiCallsResponse {
+  order: 'slowest' | 'costliest' | 'recent';
+  start: string;
+  end: string;
+  calls: AiCall[];
+}

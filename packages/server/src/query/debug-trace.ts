@@ -12,6 +12,7 @@ import type {
 } from '../api/types.js';
 import type { StoreReader } from '../store/reader.js';
 import type { LogRecord, SpanRecord } from '../store/records.js';
+import { aiTraceSummary, debugSpanAi } from './ai.js';
 import {
   jsonAttributes,
   KIND_NAMES,
@@ -117,7 +118,13 @@ export function assembleDebugTrace(
     hops,
     spans: debugSpans,
     logs: debugLogs,
+    ...aiSummaryOf(realSpans),
   };
+}
+
+function aiSummaryOf(spans: SpanRecord[]): { ai?: DebugTraceResponse['ai'] } {
+  const ai = aiTraceSummary(spans);
+  return ai ? { ai } : {};
 }
 
 function byStart(a: SpanRecord, b: SpanRecord): number {
@@ -207,6 +214,11 @@ function errorsOf(spans: SpanRecord[], logs: LogRecord[]): FirstError[] {
   return out.map(({ ns: _ns, ...e }) => e);
 }
 
+function withAi(s: SpanRecord): { ai?: DebugSpan['ai'] } {
+  const ai = debugSpanAi(s);
+  return ai ? { ai } : {};
+}
+
 export function toDebugSpan(s: SpanRecord, depth: number): DebugSpan {
   return {
     trace_id: s.traceId,
@@ -237,6 +249,7 @@ export function toDebugSpan(s: SpanRecord, depth: number): DebugSpan {
     })),
     depth,
     derived_from_logs: isDerived(s),
+    ...withAi(s),
   };
 }
 

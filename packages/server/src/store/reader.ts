@@ -3,6 +3,7 @@
  * same results; the query layer assembles hops, Jaeger shapes and stats on top. Times are Unix
  * epoch nanoseconds (bigint) in and out; aggregated durations are float milliseconds.
  */
+import type { AiReader } from './ai-reader.js';
 import type { LogLevel, LogRecord, SpanKind, SpanRecord } from './records.js';
 
 /** Spans and log lines that belong together (a request, a set of traces). */
@@ -119,7 +120,8 @@ export interface HealthCounts {
   avgRootLatencyMs: number | null;
 }
 
-export interface StoreReader {
+/** The AI roll-ups (src/store/ai-reader.ts) are optional: without them /api/ai/* answer 404. */
+export interface StoreReader extends Partial<AiReader> {
   /** Spans and logs of the given traces plus everything indexed under the given request IDs. */
   lookup(query: LookupQuery): Promise<SpansAndLogs>;
   /** Request IDs found on the spans and log lines of these traces. */

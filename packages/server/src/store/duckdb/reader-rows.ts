@@ -8,6 +8,7 @@ import type {
   LogLevel,
   LogRecord,
   LogSource,
+  SpanAiColumns,
   SpanEventRecord,
   SpanKind,
   SpanLinkRecord,
@@ -15,9 +16,49 @@ import type {
   StatusCode,
 } from '../records.js';
 
+/** Schema v2's AI columns (src/pipeline/ai fills them at ingest). */
+const AI_COLUMNS =
+  'ai_kind, ai_provider, ai_model, ai_operation, ai_input_tokens, ai_output_tokens, ' +
+  'ai_cache_read_tokens, ai_cache_creation_tokens, ai_reasoning_tokens, ai_cost_usd, ' +
+  'ai_cost_source, ai_ttft_ms, ai_session_id, ai_user_id';
+
+function optNum(v: unknown): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The span's AI columns, or undefined when it has none. */
+function toAi(r: Row): SpanAiColumns | undefined {
+  const ai: SpanAiColumns = {
+    kind: str(r.ai_kind),
+    provider: str(r.ai_provider),
+    model: str(r.ai_model),
+    operation: str(r.ai_operation),
+    input: optNum(r.ai_input_tokens),
+    output: optNum(r.ai_output_tokens),
+    cacheRead: optNum(r.ai_cache_read_tokens),
+    cacheCreation: optNum(r.ai_cache_creation_tokens),
+    reasoning: optNum(r.ai_reasoning_tokens),
+    costUsd:
+      r.ai_kind === 'llm' || r.ai_cost_usd != null ? (optNum(r.ai_cost_usd) ?? null) : undefined,
+    costSource: str(r.ai_cost_source),
+    ttftMs: optNum(r.ai_ttft_ms),
+    sessionId: str(r.ai_session_id),
+    userId: str(r.ai_user_id),
+  };
+  let any = false;
+  for (const k of Object.keys(ai) as (keyof SpanAiColumns)[]) {
+    if (ai[k] === undefined) delete ai[k];
+    else any = true;
+  }
+  return any ? ai : undefined;
+}
+
 export const SPAN_COLUMNS =
   'trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns, duration_ns, ' +
-  'status_code, status_message, request_id, attributes, resource, scope_name, scope_version, events, links';
+  'status_code, status_message, request_id, attributes, resource, scope_name, scope_version, events, links, ' +
+  AI_COLUMNS;
 
 export const LOG_COLUMNS =
   'timestamp_ns, observed_ns, severity_number, level, service, event, body, trace_id, span_id, ' +
@@ -108,6 +149,7 @@ export function toSpan(r: Row): SpanRecord {
     requestId: str(r.request_id),
     scopeName: str(r.scope_name),
     scopeVersion: str(r.scope_version),
+    ai: toAi(r),
   };
   for (const [k, v] of Object.entries(optional)) {
     if (v !== undefined) (span as unknown as Record<string, unknown>)[k] = v;

@@ -4,6 +4,7 @@
  * scan of spans and logs is bounded by a time range, which DuckDB prunes with row-group min/max.
  */
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { AiReader } from '../ai-reader.js';
 import {
   type DependencyEdge,
   type HealthCounts,
@@ -20,6 +21,7 @@ import {
   type TraceQuery,
 } from '../reader.js';
 import type { LogLevel, SpanKind } from '../records.js';
+import { duckDbAiReader } from './ai-sql.js';
 import { LOG_COLUMNS, nsToMs, SPAN_COLUMNS, toLog, toSpan } from './reader-rows.js';
 
 type Params = Record<string, DuckDBValue>;
@@ -156,6 +158,10 @@ export class DuckDbReader implements StoreReader {
   private opening = 0;
   private closed = false;
   private readonly poolSize: number;
+  private readonly ai = duckDbAiReader((sql, params) => this.query(sql, params));
+  readonly aiUsage: AiReader['aiUsage'] = (q) => this.ai.aiUsage(q);
+  readonly aiModelLatency: AiReader['aiModelLatency'] = (q) => this.ai.aiModelLatency(q);
+  readonly aiCalls: AiReader['aiCalls'] = (q) => this.ai.aiCalls(q);
 
   /**
    * From an instance the reader opens its own connections (up to `poolSize`, default 2), so

@@ -298,6 +298,27 @@ describe('against a real server', () => {
     expect(noColor.stdout).not.toContain('\x1b[');
     expect(noColor.stdout).toMatch(/ERROR gateway\s+request_failed Upstream timeout error=timeout/);
 
+    // A request from two hours ago: found by ID without --since (the API alone looks back 1h).
+    const old = Date.now() - 2 * 3_600_000;
+    await runCli(['ingest', '-', '--service', 'old', '--server', url], {
+      stdin: JSON.stringify({
+        timestamp: iso(old),
+        request_id: 'req_00000000a1d0',
+        message: 'two hours ago',
+      }),
+    });
+    const byOldId = await runCli([
+      'logs',
+      '--request-id',
+      'req_00000000a1d0',
+      '--json',
+      '--server',
+      url,
+    ]);
+    expect(JSON.parse(byOldId.stdout).message).toBe('two hours ago');
+    const byService = await runCli(['logs', '--service', 'old', '--json', '--server', url]);
+    expect(byService.stdout).toBe('');
+
     const none = await runCli(['logs', '--service', 'nobody', '--server', url]);
     expect(none.code).toBe(0);
     expect(none.stderr).toContain('No log lines match (service nobody, since 1h)');

@@ -106,7 +106,7 @@ async function logs(ctx: CliContext, flags: LogsFlags): Promise<void> {
   const printer = new LogPrinter(ctx, flags);
   const { lines, serverNowMs } = await newestPages(
     client,
-    { ...filters, since: flags.since },
+    { ...filters, since: sinceFor(flags) },
     flags.limit,
   );
   for (const log of lines.reverse()) await printer.print(log);
@@ -128,6 +128,15 @@ async function logs(ctx: CliContext, flags: LogsFlags): Promise<void> {
   }
 }
 
+/**
+ * The API looks back 1h by default. A request or trace asked for by ID may be older, and the
+ * ID lookup is indexed, so then the whole retention window is searched.
+ */
+function sinceFor(flags: LogsFlags): string | undefined {
+  if (flags.since) return flags.since;
+  return flags.requestId || flags.traceId ? '30d' : undefined;
+}
+
 function describe(flags: LogsFlags): string {
   const parts = [
     flags.requestId && `request ${flags.requestId}`,
@@ -135,7 +144,7 @@ function describe(flags: LogsFlags): string {
     flags.service && `service ${flags.service}`,
     flags.level && `level ≥ ${flags.level}`,
     flags.grep && `text "${flags.grep}"`,
-    `since ${flags.since ?? '1h'}`,
+    `since ${sinceFor(flags) ?? '1h'}`,
   ];
   return parts.filter(Boolean).join(', ');
 }

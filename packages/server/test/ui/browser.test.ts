@@ -87,6 +87,11 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
         'worker.job',
       ].sort(),
     );
+    // Two traces share the request ID: each root says which trace it starts.
+    expect(await page.locator('.wf-row .trace-chip').allTextContents()).toEqual([
+      `trace ${sc.traceId.slice(0, 8)}`,
+      `trace ${sc.otherTraceId.slice(0, 8)}`,
+    ]);
     // Log lines are ticks on their span's bar; the sandbox's error line is red.
     const sandboxRow = page
       .locator('.wf-row', { hasText: 'sandbox' })

@@ -98,6 +98,7 @@ export function Waterfall(props: Props) {
         selected={n === selected}
         showCritical={props.showCritical}
         logs={props.logsBySpan.get(n.key)}
+        traceLabel={model.traceCount > 1 && n.parent === null}
         onToggle={props.onToggle}
         onSelect={props.onSelect}
       />,
@@ -156,6 +157,8 @@ interface RowProps {
   selected: boolean;
   showCritical: boolean;
   logs: DebugLog[] | undefined;
+  /** Roots say which trace they start when the request spans several. */
+  traceLabel: boolean;
   onToggle: (n: SpanNode) => void;
   onSelect: (n: SpanNode) => void;
 }
@@ -238,6 +241,11 @@ const Row = memo(function Row(p: RowProps) {
         <span className="wf-name" title={s.name}>
           {s.name}
         </span>
+        {p.traceLabel && (
+          <span className="trace-chip mono" title={`trace ${s.trace_id}`}>
+            trace {s.trace_id.slice(0, 8)}
+          </span>
+        )}
         {s.kind !== 'internal' && s.kind !== 'unspecified' && (
           <span className={`kind kind-${s.kind}`}>{s.kind}</span>
         )}

@@ -24,6 +24,8 @@ export interface TraceModel {
   bySpanId: Map<string, SpanNode>;
   startUs: number;
   endUs: number;
+  /** Distinct trace IDs: more than one when traces share only the request ID. */
+  traceCount: number;
 }
 
 export const spanKey = (traceId: string | null, spanId: string) => `${traceId ?? ''}:${spanId}`;
@@ -110,6 +112,7 @@ export function buildModel(spans: DebugSpan[]): TraceModel {
     bySpanId,
     startUs: Number.isFinite(startUs) ? startUs : 0,
     endUs: Math.max(endUs, Number.isFinite(startUs) ? startUs : 0),
+    traceCount: new Set(spans.map((s) => s.trace_id)).size,
   };
 }
 

@@ -78,7 +78,10 @@ export default async function run(argv = []) {
     spanProcessors: [
       new BatchSpanProcessor(
         {
-          export: (spans, done) => ((exported += spans.length), done({ code: 0 })),
+          export: (spans, done) => {
+            exported += spans.length;
+            done({ code: 0 });
+          },
           shutdown: async () => {},
         },
         { maxQueueSize: 100_000, maxExportBatchSize: 2048, scheduledDelayMillis: 100 },

@@ -15,7 +15,7 @@ import {
   setServicesEncountered,
 } from '../context/index.js';
 import { type HopscopeLogger, logger } from '../log/index.js';
-import type { Carrier } from '../propagation/carrier.js';
+import { type Carrier, carrierGetter } from '../propagation/carrier.js';
 import {
   activeContext,
   extractHop,
@@ -26,6 +26,7 @@ import {
   PRODUCER_SERVICE_FIELD,
   SERVICES_ENCOUNTERED_FIELD,
 } from '../propagation/hop.js';
+import { isValidServiceName } from '../propagation/services.js';
 import { recordError } from '../trace/with-span.js';
 import { readPayloadTrace } from './payload-fields.js';
 import {
@@ -247,15 +248,12 @@ function requestIdAttribute(ctx: Context): Attributes {
 
 function producerService(headers: Carrier | undefined): string | undefined {
   if (headers === undefined) return undefined;
-  const obj = headersAsObject(headers);
-  const raw = obj[PRODUCER_SERVICE_FIELD];
-  const value = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? decode(raw) : undefined;
-  return value !== undefined && /^[A-Za-z0-9._:/@-]{1,128}$/.test(value) ? value : undefined;
-}
-
-const decoder = new TextDecoder();
-function decode(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  try {
+    const value = carrierGetter.get(headers, PRODUCER_SERVICE_FIELD);
+    return isValidServiceName(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Any carrier as a plain object (lower-case keys), so it can be merged with payload fields. */
@@ -277,8 +275,12 @@ export function headersAsObject(carrier: Carrier | undefined): Record<string, un
 }
 
 function carrierHasTrace(carrier: Carrier | undefined): boolean {
-  const obj = headersAsObject(carrier);
-  return Object.keys(obj).some((k) => k.toLowerCase() === 'traceparent');
+  if (carrier === undefined) return false;
+  try {
+    return carrierGetter.get(carrier, 'traceparent') !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

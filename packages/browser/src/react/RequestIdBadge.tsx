@@ -101,7 +101,7 @@ export function RequestIdBadge(props: RequestIdBadgeProps) {
       {parts.length > 0 && <span data-hopscope-meta="">{parts.join(' · ')}</span>}
       <button
         type="button"
-        style={button}
+        style={debug ? { ...button, background: '#e5e7eb', color: '#111827' } : button}
         aria-pressed={debug}
         aria-label={debug ? 'Hide request ID' : 'Show request ID'}
         onClick={toggle}

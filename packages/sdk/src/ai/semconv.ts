@@ -1,0 +1,37 @@
+/** OpenTelemetry GenAI semantic-convention attribute names (and Hopscope's few additions). */
+export const GEN_AI = {
+  operation: 'gen_ai.operation.name',
+  provider: 'gen_ai.provider.name',
+  requestModel: 'gen_ai.request.model',
+  responseModel: 'gen_ai.response.model',
+  responseId: 'gen_ai.response.id',
+  finishReasons: 'gen_ai.response.finish_reasons',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  cacheReadTokens: 'gen_ai.usage.cache_read.input_tokens',
+  cacheCreationTokens: 'gen_ai.usage.cache_creation.input_tokens',
+  reasoningTokens: 'gen_ai.usage.reasoning.output_tokens',
+  /** Seconds, as the GenAI `time_to_first_chunk` metric. */
+  timeToFirstChunk: 'gen_ai.response.time_to_first_chunk',
+  requestStream: 'gen_ai.request.stream',
+  temperature: 'gen_ai.request.temperature',
+  maxTokens: 'gen_ai.request.max_tokens',
+  topP: 'gen_ai.request.top_p',
+  conversationId: 'gen_ai.conversation.id',
+  inputMessages: 'gen_ai.input.messages',
+  outputMessages: 'gen_ai.output.messages',
+  agentName: 'gen_ai.agent.name',
+  agentId: 'gen_ai.agent.id',
+  agentDescription: 'gen_ai.agent.description',
+  toolName: 'gen_ai.tool.name',
+  toolCallId: 'gen_ai.tool.call.id',
+  toolType: 'gen_ai.tool.type',
+  toolDescription: 'gen_ai.tool.description',
+  toolArguments: 'gen_ai.tool.call.arguments',
+  toolResult: 'gen_ai.tool.call.result',
+  /** A cost the caller knows (USD); the server uses it instead of its price table. */
+  cost: 'gen_ai.usage.cost',
+  /** Hopscope: output tokens per second of generation (after the first token of a stream). */
+  outputTokensPerSecond: 'hopscope.gen_ai.output_tokens_per_second',
+  errorCode: 'hopscope.gen_ai.error.code',
+} as const;

@@ -9,6 +9,7 @@ import type {
   EachBatchPayload,
   EachMessagePayload,
   KafkaMessage,
+  ProducerBatch,
   ProducerRecord,
   RecordMetadata,
 } from 'kafkajs';
@@ -23,6 +24,7 @@ import { createCapture } from '../../src/http/testing.js';
 import {
   processKafkaBatch,
   send,
+  sendBatch,
   tracedEachBatch,
   tracedEachMessage,
 } from '../../src/messaging/kafka/index.js';
@@ -70,6 +72,11 @@ class WireLoopback {
       }),
     );
     return [{ topicName: record.topic, partition: 0, errorCode: 0 }];
+  }
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    const out: RecordMetadata[] = [];
+    for (const tm of batch.topicMessages ?? []) out.push(...(await this.send(tm)));
+    return out;
   }
 }
 
@@ -218,6 +225,41 @@ describe('kafkajs helpers on kafkajs wire-encoded messages', () => {
       { ...consumerHop, payloadFields: true },
     );
     expect(fromPayload).toEqual(ids);
+  });
+
+  it('sendBatch: one producer span per topic, each message carrying its topic span', async () => {
+    capture.reset();
+    const wire = new WireLoopback();
+    await inRequest(
+      () =>
+        sendBatch(
+          wire,
+          {
+            topicMessages: [
+              { topic: 'a', messages: [{ value: '1' }, { value: '2' }] },
+              { topic: 'b', messages: [{ value: '3' }] },
+            ],
+          },
+          producerHop,
+        ),
+      'req_0000000000f1',
+    ).result;
+    const producers = capture.spans().filter((s) => s.kind === SpanKind.PRODUCER);
+    expect(producers.map((p) => [p.name, p.attributes['messaging.batch.message_count']])).toEqual([
+      ['send a', 2],
+      ['send b', 1],
+    ]);
+    const [a, b] = wire.batches;
+    for (const [batch, span] of [
+      [a, producers[0]],
+      [b, producers[1]],
+    ] as const) {
+      for (const m of batch.messages as KafkaMessage[]) {
+        expect(String(m.headers?.traceparent)).toContain(span.spanContext().spanId);
+        expect(String(m.headers?.['x-request-id'])).toBe('req_0000000000f1');
+      }
+    }
+    await expect(sendBatch(wire, {} as ProducerBatch)).rejects.toThrow(/topicMessages/);
   });
 
   it('rejects a malformed record with a precise message', () => {

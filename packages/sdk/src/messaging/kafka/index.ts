@@ -7,6 +7,7 @@ import type {
   KafkaMessage,
   Message,
   Producer,
+  ProducerBatch,
   ProducerRecord,
   RecordMetadata,
 } from 'kafkajs';
@@ -85,6 +86,44 @@ export function send(
   );
   const messages = record.messages.map((m) => withKafkaHeaders(m, publication, hop));
   return publishWith(publication, () => producer.send({ ...record, messages }));
+}
+
+/**
+ * `producer.sendBatch({ topicMessages })` with one PRODUCER span per topic, each topic's
+ * messages carrying its span's context; the spans end when the brokers acknowledge.
+ */
+export async function sendBatch(
+  producer: Pick<Producer, 'sendBatch'>,
+  batch: ProducerBatch,
+  hop?: MessagingOptions,
+): Promise<RecordMetadata[]> {
+  if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.topicMessages)) {
+    throw new TypeError(
+      'hopscope/kafka: sendBatch(producer, batch) needs a batch { topicMessages: [{ topic, messages }] }',
+    );
+  }
+  const publications: Publication[] = [];
+  const topicMessages = batch.topicMessages.map((tm) => {
+    const publication = beginPublish(
+      {
+        system: 'kafka',
+        destination: tm.topic,
+        operationName: 'send',
+        attributes: { [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: tm.messages.length },
+      },
+      hop,
+    );
+    publications.push(publication);
+    return { ...tm, messages: tm.messages.map((m) => withKafkaHeaders(m, publication, hop)) };
+  });
+  try {
+    const result = await producer.sendBatch({ ...batch, topicMessages });
+    for (const p of publications) p.end();
+    return result;
+  } catch (error) {
+    for (const p of publications) p.end(error);
+    throw error;
+  }
 }
 
 function describe(message: KafkaMessage, partition: number, groupId?: string): ReceivedMessage {

@@ -28,6 +28,11 @@ function arg(argv, name, fallback) {
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const rate = (n, ms) => Math.round((n / ms) * 1000);
 const fmt = (n) => n.toLocaleString('en-US');
+/** CPU time of this process (JS thread + DuckDB's threads), microseconds. */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 export default async function serverBench(argv = []) {
   if (!existsSync(join(dist, 'server.js'))) {
@@ -59,32 +64,40 @@ export default async function serverBench(argv = []) {
 
   // 1. protobuf decode alone (protobufjs, the library the server uses).
   let t = performance.now();
+  let c = cpu();
   for (const b of bodies) T.decode(b);
   const decodeMs = performance.now() - t;
+  const decodeCpu = cpu() - c;
 
   // 2. protobufjs + generic conversion to SpanRecords (validation, redaction, caps).
   t = performance.now();
+  c = cpu();
   for (const b of bodies) {
     convertTraces(T.decode(b), 'proto', new Sanitizer(DEFAULT_LIMITS, DEFAULT_REDACTION));
   }
   const convertMs = performance.now() - t;
+  const convertCpu = cpu() - c;
 
   // 2b. the hand-written decoder the server uses: bytes straight to SpanRecords, same rules.
   t = performance.now();
+  c = cpu();
   for (const b of bodies) {
     decodeTraceRequest(Buffer.from(b), new Sanitizer(DEFAULT_LIMITS, DEFAULT_REDACTION));
   }
   const fastMs = performance.now() - t;
+  const fastCpu = cpu() - c;
 
   // 3. DuckDB Appender alone: pre-built rows into the same schema, one commit per 8 batches.
   const records = [...spanRecords({ spans })];
   const rawDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-raw-'));
   let appendMs;
+  let appendCpu;
   {
     const db = await DuckDBInstance.create(join(rawDir, 'raw.duckdb'));
     const conn = await db.connect();
     for (const m of MIGRATIONS) await conn.run(m);
     t = performance.now();
+    c = cpu();
     for (let i = 0; i < records.length; i += PER_BATCH * 8) {
       await conn.run('BEGIN');
       const app = await conn.createAppender('spans');
@@ -93,6 +106,7 @@ export default async function serverBench(argv = []) {
       await conn.run('COMMIT');
     }
     appendMs = performance.now() - t;
+    appendCpu = cpu() - c;
     conn.closeSync();
     db.closeSync();
   }
@@ -101,6 +115,7 @@ export default async function serverBench(argv = []) {
   // 4. The store alone: DuckDbStore.write of pre-built records, 8 writers, group commit.
   const storeDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-store-'));
   let storeMs;
+  let storeCpu;
   {
     const { DuckDbStore } = await load('index.js');
     const store = new DuckDbStore({ dataDir: storeDir });
@@ -114,8 +129,10 @@ export default async function serverBench(argv = []) {
       }
     };
     t = performance.now();
+    c = cpu();
     await Promise.all(Array.from({ length: SENDERS }, writer));
     storeMs = performance.now() - t;
+    storeCpu = cpu() - c;
     await store.close();
   }
   rmSync(storeDir, { recursive: true, force: true });
@@ -139,8 +156,10 @@ export default async function serverBench(argv = []) {
     }
   };
   t = performance.now();
+  c = cpu();
   await Promise.all(Array.from({ length: SENDERS }, sender));
   const ingestMs = performance.now() - t;
+  const ingestCpu = cpu() - c;
   const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
   await server.store.checkpoint();
   const stats = await server.store.stats();
@@ -155,17 +174,26 @@ export default async function serverBench(argv = []) {
 
   const ingest = rate(spans, ingestMs);
   const rows = [
-    ['protobuf decode alone (protobufjs)', rate(spans, decodeMs)],
-    ['protobufjs decode + convert to records', rate(spans, convertMs)],
-    ['hand-written decode to records (server)', rate(spans, fastMs)],
-    ['DuckDB Appender alone (same schema)', rate(spans, appendMs)],
-    ['store.write alone (CSV stage + indexes)', rate(spans, storeMs)],
-    ['server: HTTP → durable ack (8 senders)', ingest],
+    ['protobuf decode alone (protobufjs)', rate(spans, decodeMs), decodeCpu],
+    ['protobufjs decode + convert to records', rate(spans, convertMs), convertCpu],
+    ['hand-written decode to records (server)', rate(spans, fastMs), fastCpu],
+    ['DuckDB Appender alone (same schema)', rate(spans, appendMs), appendCpu],
+    ['store.write alone (CSV stage + indexes)', rate(spans, storeMs), storeCpu],
+    ['server: HTTP → durable ack (8 senders)', ingest, ingestCpu],
   ];
-  console.log('\nspans/s                                       rate     server is');
-  for (const [name, r] of rows) {
-    console.log(`${name.padEnd(42)} ${fmt(r).padStart(10)}   ${(ingest / r).toFixed(2)}x`);
+  // CPU time is what a loaded machine distorts least: wall-clock rates swing with other load.
+  console.log(
+    '\n                                        spans/s (wall)  server is   CPU µs/span  server is',
+  );
+  for (const [name, r, c] of rows) {
+    console.log(
+      `${name.padEnd(42)} ${fmt(r).padStart(10)}   ${(ingest / r).toFixed(2).padStart(6)}x   ${(c / spans).toFixed(2).padStart(9)}   ${(ingestCpu / c).toFixed(2).padStart(6)}x`,
+    );
   }
+  console.log(
+    `server CPU per span ${(ingestCpu / spans).toFixed(1)} µs (process total, in-process HTTP clients included): ` +
+      `${fmt(Math.round(1e6 / (ingestCpu / spans)))} spans per CPU-second`,
+  );
   console.log(
     `\ncommits: ${commits} for ${bodies.length} requests (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
   );

@@ -7,10 +7,11 @@ import type { WriteBatch } from '../records.js';
 import type { RetentionPolicy, Store, StoreStats } from '../store.js';
 import { type CsvText, logsCsv, spansCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
+import { type IndexRows, indexRows } from './index-rows.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { commitSql } from './write-sql.js';
+import { commitSql, type StagedFile } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
 
@@ -18,6 +19,7 @@ export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
 interface Prepared {
   spans: CsvText;
   logs: CsvText;
+  index: IndexRows;
 }
 
 export interface DuckDbStoreOptions {
@@ -42,11 +44,17 @@ export class DuckDbStore implements Store {
   /** stats() runs here, never on the writer's connection in the middle of a transaction. */
   private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
-    prepare: (batches) => ({ spans: spansCsv(batches), logs: logsCsv(batches) }),
+    prepare: (batches) => ({
+      spans: spansCsv(batches),
+      logs: logsCsv(batches),
+      index: indexRows(batches, this.knownOperations),
+    }),
     execute: (prepared) => this.commit(prepared),
   });
   /** Where group commits stage their rows (tmpfs when available). */
   readonly stageDir = stagingDir();
+  /** Operations known to be in the table, so each is sent to DuckDB once per process. */
+  private knownOperations = new Set<string>();
   private staged = 0;
   private closed = false;
 
@@ -83,11 +91,11 @@ export class DuckDbStore implements Store {
     return this.group.submit(batch);
   }
 
-  private async commit({ spans, logs }: Prepared): Promise<void> {
+  private async commit({ spans, logs, index }: Prepared): Promise<void> {
     const conn = this.conn!;
     const n = this.staged++;
     const files: string[] = [];
-    const stage = async (csv: CsvText, kind: string) => {
+    const stage = async (csv: CsvText, kind: string): Promise<StagedFile | undefined> => {
       if (csv.rows === 0) return undefined;
       const path = join(this.stageDir, `hopscope-${process.pid}-${n}-${kind}.csv`);
       files.push(path);
@@ -95,14 +103,21 @@ export class DuckDbStore implements Store {
       return { path, serial: csv.quotedNewline };
     };
     try {
-      const [spanFile, logFile] = await Promise.all([stage(spans, 'spans'), stage(logs, 'logs')]);
-      await conn.run(commitSql(spanFile, logFile));
+      const [s, l, t, r, o] = await Promise.all([
+        stage(spans, 'spans'),
+        stage(logs, 'logs'),
+        stage(index.traces, 'traces'),
+        stage(index.requests, 'requests'),
+        stage(index.operations, 'ops'),
+      ]);
+      await conn.run(commitSql({ spans: s, logs: l, traces: t, requests: r, operations: o }));
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
       throw err;
     } finally {
       await Promise.all(files.map((f) => rm(f, { force: true })));
     }
+    for (const op of index.newOperations) this.knownOperations.add(op);
     this.options.onCommit?.(spans.rows, logs.rows);
   }
 
@@ -201,7 +216,7 @@ function removeStaleStaging(dir: string): void {
     return;
   }
   for (const name of names) {
-    const m = /^hopscope-(\d+)-\d+-(?:spans|logs)\.csv$/.exec(name);
+    const m = /^hopscope-(\d+)-\d+-(?:spans|logs|traces|requests|ops)\.csv$/.exec(name);
     if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
     rmSync(join(dir, name), { force: true });
   }

@@ -2,8 +2,8 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ResolvedOptions } from '../../config/index.js';
 import { LineLogExporter } from './line-exporter.js';
 
+export { type CapturedLine, LogsRequestEncoder } from './encode.js';
 export { type LineExporterOptions, LineLogExporter } from './line-exporter.js';
-export { type CapturedLine, toLogRecord } from './records.js';
 
 /** The log export `init()` installs: the options' endpoint, batching, timeout and compression. */
 export function createLineLogExporter(

@@ -17,11 +17,10 @@ import {
   ProtobufLogsSerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { countDropped, dropCountingMeterProvider } from '../../trace/drops.js';
 import type { LogSink } from '../sink.js';
+import { type CapturedLine, LogsRequestEncoder } from './encode.js';
 import { LineQueue } from './line-queue.js';
-import { type CapturedLine, toLogRecord } from './records.js';
 
 export interface LineExporterOptions {
   /** Full URL of the collector's logs endpoint (`…/v1/logs`). */
@@ -40,9 +39,9 @@ export interface LineExporterOptions {
 
 /**
  * OTLP log export of the logger's lines, built so the logging call pays only for storing the
- * finished line in a bounded queue (LineQueue). Turning lines into OTLP records, serialising
- * (the official OTLP protobuf serializer) and sending (the official OTLP/HTTP transport: gzip,
- * timeout, retries with backoff honouring Retry-After) happen per batch, after the delay or
+ * finished line in a bounded queue (LineQueue). Encoding the lines as an OTLP protobuf request
+ * (encode.ts) and sending it (the official OTLP/HTTP transport: gzip, timeout, retries with
+ * backoff honouring Retry-After) happen per batch, after the delay or
  * once a batch is full, on a later turn of the event loop. One batch is in flight at a time;
  * lines arriving while the queue is full are dropped and counted, as are batches the
  * collector did not take.
@@ -62,16 +61,9 @@ export class LineLogExporter implements LogSink {
 
   constructor(private readonly options: LineExporterOptions) {
     this.queue = new LineQueue(options.maxQueueSize);
-    const { resource, scope } = options;
+    const encoder = new LogsRequestEncoder(options.resource, options.scope);
     const serializer: ISerializer<CapturedLine[], IExportLogsServiceResponse> = {
-      serializeRequest(lines) {
-        const records: ReadableLogRecord[] = [];
-        for (const captured of lines) {
-          const record = toLogRecord(captured, resource, scope);
-          if (record !== undefined) records.push(record);
-        }
-        return ProtobufLogsSerializer.serializeRequest(records);
-      },
+      serializeRequest: (lines) => encoder.encode(lines).bytes,
       deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data),
     };
     const config: OTLPExporterNodeConfigBase = {

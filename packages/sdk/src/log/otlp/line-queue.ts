@@ -1,4 +1,4 @@
-import type { CapturedLine } from './records.js';
+import type { CapturedLine } from './encode.js';
 
 /**
  * A fixed-capacity FIFO of captured lines in three preallocated arrays, so adding a line

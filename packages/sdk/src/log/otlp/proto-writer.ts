@@ -1,0 +1,149 @@
+/**
+ * The protobuf wire primitives an OTLP logs request needs, written into one growable Buffer.
+ * Length-delimited fields reserve a single length byte and move their body only when it turns
+ * out longer than 127 bytes, so nested messages are written in one pass without sizing them
+ * first. Strings are UTF-8 encoded by Buffer (native), not character by character.
+ */
+export class ProtoWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialSize: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(256, initialSize));
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** A field's tag (`field << 3 | wireType`); fields here are < 16, so one byte. */
+  tag(field: number, wireType: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = (field << 3) | wireType;
+  }
+
+  /** A non-negative integer up to 2^64 − 1 (exactly representable ones). */
+  varint(n: number): void {
+    this.reserve(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (n >= 128) {
+      buf[pos++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    buf[pos++] = n;
+    this.pos = pos;
+  }
+
+  /** A signed int64 as protobuf writes it (negatives as 10-byte two's complement). */
+  int64(n: number): void {
+    if (n >= 0) {
+      this.varint(n);
+      return;
+    }
+    this.reserve(10);
+    let v = BigInt.asUintN(64, BigInt(n));
+    while (v >= 128n) {
+      this.buf[this.pos++] = Number(v & 127n) | 128;
+      v >>= 7n;
+    }
+    this.buf[this.pos++] = Number(v);
+  }
+
+  double(n: number): void {
+    this.reserve(8);
+    this.buf.writeDoubleLE(n, this.pos);
+    this.pos += 8;
+  }
+
+  fixed32(n: number): void {
+    this.reserve(4);
+    this.buf.writeUInt32LE(n >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  /** Unix epoch milliseconds as fixed64 nanoseconds, exactly (ms × 10^6 exceeds 2^53). */
+  fixed64Nanos(ms: number): void {
+    const high16 = Math.floor(ms / 65_536); // ms = high16 × 2^16 + low16
+    const low16 = ms - high16 * 65_536;
+    const fromLow = low16 * 1e6; // < 2^36, exact
+    const fromHigh = high16 * 1e6; // < 2^45, exact; stands for fromHigh × 2^16
+    const lowWord = (fromHigh % 65_536) * 65_536 + fromLow; // < 2^37, exact
+    this.reserve(8);
+    this.buf.writeUInt32LE(lowWord % 4_294_967_296, this.pos);
+    this.buf.writeUInt32LE(
+      (Math.floor(fromHigh / 65_536) + Math.floor(lowWord / 4_294_967_296)) >>> 0,
+      this.pos + 4,
+    );
+    this.pos += 8;
+  }
+
+  /** A length-delimited UTF-8 string (length prefix included). */
+  string(s: string): void {
+    if (s.length < 43) {
+      // at most 3 bytes per UTF-16 unit: ≤ 126 bytes, a one-byte length
+      this.reserve(1 + s.length * 3);
+      const n = this.buf.write(s, this.pos + 1);
+      this.buf[this.pos] = n;
+      this.pos += 1 + n;
+      return;
+    }
+    const n = Buffer.byteLength(s);
+    this.varint(n);
+    this.reserve(n);
+    this.buf.write(s, this.pos, n);
+    this.pos += n;
+  }
+
+  /** `hex` (an even number of hex digits) as length-delimited bytes. */
+  hexBytes(hex: string): void {
+    const n = hex.length >>> 1;
+    this.reserve(1 + n);
+    this.buf[this.pos++] = n;
+    this.buf.write(hex, this.pos, n, 'hex');
+    this.pos += n;
+  }
+
+  /** Bytes already encoded elsewhere, copied as they are. */
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Starts a length-delimited body; pass the result to `end()` once it is written. */
+  begin(): number {
+    this.reserve(1);
+    return this.pos++;
+  }
+
+  /** Writes the length of the body started at `at`, moving the body if it needs more bytes. */
+  end(at: number): void {
+    const len = this.pos - at - 1;
+    if (len < 128) {
+      this.buf[at] = len;
+      return;
+    }
+    let size = 1;
+    for (let v = len; v >= 128; v = Math.floor(v / 128)) size++;
+    this.reserve(size - 1);
+    this.buf.copyWithin(at + size, at + 1, this.pos);
+    this.pos += size - 1;
+    let v = len;
+    let i = at;
+    while (v >= 128) {
+      this.buf[i++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    this.buf[i] = v;
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLogs } from './commands/logs.js';
 import { registerSearch } from './commands/search.js';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext, registerServe: Register = serveSta
   registerSearch(program, ctx);
   registerIngest(program, ctx);
   registerStats(program, ctx);
+  registerDemo(program, ctx);
   return program;
 }
 

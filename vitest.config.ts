@@ -20,5 +20,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // eventsource-parser's `source` export points at .ts files Node cannot load: the Vercel AI
+    // SDK packages that import it go through Vite, which can.
+    server: { deps: { inline: ['ai', /@ai-sdk\//, 'eventsource-parser'] } },
   },
 });

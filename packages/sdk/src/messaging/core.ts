@@ -368,3 +368,12 @@ export function swallow(run: () => unknown): void {
     // recorded and logged already
   }
 }
+
+/** Entry-point validation: a precise TypeError instead of a broker library's obscure one. */
+export function requireName(value: unknown, call: string, what: string): asserts value is string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(
+      `hopscope: ${call} needs ${what} as a non-empty string, got ${value === '' ? 'an empty string' : typeof value}`,
+    );
+  }
+}

@@ -78,6 +78,14 @@ export function traceConnection(
   req: IncomingMessage,
   options: WsServerOptions = {},
 ): TracedConnection {
+  if (typeof (socket as { on?: unknown } | undefined)?.on !== 'function') {
+    throw new TypeError('hopscope/ws: traceConnection(ws, req) needs the ws WebSocket');
+  }
+  if (typeof (req as { headers?: unknown } | undefined)?.headers !== 'object') {
+    throw new TypeError(
+      "hopscope/ws: traceConnection(ws, req) needs the upgrade request (wss.on('connection', (ws, req) => …))",
+    );
+  }
   const log = options.logMessages === false ? undefined : (options.logger ?? defaultLogger);
   const service = hopService(options);
   const chainOn = tracksChain(options.servicesEncountered);

@@ -11,6 +11,7 @@ import {
   processMessage,
   publishWith,
   type ReceivedMessage,
+  requireName,
   swallow,
 } from '../core.js';
 import { addPayloadFields, payloadFieldsFrom } from '../payload-fields.js';
@@ -119,6 +120,12 @@ function begin(
   publishOptions: Options.Publish | undefined,
   hop?: MessagingOptions,
 ): Publication {
+  if (typeof exchange !== 'string') {
+    throw new TypeError(
+      `hopscope: publish needs the exchange as a string ('' for the default), got ${typeof exchange}`,
+    );
+  }
+  requireName(routingKey, 'publish/sendToQueue', 'the routing key or queue');
   const attributes: Record<string, string> = { [ATTR_MESSAGING_RABBITMQ_ROUTING_KEY]: routingKey };
   if (publishOptions?.messageId !== undefined) {
     attributes[ATTR_MESSAGING_MESSAGE_ID] = String(publishOptions.messageId);
@@ -180,6 +187,10 @@ export function consume(
   consumeOptions?: Options.Consume,
   hop?: MessagingOptions,
 ): Promise<Replies.Consume> {
+  requireName(queue, 'consume(channel, queue, handler)', 'the queue');
+  if (typeof handler !== 'function') {
+    throw new TypeError('hopscope: consume(channel, queue, handler) needs a handler function');
+  }
   return channel.consume(
     queue,
     (msg) => {

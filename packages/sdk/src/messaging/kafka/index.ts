@@ -21,6 +21,7 @@ import {
   processMessage,
   publishWith,
   type ReceivedMessage,
+  requireName,
 } from '../core.js';
 import { addPayloadFields, payloadFieldsFrom } from '../payload-fields.js';
 import {
@@ -75,6 +76,7 @@ export function send(
       'hopscope/kafka: send(producer, record) needs a record { topic, messages: [] }',
     );
   }
+  requireName(record.topic, 'send(producer, record)', 'record.topic');
   const publication = beginPublish(
     {
       system: 'kafka',
@@ -103,6 +105,8 @@ export async function sendBatch(
     );
   }
   const publications: Publication[] = [];
+  for (const tm of batch.topicMessages)
+    requireName(tm?.topic, 'sendBatch(producer, batch)', 'each topicMessages[].topic');
   const topicMessages = batch.topicMessages.map((tm) => {
     const publication = beginPublish(
       {

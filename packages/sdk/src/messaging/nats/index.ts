@@ -22,6 +22,7 @@ import {
   processMessage,
   publishWith,
   type ReceivedMessage,
+  requireName,
   swallow,
 } from '../core.js';
 import { addPayloadFields, payloadFieldsFrom } from '../payload-fields.js';
@@ -87,6 +88,7 @@ export function publish(
   options: PublishOptions = {},
   hop?: MessagingOptions,
 ): void {
+  requireName(subject, 'publish(nc, subject, data)', 'the subject');
   const publication = beginPublish(
     { system: 'nats', destination: subject, operationName: 'publish' },
     hop,
@@ -109,6 +111,7 @@ export function request(
   options: RequestOptions,
   hop?: MessagingOptions,
 ): Promise<Msg> {
+  requireName(subject, 'request(nc, subject, data, options)', 'the subject');
   const publication = beginPublish(
     { system: 'nats', destination: subject, operationName: 'request' },
     hop,
@@ -130,6 +133,7 @@ export function jetStreamPublish(
   options: Partial<JetStreamPublishOptions> = {},
   hop?: MessagingOptions,
 ): Promise<PubAck> {
+  requireName(subject, 'jetStreamPublish(js, subject, data)', 'the subject');
   const publication = beginPublish(
     { system: 'nats', destination: subject, operationName: 'publish' },
     hop,
@@ -173,6 +177,10 @@ export function subscribe(
   options: Omit<SubscriptionOptions, 'callback'> = {},
   hop?: MessagingOptions,
 ): Subscription {
+  requireName(subject, 'subscribe(nc, subject, handler)', 'the subject');
+  if (typeof handler !== 'function') {
+    throw new TypeError('hopscope: subscribe(nc, subject, handler) needs a handler function');
+  }
   return nc.subscribe(subject, {
     ...options,
     callback: (error, msg) => {

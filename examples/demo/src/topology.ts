@@ -37,7 +37,11 @@ export interface TopologyOptions {
   randomFaults?: boolean;
   /** A marker put in every child's environment (tests find the processes by it). */
   runId?: string;
+  /** Start only these Node services (default all); nats-server only when one of them needs it. */
+  only?: ReadonlyArray<(typeof NODE_SERVICES)[number]>;
 }
+
+const NATS_USERS = new Set(['ingestion', 'agent', 'sandy', 'baseline']);
 
 export interface Topology {
   gatewayUrl: string;
@@ -213,14 +217,19 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   };
 
   try {
-    const natsChild = launch(
-      'nats',
-      nats,
-      ['-a', '127.0.0.1', '-p', String(ports.nats), '-js', '-sd', join(options.workDir, 'nats')],
-      {},
-      false,
+    const selected = NODE_SERVICES.filter(
+      (n) => options.only === undefined || options.only.includes(n),
     );
-    await readyByPort(natsChild, ports.nats);
+    if (selected.some((n) => NATS_USERS.has(n))) {
+      const natsChild = launch(
+        'nats',
+        nats,
+        ['-a', '127.0.0.1', '-p', String(ports.nats), '-js', '-sd', join(options.workDir, 'nats')],
+        {},
+        false,
+      );
+      await readyByPort(natsChild, ports.nats);
+    }
 
     const follower = launch(
       'ingest',
@@ -250,7 +259,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       },
       false,
     );
-    const nodeChildren = NODE_SERVICES.map((name) =>
+    const nodeChildren = selected.map((name) =>
       launch(
         name,
         process.execPath,

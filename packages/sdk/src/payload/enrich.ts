@@ -62,6 +62,36 @@ export function enrichJsonResponses(options: HopOptions = {}) {
   };
 }
 
+/**
+ * A fetch `Response` with the trace fields added to its JSON object body (any fetch runtime:
+ * Hono, route handlers, workers). Other responses, streams included, come back unchanged.
+ */
+export async function enrichJsonResponse(
+  response: Response,
+  ctx?: Context,
+  options: HopOptions = {},
+): Promise<Response> {
+  try {
+    const type = response.headers.get('content-type') ?? '';
+    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type) || response.body === null) {
+      return response;
+    }
+    const body: unknown = await response.clone().json();
+    const enriched = enrichJson(body, ctx, options);
+    if (enriched === body) return response;
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    return new Response(JSON.stringify(enriched), {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  } catch {
+    // a body that is not JSON after all is sent as the app wrote it
+    return response;
+  }
+}
+
 interface HonoLikeContext {
   res: Response;
 }
@@ -73,22 +103,7 @@ interface HonoLikeContext {
 export function enrichJsonHono(options: HopOptions = {}) {
   return async (c: HonoLikeContext, next: () => Promise<void>): Promise<void> => {
     await next();
-    try {
-      const res = c.res;
-      const type = res.headers.get('content-type') ?? '';
-      if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type) || res.body === null) return;
-      const body: unknown = await res.clone().json();
-      const enriched = enrichJson(body, undefined, options);
-      if (enriched === body) return;
-      const headers = new Headers(res.headers);
-      headers.delete('content-length');
-      c.res = new Response(JSON.stringify(enriched), {
-        status: res.status,
-        statusText: res.statusText,
-        headers,
-      });
-    } catch {
-      // a body that is not JSON after all is sent as the app wrote it
-    }
+    const enriched = await enrichJsonResponse(c.res, undefined, options);
+    if (enriched !== c.res) c.res = enriched;
   };
 }

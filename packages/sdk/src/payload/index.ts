@@ -11,6 +11,7 @@ export {
 export {
   enrichJson,
   enrichJsonHono,
+  enrichJsonResponse,
   enrichJsonResponses,
   type ResponseTraceFields,
   responseTraceFields,

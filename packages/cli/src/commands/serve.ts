@@ -13,6 +13,7 @@ interface ServeFlags {
   maxSize: number;
   ingestToken?: string;
   queryToken?: string;
+  prices?: string;
 }
 
 /** What commander hands over: parsed values from flags, raw strings from env defaults. */
@@ -44,6 +45,7 @@ function resolveFlags(raw: RawFlags): ServeFlags {
     maxSize: fromEnv(raw.maxSize, 'HOPSCOPE_MAX_SIZE', parsed('--max-size', parseSize)),
     ingestToken: raw.ingestToken === undefined ? undefined : String(raw.ingestToken),
     queryToken: raw.queryToken === undefined ? undefined : String(raw.queryToken),
+    prices: raw.prices === undefined ? undefined : String(raw.prices),
   };
 }
 
@@ -117,6 +119,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
       'require Authorization: Bearer <token> on the API and UI (HOPSCOPE_QUERY_TOKEN)',
       env.HOPSCOPE_QUERY_TOKEN,
     )
+    .option(
+      '--prices <file>',
+      'JSON price table whose entries override the shipped LLM prices (HOPSCOPE_PRICES)',
+      env.HOPSCOPE_PRICES,
+    )
     .addHelpText(
       'after',
       '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
@@ -125,6 +132,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (raw: RawFlags) => {
       const flags = resolveFlags(raw);
       const server = await startServer({
+        pricesFile: flags.prices || undefined,
         host: flags.host,
         port: flags.port,
         grpcPort: flags.grpcPort,
@@ -132,6 +140,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
         retention: { maxAgeMs: flags.retention, maxBytes: flags.maxSize },
         ingestToken: flags.ingestToken || undefined,
         queryToken: flags.queryToken || undefined,
+      }).catch((err: Error) => {
+        // a bad --prices file is the user's to fix, named with the problem
+        throw /^price file /.test(err.message) ? new UsageError(`--prices: ${err.message}`) : err;
       });
       await write(ctx.io.stdout, banner(server, flags));
       await untilSignal();

@@ -139,6 +139,19 @@ describe('gRPC interceptors on a real grpc-js server and client', () => {
     expect(pong.chain).toEqual(['worker', 'model-svc']);
   });
 
+  it('hostile metadata from a plain client is replaced, not propagated', async () => {
+    const plain = new Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set('x-request-id', 'bad id; DROP TABLE');
+    md.set('x-services-encountered', 'ok-svc,<script>,other');
+    md.set('traceparent', '00-00000000000000000000000000000000-0000000000000000-01');
+    const pong = await unary<Pong>((cb) => plain.Say({ text: 'x' }, md, cb));
+    plain.close();
+    expect(pong.request_id).toMatch(/^req_[0-9a-f]{12}$/);
+    expect(pong.chain).toEqual(['ok-svc', 'other', 'model-svc']);
+    expect(pong.trace_id).not.toBe('0'.repeat(32));
+  });
+
   it('errors: both spans record the status, the server logs rpc_failed', async () => {
     capture.reset();
     const err = await inWorker(() => unary((cb) => client.Fail({ text: 'x' }, cb))).catch((e) => e);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLogs } from './commands/logs.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerSearch } from './commands/search.js';
 import { registerStats } from './commands/stats.js';
 import { registerTrace } from './commands/trace.js';
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext, registerServe: Register = serveSta
   registerIngest(program, ctx);
   registerStats(program, ctx);
   registerDemo(program, ctx);
+  registerMcp(program, ctx);
   return program;
 }
 

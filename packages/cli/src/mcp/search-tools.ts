@@ -1,0 +1,290 @@
+import type {
+  DebugLogsResponse,
+  JaegerDependencyLink,
+  JaegerKeyValue,
+  JaegerTrace,
+  StatsResponse,
+} from '@hopscope/server';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { HopscopeClient } from '../client.js';
+import { CliError, EXIT } from '../errors.js';
+import { requestKey } from '../validate.js';
+import { clip, clipAttributes, dense, ms } from './compact.js';
+import { fetchJaeger } from './fetch.js';
+import { answer, guarded } from './result.js';
+import {
+  durationInput,
+  levelInput,
+  limitInput,
+  requestIdInput,
+  serviceInput,
+  sinceInput,
+} from './schemas.js';
+
+/** The tools that look across requests: trace search, logs, the service map. */
+export function registerSearchTools(server: McpServer, client: HopscopeClient): void {
+  server.registerTool(
+    'search_traces',
+    {
+      title: 'Search recent traces',
+      description:
+        'Use when you have no request ID yet: find recent requests by service, operation, errors, ' +
+        'duration or span attributes. Returns one line per trace (request_id, root service and ' +
+        'operation, start, duration, span count, services, first error), most recent first. ' +
+        'Pass a request_id or trace_id from it to find_request.',
+      inputSchema: {
+        service: serviceInput.optional().describe('Traces with a span of this service.'),
+        operation: z
+          .string()
+          .min(1)
+          .max(512)
+          .optional()
+          .describe('Span name, e.g. POST /v1/chat (needs service).'),
+        errors_only: z.boolean().default(false).describe('Only traces holding an error span.'),
+        min_duration: durationInput.optional().describe('A span at least this long, e.g. 500ms.'),
+        max_duration: durationInput.optional().describe('A span at most this long.'),
+        attributes: z
+          .record(z.string().min(1).max(256), z.string().max(1024))
+          .optional()
+          .describe(
+            'Span or resource attributes that must all hold on one span, e.g. {"http.status_code":"500"}.',
+          ),
+        since: durationInput
+          .default('1h')
+          .describe('How far back to look (default 1h), e.g. 15m, 24h, 7d.'),
+        limit: limitInput(10, 50).describe('Traces to return (default 10, at most 50).'),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    guarded(async (args: SearchArgs) => {
+      const traces = await fetchJaeger<JaegerTrace[]>(client, '/api/traces', {
+        service: args.service,
+        operation: args.operation,
+        errors: args.errors_only ? 'true' : undefined,
+        minDuration: args.min_duration,
+        maxDuration: args.max_duration,
+        tags: args.attributes ? JSON.stringify(args.attributes) : undefined,
+        lookback: args.since,
+        limit: args.limit,
+      });
+      return answer(
+        dense({
+          note:
+            traces.length === 0
+              ? `No traces matched in the last ${args.since}. Widen since, drop filters, or check get_service_map for the service names.`
+              : traces.length === args.limit
+                ? `Showing the ${args.limit} most recent; narrow the filters or raise limit for more.`
+                : null,
+          count: traces.length,
+          traces: traces.map(traceLine),
+        }),
+      );
+    }),
+  );
+
+  server.registerTool(
+    'get_logs',
+    {
+      title: 'Read log lines',
+      description:
+        'Use to read what services logged: for one request (request_id), or across services by ' +
+        'service, minimum level, time and text (q). Newest first, messages cut to 300 characters; ' +
+        'pass next_cursor back as cursor for older lines.',
+      inputSchema: {
+        request_id: requestIdInput
+          .optional()
+          .describe('The lines of one request: a request ID, trace ID or traceparent.'),
+        service: serviceInput.optional().describe('Only this service.'),
+        level: levelInput.optional(),
+        since: sinceInput.optional(),
+        q: z
+          .string()
+          .min(1)
+          .max(512)
+          .optional()
+          .describe('Case-insensitive text in message, event or error.'),
+        limit: limitInput(50, 200).describe('Lines to return (default 50, at most 200).'),
+        cursor: z
+          .string()
+          .min(1)
+          .max(1024)
+          .optional()
+          .describe('next_cursor of the previous answer.'),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    guarded(async (args: LogsArgs) => {
+      const key = args.request_id ? requestKey(args.request_id) : undefined;
+      const { body } = await client.getJson<DebugLogsResponse>('/api/debug/logs', {
+        request_id: key?.kind === 'request_id' ? key.value : undefined,
+        trace_id:
+          key?.kind === 'trace_id'
+            ? key.value
+            : key?.kind === 'traceparent'
+              ? key.traceId
+              : undefined,
+        service: args.service,
+        level: args.level,
+        since: args.since,
+        q: args.q,
+        limit: args.limit,
+        cursor: args.cursor,
+      });
+      if (!body || !Array.isArray(body.logs)) {
+        throw new CliError(
+          `${client.baseUrl}/api/debug/logs answered without "logs". Is it a Hopscope server?`,
+          EXIT.server,
+        );
+      }
+      const oneRequest = key !== undefined;
+      return answer(
+        dense({
+          note: body.next_cursor
+            ? `Newest ${body.count} lines shown; pass cursor "${body.next_cursor}" for older ones.`
+            : body.count === 0
+              ? `No log lines matched${body.filters_applied.since ? ` since ${body.filters_applied.since}` : ''}.`
+              : null,
+          count: body.count,
+          next_cursor: body.next_cursor,
+          logs: body.logs.map((l) => {
+            const { error, error_type, status_code, duration_ms, ...rest } = l.attributes;
+            return dense({
+              timestamp: l.timestamp,
+              level: l.level,
+              service: l.service,
+              event: l.event,
+              message: clip(l.message, 300),
+              error: typeof error === 'string' ? clip(error, 300) : (error ?? null),
+              error_type: error_type ?? null,
+              status_code: status_code ?? null,
+              duration_ms: duration_ms ?? null,
+              request_id: oneRequest ? null : l.request_id,
+              span_id: l.span_id,
+              fields: clipAttributes(rest, 12, 200),
+            });
+          }),
+        }),
+      );
+    }),
+  );
+
+  server.registerTool(
+    'get_service_map',
+    {
+      title: 'Services and who calls whom',
+      description:
+        'Use to learn the system: which services exist, which call which (calls and errors per ' +
+        'edge), and each service’s request rate, error rate and p50/p95 latency over a window. ' +
+        'Good first call when you do not know the service names.',
+      inputSchema: {
+        service: serviceInput.optional().describe('Only this service and its edges.'),
+        since: durationInput.default('1h').describe('Window, e.g. 15m, 1h, 24h (default 1h).'),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    guarded(async ({ service, since }: { service?: string; since: string }) => {
+      const [edges, stats] = await Promise.all([
+        fetchJaeger<JaegerDependencyLink[]>(client, '/api/dependencies', {
+          lookback: since,
+          service,
+        }),
+        client.getJson<StatsResponse>('/api/stats', { since, service }).then((r) => r.body),
+      ]);
+      const services = Array.isArray(stats?.services) ? stats.services : [];
+      const names = new Set(services.map((s) => s.service));
+      for (const e of edges) names.add(e.parent).add(e.child);
+      return answer(
+        dense({
+          note:
+            names.size === 0
+              ? `No spans in the last ${since}${service ? ` for ${service}` : ''}. Widen since.`
+              : edges.length > 100 || services.length > 50
+                ? 'Largest 50 services and 100 edges shown; pass service to focus on one.'
+                : null,
+          since,
+          services: services.slice(0, 50).map((s) =>
+            dense({
+              service: s.service,
+              requests: s.count,
+              rate_per_s: Math.round(s.rate_per_s * 1000) / 1000,
+              error_rate: Math.round(s.error_rate * 1000) / 1000,
+              p50_ms: ms(s.p50_ms),
+              p95_ms: ms(s.p95_ms),
+              operations: s.operations.length,
+            }),
+          ),
+          edges: [...edges]
+            .sort((a, b) => b.callCount - a.callCount)
+            .slice(0, 100)
+            .map((e) =>
+              dense({
+                from: e.parent,
+                to: e.child,
+                calls: e.callCount,
+                errors: e.errorCount || null,
+              }),
+            ),
+        }),
+      );
+    }),
+  );
+}
+
+interface SearchArgs {
+  service?: string;
+  operation?: string;
+  errors_only: boolean;
+  min_duration?: string;
+  max_duration?: string;
+  attributes?: Record<string, string>;
+  since: string;
+  limit: number;
+}
+
+interface LogsArgs {
+  request_id?: string;
+  service?: string;
+  level?: string;
+  since?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+function tag(tags: JaegerKeyValue[], key: string): JaegerKeyValue['value'] | undefined {
+  return tags.find((t) => t.key === key)?.value;
+}
+
+/** One line of a Jaeger trace: enough to pick it, never its spans. */
+function traceLine(trace: JaegerTrace): Record<string, unknown> {
+  const spans = trace.spans;
+  const ids = new Set(spans.map((s) => s.spanID));
+  const roots = spans.filter(
+    (s) => !s.references.some((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID)),
+  );
+  const root = roots.sort((a, b) => a.startTime - b.startTime)[0] ?? spans[0];
+  const start = Math.min(...spans.map((s) => s.startTime));
+  const end = Math.max(...spans.map((s) => s.startTime + s.duration));
+  const service = (s: (typeof spans)[number]) =>
+    trace.processes[s.processID]?.serviceName ?? 'unknown';
+  const errors = spans.filter((s) => tag(s.tags, 'error') === true);
+  // The error that happened first (ended first) is usually the cause; its callers fail after it.
+  const firstError = errors.sort(
+    (a, b) => a.startTime + a.duration - (b.startTime + b.duration),
+  )[0];
+  const requestId = spans.map((s) => tag(s.tags, 'request.id')).find((v) => typeof v === 'string');
+  return dense({
+    request_id: requestId ?? null,
+    trace_id: trace.traceID,
+    root: root ? `${service(root)}: ${clip(root.operationName, 120)}` : null,
+    start: Number.isFinite(start) ? new Date(start / 1000).toISOString() : null,
+    duration_ms: Number.isFinite(end - start) ? ms((end - start) / 1000) : null,
+    spans: spans.length,
+    services: [...new Set(spans.map(service))].slice(0, 12),
+    errors: errors.length || null,
+    first_error: firstError
+      ? `${service(firstError)}: ${clip(String(tag(firstError.tags, 'otel.status_description') ?? firstError.operationName), 200)}`
+      : null,
+  });
+}

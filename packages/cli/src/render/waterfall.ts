@@ -1,4 +1,5 @@
 import type { DebugSpan, DebugTraceResponse } from '@hopscope/server';
+import { renderAiSummary } from './ai-summary.js';
 import { type Colors, visibleLength } from './color.js';
 import { formatDuration, truncate } from './format.js';
 import { renderLogLine } from './log-line.js';
@@ -54,6 +55,7 @@ function renderHeader(trace: DebugTraceResponse, colors: Colors): string[] {
       colors.dim(`  trace${trace.trace_ids.length === 1 ? '' : 's'} ${trace.trace_ids.join(', ')}`),
     );
   }
+  if (trace.ai) lines.push(...renderAiSummary(trace.ai, colors));
   const first = trace.first_error;
   if (first) {
     const type = first.error_type ? `${first.error_type}: ` : '';

@@ -21,6 +21,11 @@ export function missingParts(
   const missing = expectedServices(request).filter((s) => !trace.services.includes(s));
   const pythonHop = trace.spans.some((s) => s.service === 'python-worker' && s.derived_from_logs);
   if (!pythonHop) missing.push('python-worker log-derived hop');
+  // the agent may outlive a timed-out sandbox: wait for its run to end too
+  const agentRun = trace.spans.some(
+    (s) => s.service === 'agent' && s.name.startsWith('invoke_agent'),
+  );
+  if (request.path === 'agent' && !agentRun) missing.push('the agent run');
   if (request.fails_at !== undefined && trace.error_count === 0)
     missing.push(`the error at ${request.fails_at}`);
   return missing;

@@ -48,7 +48,7 @@ async function webSearch(query: string): Promise<string> {
 
 async function runPython(prompt: string): Promise<string> {
   // a long computation: with [fault:sandbox_timeout] it outlives sandy's deadline
-  await sleep(faultsIn(prompt).has('sandbox_timeout') ? 3000 : 40);
+  await sleep(faultsIn(prompt).has('sandbox_timeout') ? 2200 : 40);
   return 'exit 0: 3 rows';
 }
 

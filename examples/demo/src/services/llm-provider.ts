@@ -5,7 +5,7 @@
  * drips tokens) and, in steady traffic (DEMO_RANDOM_FAULTS=1), at random.
  */
 import { createServer } from 'node:http';
-import { getRequestId, logger } from 'hopscope';
+import { getRequestId, logger, withSpan } from 'hopscope';
 import { withHopscope } from 'hopscope/http';
 import { closeServer, HttpError, listen, readJson, sendJson } from '../lib/http.js';
 import { faultsIn, lastUserText } from '../lib/scenarios.js';
@@ -15,6 +15,10 @@ const telemetry = startTelemetry('llm-provider');
 const randomFaults = process.env.DEMO_RANDOM_FAULTS === '1';
 /** Requests already rate limited once: the retry goes through, as with a real provider. */
 const limited = new Set<string>();
+
+class ProviderError extends Error {
+  override name = 'InternalServerError';
+}
 
 const countTokens = (text: string) => Math.max(1, Math.ceil(text.split(/\s+/).length * 1.3));
 
@@ -46,16 +50,15 @@ async function chat(body: Record<string, unknown>, res: import('node:http').Serv
     return;
   }
   if (faults.has('provider_error')) {
-    logger.error('completion_failed', {
-      error: 'The server had an error while processing your request',
-      error_type: 'InternalServerError',
-    });
-    sendJson(res, 500, {
-      error: {
-        type: 'server_error',
-        message: 'The server had an error while processing your request',
-      },
-    });
+    // a real exception inside the model call, recorded on its span, answered as OpenAI does
+    try {
+      withSpan('model.generate', () => {
+        throw new ProviderError('The server had an error while processing your request');
+      });
+    } catch (error) {
+      logger.error('completion_failed', { error });
+      sendJson(res, 500, { error: { type: 'server_error', message: (error as Error).message } });
+    }
     return;
   }
   const model = typeof body.model === 'string' ? body.model : 'gpt-4o-mini';

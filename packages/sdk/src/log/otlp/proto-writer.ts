@@ -84,12 +84,23 @@ export class ProtoWriter {
 
   /** A length-delimited UTF-8 string (length prefix included). */
   string(s: string): void {
-    if (s.length < 43) {
+    const length = s.length;
+    if (length < 43) {
       // at most 3 bytes per UTF-16 unit: ≤ 126 bytes, a one-byte length
-      this.reserve(1 + s.length * 3);
-      const n = this.buf.write(s, this.pos + 1);
-      this.buf[this.pos] = n;
-      this.pos += 1 + n;
+      this.reserve(1 + length * 3);
+      const buf = this.buf;
+      const start = this.pos + 1;
+      // short ASCII (keys, levels, IDs, most values) is copied here: cheaper than a call into
+      // the native encoder for a few bytes
+      let i = 0;
+      for (; i < length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 128) break;
+        buf[start + i] = c;
+      }
+      const n = i === length ? length : buf.write(s, start);
+      buf[this.pos] = n;
+      this.pos = start + n;
       return;
     }
     const n = Buffer.byteLength(s);

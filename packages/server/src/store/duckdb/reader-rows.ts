@@ -64,6 +64,23 @@ export const LOG_COLUMNS =
   'timestamp_ns, observed_ns, severity_number, level, service, event, body, trace_id, span_id, ' +
   'request_id, attributes, resource, source';
 
+const BIGINT_COLUMNS = new Set([
+  'start_ns',
+  'duration_ns',
+  'timestamp_ns',
+  'observed_ns',
+  'row_id',
+]);
+
+/** Columns with whether they are BIGINT (sent as text through JSON to keep all digits). */
+function fields(columns: string) {
+  return columns.split(', ').map((name) => ({ name, big: BIGINT_COLUMNS.has(name) }));
+}
+
+export const SPAN_FIELDS = fields(SPAN_COLUMNS);
+/** Log columns plus `row_id`, which lookups select to keep equal lines in a stable order. */
+export const LOG_FIELDS = fields(`${LOG_COLUMNS}, row_id`);
+
 type Row = Record<string, unknown>;
 
 function str(v: unknown): string | undefined {

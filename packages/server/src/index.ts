@@ -10,6 +10,13 @@ export {
   type RedactionOptions,
 } from './config.js';
 export * from './ingest/log-lines/index.js';
+export {
+  loadSamplingConfig,
+  parseSamplingConfig,
+  type SamplingConfig,
+  SamplingConfigError,
+  type SamplingConfigInput,
+} from './pipeline/sampling/index.js';
 export { type ServerHandle, type ServerOptions, startServer } from './server.js';
 export { DUCKDB_FILE_NAME, DuckDbStore, type DuckDbStoreOptions } from './store/duckdb/store.js';
 export type * from './store/reader.js';

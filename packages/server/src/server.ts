@@ -15,6 +15,15 @@ import { createIngestApp } from './ingest/http.js';
 import { Sanitizer } from './ingest/sanitize.js';
 import { loadPriceTable, withAiNormalisation } from './pipeline/ai/index.js';
 import { IngestQueue } from './pipeline/ingest-queue.js';
+import {
+  loadSamplingConfig,
+  parseSamplingConfig,
+  registerSamplingMetrics,
+  type SamplingConfig,
+  type SamplingConfigInput,
+  SamplingStage,
+  withTailSampling,
+} from './pipeline/sampling/index.js';
 import { SelfMetrics } from './self-metrics.js';
 import { DuckDbStore } from './store/duckdb/store.js';
 import type { RetentionPolicy, Store } from './store/store.js';
@@ -41,6 +50,10 @@ export interface ServerOptions {
   queue?: Partial<QueueOptions>;
   /** A JSON price file whose entries override the shipped AI price table (src/pipeline/ai). */
   pricesFile?: string;
+  /** Tail sampling (src/pipeline/sampling); off when neither this nor `samplingFile` is given. */
+  sampling?: SamplingConfigInput;
+  /** A YAML or JSON file holding the tail-sampling configuration. */
+  samplingFile?: string;
 }
 
 export interface ServerHandle {
@@ -53,6 +66,8 @@ export interface ServerHandle {
   store: Store;
   metrics: SelfMetrics;
   queue: IngestQueue;
+  /** The tail-sampling stage when sampling is on. */
+  sampling?: SamplingStage;
   /** Stops accepting, lets admitted requests commit, flushes the store and closes it. */
   close(): Promise<void>;
 }
@@ -63,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const redaction: RedactionOptions = { ...DEFAULT_REDACTION, ...options.redaction };
   const prices = loadPriceTable(options.pricesFile); // a bad file fails before the store opens
+  const samplingConfig = resolveSampling(options); // likewise
   const metrics = new SelfMetrics();
   const store =
     options.store ??
@@ -72,8 +88,13 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     });
   await store.open();
   const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };
-  const queue = new IngestQueue(withAiNormalisation(store, prices), queueOptions, (d) =>
-    metrics.queueDepth.set(d),
+  const sink = withAiNormalisation(store, prices);
+  const sampling = samplingConfig && new SamplingStage(sink, samplingConfig);
+  if (sampling) registerSamplingMetrics(metrics.registry, sampling);
+  const queue = new IngestQueue(
+    sampling ? withTailSampling(sink, sampling) : sink,
+    queueOptions,
+    (d) => metrics.queueDepth.set(d),
   );
   const ctx = {
     queue,
@@ -108,6 +129,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
           droppedSpans: dropped.spans,
           droppedLogs: dropped.logs,
           storeBytes: (await store.stats()).bytesOnDisk,
+          ...(sampling && { sampling: sampling.status() }),
         };
       },
     }),
@@ -132,6 +154,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     }
   } catch (err) {
     http.close();
+    await sampling?.flush();
     await store.close();
     throw err;
   }
@@ -163,6 +186,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     store,
     metrics,
     queue,
+    sampling,
     close() {
       closing ??= (async () => {
         if (retentionTimer) clearInterval(retentionTimer);
@@ -170,11 +194,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         if ('closeIdleConnections' in http) http.closeIdleConnections();
         await Promise.all([httpClosed, grpcHandle?.close()]);
         queue.close();
+        await sampling?.flush(); // decides every pending trace and writes the kept ones
         await store.close();
       })();
       return closing;
     },
   };
+}
+
+function resolveSampling(options: ServerOptions): SamplingConfig | undefined {
+  if (options.sampling && options.samplingFile) {
+    throw new Error('give sampling or samplingFile, not both');
+  }
+  if (options.samplingFile) return loadSamplingConfig(options.samplingFile);
+  if (options.sampling) return parseSamplingConfig(options.sampling);
+  return undefined;
 }
 
 /** Spans and log records refused for any reason since start, from the rejected counter. */

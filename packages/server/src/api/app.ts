@@ -42,6 +42,7 @@ import type {
   JaegerServiceOperationsResponse,
   JaegerServicesResponse,
   JaegerTracesResponse,
+  SamplingHealth,
 } from './types.js';
 
 /** Live numbers of the write side, supplied by the server. */
@@ -54,6 +55,8 @@ export interface IngestStatus {
   storeBytes: number;
   /** Anything the server already knows is wrong (e.g. "disk full"). */
   problems?: string[];
+  /** Tail-sampling numbers, when sampling is on. */
+  sampling?: SamplingHealth;
 }
 
 export interface ApiDeps {
@@ -397,6 +400,7 @@ export function createApi(deps: ApiDeps): Hono {
       store_kind: deps.storeKind ?? 'duckdb',
       ingest_queue_depth: ingest?.queueDepth ?? 0,
       dropped: { spans: ingest?.droppedSpans ?? 0, logs: ingest?.droppedLogs ?? 0 },
+      ...(ingest?.sampling && { sampling: ingest.sampling }),
     };
     return c.json(body, body.healthy ? 200 : 503);
   });

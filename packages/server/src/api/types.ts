@@ -265,6 +265,31 @@ export interface HealthResponse {
     spans: number;
     logs: number;
   };
+  /** Present only when tail sampling is on. */
+  sampling?: SamplingHealth;
+}
+
+/**
+ * Tail sampling since start (`hopscope serve --sampling`). Traces are counted when decided;
+ * `policies` in evaluation order: `kept` = traces it kept (first keep wins), `declined` = traces
+ * it passed on (declined by every policy = dropped).
+ */
+export interface SamplingHealth {
+  enabled: true;
+  decision_wait_ms: number;
+  buffered_traces: number;
+  buffered_records: number;
+  pending_writes: number;
+  write_failures: number;
+  traces: { kept: number; dropped: number };
+  spans: { kept: number; dropped: number };
+  /** `passed`: no trace ID, or warn and above: written without waiting for a decision. */
+  logs: { kept: number; dropped: number; passed: number };
+  /** Records that arrived after their trace was decided and followed the decision. */
+  late: { kept: number; dropped: number };
+  /** Traces decided before their window ended because the buffer was full. */
+  early: { max_records: number; max_traces: number };
+  policies: { name: string; type: string; kept: number; declined: number }[];
 }
 
 // ---------------------------------------------------------------------------------------------

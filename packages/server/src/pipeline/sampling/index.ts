@@ -1,0 +1,17 @@
+export {
+  loadSamplingConfig,
+  type PolicyConfig,
+  parseSamplingConfig,
+  type SamplingConfig,
+  SamplingConfigError,
+  type SamplingConfigInput,
+} from './config.js';
+export { registerSamplingMetrics } from './metrics.js';
+export { probabilityThreshold, type TraceView, traceRandomness } from './policies.js';
+export {
+  SamplingStage,
+  type SamplingStageOptions,
+  type SamplingStatus,
+  withTailSampling,
+} from './stage.js';
+export { type SamplingCounts, TailSampler } from './tail-sampler.js';

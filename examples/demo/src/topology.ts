@@ -133,18 +133,32 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   const onExit = () => killAll('SIGKILL');
   process.on('exit', onExit);
 
+  /**
+   * `stop` is how a child is told to end when the parent dies without a word (SIGKILL): Node
+   * services see their IPC channel close, the Python worker its stdin; anything else runs under
+   * a shell that waits on stdin and kills it at EOF.
+   */
   const launch = (
     name: string,
     cmd: string,
     args: string[],
     extra: NodeJS.ProcessEnv,
-    ipc: boolean,
+    stop: 'ipc' | 'stdin' | 'guard',
   ): Child => {
     const out = openSync(join(logDir, `${name}.out`), 'a');
-    const proc = spawn(cmd, args, {
+    const [file, argv] =
+      stop === 'guard'
+        ? ['/bin/sh', ['-c', '"$@" <&- & read _; kill $! 2>/dev/null; wait', 'guard', cmd, ...args]]
+        : [cmd, args];
+    const proc = spawn(file, argv, {
       detached: true, // its own process group: stopping it stops its children
       env: { ...baseEnv, ...extra },
-      stdio: [ipc ? 'ignore' : 'pipe', out, out, ...(ipc ? ['ipc' as const] : [])],
+      stdio: [
+        stop === 'ipc' ? 'ignore' : 'pipe',
+        out,
+        out,
+        ...(stop === 'ipc' ? ['ipc' as const] : []),
+      ],
     });
     closeSync(out);
     const child: Child = { name, proc, output: join(logDir, `${name}.out`) };
@@ -226,7 +240,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         nats,
         ['-a', '127.0.0.1', '-p', String(ports.nats), '-js', '-sd', join(options.workDir, 'nats')],
         {},
-        false,
+        'guard',
       );
       await readyByPort(natsChild, ports.nats);
     }
@@ -246,7 +260,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         pythonLogFile,
       ],
       {},
-      false,
+      'guard',
     );
     const worker = launch(
       'python-worker',
@@ -257,7 +271,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         DEMO_PORT: String(ports['python-worker']),
         DEMO_LOG_FILE: pythonLogFile,
       },
-      false,
+      'stdin',
     );
     const nodeChildren = selected.map((name) =>
       launch(
@@ -265,7 +279,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         process.execPath,
         [serviceScript(name)],
         { DEMO_PORT: String(ports[name]) },
-        true,
+        'ipc',
       ),
     );
     await Promise.all([

@@ -135,19 +135,27 @@ function typeOrder(h: Hop): number {
   return h.type === 'log' ? 1 : 0;
 }
 
-/** Depth of each span in its tree; orphans (parent not present) are roots. */
+/**
+ * Depth of each span in its tree; orphans (parent not present) are roots. Iterative: a chain of
+ * tens of thousands of nested spans (a recursive agent loop) must not overflow the stack.
+ */
 function depths(spans: SpanRecord[]): Map<string, number> {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const out = new Map<string, number>();
-  const depth = (s: SpanRecord, seen: Set<string>): number => {
-    const cached = out.get(s.spanId);
-    if (cached !== undefined) return cached;
-    const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
-    const d = parent && !seen.has(parent.spanId) ? depth(parent, seen.add(s.spanId)) + 1 : 0;
-    out.set(s.spanId, d);
-    return d;
-  };
-  for (const s of spans) depth(s, new Set());
+  for (const start of spans) {
+    const path: string[] = [];
+    const onPath = new Set<string>();
+    let cur: SpanRecord | undefined = start;
+    let base = -1;
+    while (cur && !out.has(cur.spanId) && !onPath.has(cur.spanId)) {
+      path.push(cur.spanId);
+      onPath.add(cur.spanId);
+      cur = cur.parentSpanId ? byId.get(cur.parentSpanId) : undefined;
+    }
+    // Stopped at a known depth, at a root, or at a cycle (whose entry counts as a root).
+    if (cur && out.has(cur.spanId)) base = out.get(cur.spanId)!;
+    for (let i = path.length - 1; i >= 0; i--) out.set(path[i], base + (path.length - i));
+  }
   return out;
 }
 

@@ -26,6 +26,9 @@ import {
 import type { ParsedId } from './ids.js';
 import { isDerived, spansFromLogs } from './log-spans.js';
 
+/** How many request IDs found on a trace widen the lookup. */
+const MAX_WIDEN_REQUEST_IDS = 50;
+
 /** Fetches and assembles; null when nothing at all matches. */
 export async function debugTrace(
   reader: StoreReader,
@@ -41,7 +44,8 @@ export async function debugTrace(
     traceIds = [id.traceId];
     // Widen to the request: traces of services that did not propagate traceparent, and log
     // lines with no trace, share only the request ID.
-    requestIds = await reader.requestIdsOfTraces(traceIds);
+    // A batch trace may carry thousands of request IDs; widening is for the common case of one.
+    requestIds = (await reader.requestIdsOfTraces(traceIds)).slice(0, MAX_WIDEN_REQUEST_IDS);
     // A 32-hex value may also be a request ID (the x-trace-id alias carries one).
     if (id.kind === 'trace_id') requestIds.push(input.trim());
   }

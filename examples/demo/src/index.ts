@@ -108,6 +108,7 @@ export async function startDemo(options: {
   const seen = new Map<string, SentRequest>();
   let i = 0;
   let inFlight = 0;
+  let stopping = false;
   const timer = setInterval(
     () => {
       if (inFlight >= 8) return; // a slow box gets fewer requests, not a pile-up
@@ -118,7 +119,9 @@ export async function startDemo(options: {
           if (!seen.has(r.scenario)) seen.set(r.scenario, r);
           options.onRequest?.(r);
         })
-        .catch((e: Error) => options.onError?.(e))
+        .catch((e: Error) => {
+          if (!stopping) options.onError?.(e);
+        })
         .finally(() => inFlight--);
     },
     1000 / (options.perSecond ?? 2),
@@ -129,7 +132,12 @@ export async function startDemo(options: {
     samples: () =>
       SCENARIOS.map((s) => seen.get(s.name)).filter((r): r is SentRequest => r !== undefined),
     async stop() {
+      stopping = true;
       clearInterval(timer);
+      // let the requests in flight finish (a few seconds at most) so their traces are whole
+      for (let waited = 0; inFlight > 0 && waited < 5000; waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await topology.stop();
       await server.close();
       rmSync(workDir, { recursive: true, force: true });

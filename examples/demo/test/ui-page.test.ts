@@ -1,0 +1,88 @@
+/**
+ * The demo's chat page in a real browser (Debian's Chromium): the request ID is born in the
+ * page by @hopscope/browser, shown in the answer's footer with a link into Hopscope, and the
+ * server knows that same ID across the services it went through.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DebugTraceResponse } from '@hopscope/server';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTopology, type Topology } from '../src/topology.js';
+import { assertSystemParts, missing, tempServer } from './system.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = (missing !== undefined || !existsSync(CHROMIUM)) && !process.env.CI;
+
+describe.skipIf(skip)('the demo chat page', () => {
+  let server: Awaited<ReturnType<typeof tempServer>> | undefined;
+  let topology: Topology | undefined;
+  let browser: Browser | undefined;
+  let workDir = '';
+
+  beforeAll(async () => {
+    assertSystemParts();
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
+    server = await tempServer();
+    workDir = mkdtempSync(join(tmpdir(), 'hopscope-demo-ui-'));
+    topology = await startTopology({ hopscopeUrl: server.url, workDir });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await topology?.stop();
+    await server?.close();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('shows the request ID born in the page under the answer, and the server knows it', async () => {
+    const page = await (browser as Browser).newPage();
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      const id = r.headers()['x-request-id'];
+      if (id && r.url().endsWith('/v1/chat/completions')) sent.push(id);
+    });
+    await page.goto((topology as Topology).gatewayUrl);
+    await page.fill('#prompt', 'What is the capital of France?');
+    await page.click('button');
+    const footer = page.locator('.msg footer code');
+    await footer.waitFor();
+    const requestId = (await footer.textContent()) ?? '';
+    expect(requestId).toMatch(/^req_[0-9a-f]{12}$/);
+    expect(sent).toEqual([requestId]);
+    await page.locator('.msg div', { hasText: 'Paris' }).waitFor();
+    expect(await page.locator('.msg footer a').getAttribute('href')).toBe(
+      `${server?.url}/trace/${requestId}`,
+    );
+
+    let trace: DebugTraceResponse | undefined;
+    for (let i = 0; i < 80; i++) {
+      const r = await fetch(`${server?.url}/api/debug/trace/${requestId}`);
+      if (r.ok) {
+        trace = (await r.json()) as DebugTraceResponse;
+        if (
+          ['gateway', 'python-worker', 'baseline', 'llm-provider'].every((s) =>
+            trace?.services.includes(s),
+          )
+        )
+          break;
+      } else {
+        await r.body?.cancel();
+      }
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(trace?.request_ids).toEqual([requestId]);
+    expect(trace?.services).toEqual(
+      expect.arrayContaining(['gateway', 'python-worker', 'baseline', 'llm-provider']),
+    );
+    const entry = trace?.spans.find((s) => s.service === 'gateway' && s.kind === 'server');
+    expect(entry?.attributes['upstream.service']).toBe('ui');
+  });
+});

@@ -124,7 +124,9 @@ async function loadSql(conn, spans, endNs) {
   const startNs = endNs - 3_600_000_000_000n;
   const svc = `['gateway','agent','sandbox','llm-proxy','tools']`;
   await conn.run(`
-    INSERT INTO spans
+    INSERT INTO spans (trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns,
+                       duration_ns, status_code, status_message, request_id, attributes, resource,
+                       scope_name, scope_version, events, links)
     SELECT md5('t' || t), substr(md5('s' || i), 1, 16),
            CASE WHEN k = 0 THEN NULL ELSE substr(md5('s' || (i - 1)), 1, 16) END, NULL,
            CASE WHEN k = 0 THEN 'POST /chat' ELSE 'op_' || (k % 4) || '_' || ${svc}[k % 5 + 1] END,
@@ -142,7 +144,8 @@ async function loadSql(conn, spans, endNs) {
            '@opentelemetry/instrumentation-http', '0.200.0', NULL, NULL
       FROM (SELECT i, i // 10 AS t, i % 10 AS k FROM range(${traces * 10}) r(i)) ORDER BY i`);
   await conn.run(`
-    INSERT INTO logs
+    INSERT INTO logs (timestamp_ns, observed_ns, severity_number, level, service, event, body,
+                      trace_id, span_id, request_id, attributes, resource, source)
     SELECT ${startNs}::BIGINT + t * ${stepNs}::BIGINT + j * 150000000, NULL, 9, 'info', 'gateway',
            CASE WHEN j = 0 THEN 'request_received' ELSE 'request_completed' END, 'line ' || j,
            md5('t' || t), substr(md5('s' || (t * 10)), 1, 16), 'req_' || substr(md5('r' || t), 1, 12),
@@ -379,17 +382,23 @@ export default async function main(argv = process.argv.slice(2)) {
     };
     for (const row of rows) await measure(row);
     // request_index's primary key (request_id, trace_id) cannot serve a lookup by request_id
-    // alone; the same lookup again with the single-column index proposed for schema v2.
-    await raw.run('CREATE INDEX request_index_by_request ON request_index (request_id)');
-    await measure({ ...rows[1], name: 'request-ID (+request_id index)' });
+    // alone. Schema v3 adds a single-column index; on an older schema, measure with it too.
+    const indexed = await raw.runAndReadAll(
+      "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'request_index_by_request'",
+    );
+    if (Number(indexed.getRows()[0][0]) === 0) {
+      await raw.run('CREATE INDEX request_index_by_request ON request_index (request_id)');
+      await measure({ ...rows[1], name: 'request-ID (+request_id index)' });
+    }
     const byId = results[0].api.p50;
     const byReq = results[1].api.p50;
-    const byReqIdx = results[results.length - 1].api.p50;
+    const extra = results.find((r) => r.name.includes('+request_id index'));
     console.log(
       `goals: trace by id p50 ${byId.toFixed(1)} ms (≤ 20: ${byId <= 20 ? 'met' : 'MISSED'}), ` +
-        `request ID p50 ${byReq.toFixed(1)} ms (≤ 30: ${byReq <= 30 ? 'met' : 'MISSED'}; ` +
-        `${byReqIdx.toFixed(1)} ms with the proposed index)`,
+        `request ID p50 ${byReq.toFixed(1)} ms (≤ 30: ${byReq <= 30 ? 'met' : 'MISSED'}` +
+        `${extra ? `; ${extra.api.p50.toFixed(1)} ms with the request_id index` : ''})`,
     );
+
     raw.closeSync();
     return results;
   } finally {

@@ -16,6 +16,8 @@ export {
   type SamplingConfig,
   SamplingConfigError,
   type SamplingConfigInput,
+  type SamplingFlags,
+  samplingFromFlags,
 } from './pipeline/sampling/index.js';
 export { type ServerHandle, type ServerOptions, startServer } from './server.js';
 export { DUCKDB_FILE_NAME, DuckDbStore, type DuckDbStoreOptions } from './store/duckdb/store.js';

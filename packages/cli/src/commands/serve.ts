@@ -1,4 +1,12 @@
-import { parseDuration, parseSize, type ServerHandle, startServer } from '@hopscope/server';
+import {
+  parseDuration,
+  parseSize,
+  type SamplingConfig,
+  SamplingConfigError,
+  type ServerHandle,
+  samplingFromFlags,
+  startServer,
+} from '@hopscope/server';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -14,6 +22,10 @@ interface ServeFlags {
   ingestToken?: string;
   queryToken?: string;
   prices?: string;
+  sampling?: string;
+  samplePercent?: number;
+  sampleSlowerThan?: number;
+  samplingWait?: number;
 }
 
 /** What commander hands over: parsed values from flags, raw strings from env defaults. */
@@ -46,6 +58,11 @@ function resolveFlags(raw: RawFlags): ServeFlags {
     ingestToken: raw.ingestToken === undefined ? undefined : String(raw.ingestToken),
     queryToken: raw.queryToken === undefined ? undefined : String(raw.queryToken),
     prices: raw.prices === undefined ? undefined : String(raw.prices),
+    sampling: raw.sampling === undefined ? undefined : String(raw.sampling),
+    // No env defaults: commander has already parsed these.
+    samplePercent: raw.samplePercent as number | undefined,
+    sampleSlowerThan: raw.sampleSlowerThan as number | undefined,
+    samplingWait: raw.samplingWait as number | undefined,
   };
 }
 
@@ -124,6 +141,26 @@ export function registerServe(program: Command, ctx: CliContext): void {
       'JSON price table whose entries override the shipped LLM prices (HOPSCOPE_PRICES)',
       env.HOPSCOPE_PRICES,
     )
+    .option(
+      '--sampling <file>',
+      'tail sampling policies from a YAML or JSON file (HOPSCOPE_SAMPLING); see the server README',
+      env.HOPSCOPE_SAMPLING,
+    )
+    .option(
+      '--sample-percent <percent>',
+      'tail sampling without a file: keep every error trace and this % of the rest',
+      parsed('--sample-percent', percent),
+    )
+    .option(
+      '--sample-slower-than <duration>',
+      'with --sample-percent: also keep traces lasting at least this, e.g. 2s',
+      parsed('--sample-slower-than', parseDuration),
+    )
+    .option(
+      '--sampling-wait <duration>',
+      'decide a trace this long after its last span (default 10s)',
+      parsed('--sampling-wait', parseDuration),
+    )
     .addHelpText(
       'after',
       '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
@@ -131,6 +168,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .action(async (raw: RawFlags) => {
       const flags = resolveFlags(raw);
+      const sampling = samplingConfig(flags);
       const server = await startServer({
         pricesFile: flags.prices || undefined,
         host: flags.host,
@@ -140,16 +178,49 @@ export function registerServe(program: Command, ctx: CliContext): void {
         retention: { maxAgeMs: flags.retention, maxBytes: flags.maxSize },
         ingestToken: flags.ingestToken || undefined,
         queryToken: flags.queryToken || undefined,
+        sampling,
       }).catch((err: Error) => {
         // a bad --prices file is the user's to fix, named with the problem
         throw /^price file /.test(err.message) ? new UsageError(`--prices: ${err.message}`) : err;
       });
-      await write(ctx.io.stdout, banner(server, flags));
+      await write(ctx.io.stdout, banner(server, flags) + samplingBanner(sampling));
       await untilSignal();
       await write(ctx.io.stderr, 'hopscope: flushing and closing…\n');
       await server.close();
       await write(ctx.io.stderr, 'hopscope: closed cleanly\n');
     });
+}
+
+function percent(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) {
+    throw new Error(`expected a percentage 0–100; got "${v}"`);
+  }
+  return n;
+}
+
+/** Sampling problems are usage errors: exit 2 with the message naming the field or flag. */
+function samplingConfig(flags: ServeFlags): SamplingConfig | undefined {
+  try {
+    return samplingFromFlags({
+      file: flags.sampling || undefined,
+      percent: flags.samplePercent,
+      slowerThanMs: flags.sampleSlowerThan,
+      waitMs: flags.samplingWait,
+    });
+  } catch (err) {
+    if (err instanceof SamplingConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function samplingBanner(config: SamplingConfig | undefined): string {
+  if (!config) return '';
+  const names = config.policies.map((p) => p.name).join(', ');
+  return (
+    `Tail sampling on: ${names}; decided ${formatMs(config.decision_wait)} after a trace's last span.\n` +
+    '  Spans are acknowledged when accepted for sampling; Ctrl-C decides and writes every pending trace.\n'
+  );
 }
 
 function banner(server: ServerHandle, flags: ServeFlags): string {

@@ -6,6 +6,7 @@ export {
   SamplingConfigError,
   type SamplingConfigInput,
 } from './config.js';
+export { type SamplingFlags, samplingFromFlags } from './flags.js';
 export { registerSamplingMetrics } from './metrics.js';
 export { probabilityThreshold, type TraceView, traceRandomness } from './policies.js';
 export {

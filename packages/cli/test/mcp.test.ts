@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type ServerHandle, startServer } from '@hopscope/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBin } from './child.js';
 import { eventually, tempDir } from './helpers.js';
 import { call, type McpSession, startMcp } from './mcp/client.js';
 import {
@@ -8,6 +9,7 @@ import {
   REQ,
   REQ_BIG,
   REQ_OK,
+  REQ_SPLIT,
   type Seeded,
   seedLogs,
   seedSpans,
@@ -30,6 +32,7 @@ beforeAll(async () => {
     for (const [id, spans, logs] of [
       [REQ, 4, 3],
       [REQ_BIG, BIG_CHILDREN + 1, 0],
+      [REQ_SPLIT, 2, 0],
     ] as const) {
       const r = await fetch(`${server.url}/api/debug/trace/${id}?include=hops`);
       const body = (await r.json()) as { span_count?: number; log_count?: number };
@@ -131,12 +134,30 @@ describe('hopscope mcp over stdio', () => {
     expect((r.json.spans as unknown[]).length).toBe(40);
     expect(r.json.next_offset).toBe(40);
     expect(r.json.note).toContain(`of ${BIG_CHILDREN + 1}`);
+    expect(r.json.not_shown_by_service).toEqual({ fanout: BIG_CHILDREN + 1 - 40 });
     expect(r.text.length).toBeLessThan(24_000);
     const summary = await call(mcp, 'find_request', { id: REQ_BIG });
     expect(summary.json.span_count).toBe(BIG_CHILDREN + 1);
     expect(summary.text.length).toBeLessThan(2_000);
     const roots = await call(mcp, 'get_trace_summary', { id: REQ_BIG, max_depth: 0 });
     expect((roots.json.spans as unknown[]).length).toBe(1);
+  });
+
+  it('a request split over two traces is one request: both traces, the gap between them', async () => {
+    const found = await call(mcp, 'find_request', { id: REQ_SPLIT });
+    expect(found.json.trace_ids).toHaveLength(2);
+    expect(found.json.service_path).toBe('gateway → worker');
+    expect(found.json.duration_ms).toBe(300);
+    const rows = (await call(mcp, 'get_trace_summary', { id: REQ_SPLIT })).json.spans;
+    // Rows name their trace when the request has several.
+    expect(new Set(rows.map((r: { trace_id: string }) => r.trace_id)).size).toBe(2);
+    const path = (await call(mcp, 'get_critical_path', { id: REQ_SPLIT })).json;
+    expect(path.path.map((p: { name: string; ms: number }) => `${p.name} ${p.ms}`)).toEqual([
+      'POST /v1/jobs 100',
+      'gap: no span covers this time 50',
+      'job.run 150',
+    ]);
+    expect(path.by_service).toContainEqual({ service: '(no span)', ms: 50, percent: 16.7 });
   });
 
   it('get_span shows one span: attributes cut, exception event, parent, children and its logs', async () => {
@@ -218,7 +239,7 @@ describe('hopscope mcp over stdio', () => {
     ]);
     const gateway = await call(mcp, 'search_traces', { service: 'gateway', limit: 5 });
     const ids = (gateway.json.traces as Array<{ request_id: string }>).map((t) => t.request_id);
-    expect(ids.sort()).toEqual([REQ_OK, REQ].sort());
+    expect(ids.sort()).toEqual([REQ_OK, REQ, REQ_SPLIT].sort());
     const none = await call(mcp, 'search_traces', { service: 'nobody' });
     expect(none.json.count).toBe(0);
     expect(none.json.note).toMatch(/No traces matched/);
@@ -233,7 +254,7 @@ describe('hopscope mcp over stdio', () => {
       ]),
     );
     const services = r.json.services as Array<{ service: string; requests: number }>;
-    expect(services.find((s) => s.service === 'gateway')?.requests).toBe(2);
+    expect(services.find((s) => s.service === 'gateway')?.requests).toBe(3);
   });
 });
 
@@ -267,13 +288,12 @@ describe('hopscope mcp errors are tool errors, never crashes', () => {
   });
 
   it('a server that is down is named with how to start one, and the MCP server lives on', async () => {
-    const probe = await startServer({
-      port: 0,
-      grpcPort: false,
-      dataDir: join(tempDir().dir, 'd'),
-    });
+    // A port that was just in use and is now closed.
+    const tmp = tempDir();
+    const probe = await startServer({ port: 0, grpcPort: false, dataDir: join(tmp.dir, 'd') });
     const deadUrl = probe.url;
     await probe.close();
+    tmp.cleanup();
     const down = await startMcp({ HOPSCOPE_URL: deadUrl });
     try {
       const r = await call(down, 'find_request', { id: REQ });
@@ -286,6 +306,20 @@ describe('hopscope mcp errors are tool errors, never crashes', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('ends when the client closes stdin, and says on stderr what it serves', async () => {
+    const r = await runBin(['mcp'], { env: { HOPSCOPE_URL: server.url } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`serving MCP on stdio, querying ${server.url}`);
+  });
+
+  it('a bad --server is a usage error before the protocol starts', async () => {
+    const r = await runBin(['mcp', '--server', 'ftp://example.com']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--server: expected an http:// or https:// URL');
   });
 
   it('a rejected token says which one, from --token', async () => {

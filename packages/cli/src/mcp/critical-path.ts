@@ -45,21 +45,30 @@ function key(traceId: string, spanId: string): string {
   return `${traceId}/${spanId}`;
 }
 
-/** Appends segments latest first (the caller reverses). Iterative over children, recursive in depth. */
+/**
+ * Appends segments latest first (the caller reverses). A child that was still running when the
+ * next one on the path started was not waited on (making it faster changes nothing), so only
+ * children that ended by the cursor qualify, as in Jaeger.
+ */
 function walk(node: Node, endUs: number, out: PathSegment[], depth = 0): void {
   let cursor = Math.min(node.endUs, endUs);
-  const children = [...node.children].sort((a, b) => b.endUs - a.endUs);
+  // Clock skew between services can put a child outside its parent: clip it to the parent.
+  const children = node.children
+    .map((c) => ({
+      ...c,
+      startUs: Math.max(c.startUs, node.startUs),
+      endUs: Math.min(c.endUs, node.endUs),
+    }))
+    .filter((c) => c.endUs > c.startUs)
+    .sort((a, b) => b.endUs - a.endUs);
   for (const child of children) {
     if (cursor <= node.startUs) break;
-    // Clock skew between services can put a child outside its parent: clip it to the parent.
-    const childStart = Math.max(child.startUs, node.startUs);
-    if (childStart >= cursor) continue;
-    const childEnd = Math.min(child.endUs, cursor);
-    if (childEnd < cursor) out.push({ span: node.span, startUs: childEnd, endUs: cursor });
+    if (child.endUs > cursor) continue;
+    if (child.endUs < cursor) out.push({ span: node.span, startUs: child.endUs, endUs: cursor });
     // Deep chains (thousands of nested spans) must not blow the stack.
-    if (depth < 2000) walk({ ...child, startUs: childStart }, childEnd, out, depth + 1);
-    else out.push({ span: child.span, startUs: childStart, endUs: childEnd });
-    cursor = childStart;
+    if (depth < 2000) walk(child, child.endUs, out, depth + 1);
+    else out.push({ span: child.span, startUs: child.startUs, endUs: child.endUs });
+    cursor = child.startUs;
   }
   if (cursor > node.startUs) out.push({ span: node.span, startUs: node.startUs, endUs: cursor });
 }

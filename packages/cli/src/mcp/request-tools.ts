@@ -237,6 +237,9 @@ function hops(data: DebugTraceResponse, args: HopsArgs): Record<string, unknown>
     span_count: data.span_count,
     matching: filtered ? matching.length : null,
     next_offset: more ? end : null,
+    // What the other pages hold, so the agent can pick a filter instead of paging blindly.
+    not_shown_by_service:
+      more || args.offset > 0 ? countByService(matching, args.offset, end) : null,
     spans: page.map((s) =>
       dense({
         span_id: s.span_id,
@@ -257,6 +260,14 @@ function hops(data: DebugTraceResponse, args: HopsArgs): Record<string, unknown>
       }),
     ),
   });
+}
+
+function countByService(spans: DebugSpan[], from: number, to: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  spans.forEach((s, i) => {
+    if (i < from || i >= to) counts[s.service] = (counts[s.service] ?? 0) + 1;
+  });
+  return counts;
 }
 
 const SPAN_LOGS = 20;

@@ -42,6 +42,11 @@ export async function serveStdio(
     io.signal.addEventListener('abort', () => void server.close(), { once: true });
   });
   await server.connect(transport);
-  io.stderr.write(`hopscope mcp: serving on stdio, querying ${client.baseUrl}\n`);
+  io.stderr.write(`hopscope mcp: serving MCP on stdio, querying ${client.baseUrl}\n`);
+  if (io.stdin.isTTY) {
+    io.stderr.write(
+      'hopscope mcp: stdin is a terminal; this command is meant to be started by an MCP client (see hopscope mcp --help). Ctrl-C to stop.\n',
+    );
+  }
   await closed;
 }

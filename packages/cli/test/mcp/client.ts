@@ -50,7 +50,6 @@ export async function call(
   const result = (await session.client.callTool({ name, arguments: args })) as CallToolResult;
   const first = result.content[0];
   const text = first?.type === 'text' ? first.text : '';
-  process.stderr.write(`\n### ${name} ${JSON.stringify(args)}\n${text}\n`);
   let json: Answer = {};
   try {
     json = JSON.parse(text) as Answer;

@@ -6,6 +6,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 export const REQ = 'req_3f9a1c2b4d5e';
 export const REQ_OK = 'req_00000000ab12';
 export const REQ_BIG = 'req_b1660000f00d';
+export const REQ_SPLIT = 'req_5b1177ab0c0d';
 export const BIG_CHILDREN = 600;
 
 export interface Seeded {
@@ -107,6 +108,14 @@ export async function seedSpans(baseUrl: string, t0: number): Promise<Seeded> {
       .end(t0 + 2002 + i);
   }
   fan.end(t0 + 2000 + BIG_CHILDREN + 10);
+
+  // One request, two traces: the worker got only x-request-id from a queue, no traceparent.
+  tracer('gateway')
+    .startSpan('POST /v1/jobs', { startTime: t0 + 3000, attributes: { 'request.id': REQ_SPLIT } })
+    .end(t0 + 3100);
+  tracer('worker')
+    .startSpan('job.run', { startTime: t0 + 3150, attributes: { 'request.id': REQ_SPLIT } })
+    .end(t0 + 3300);
 
   await Promise.all([...providers.values()].map((p) => p.shutdown()));
   return {

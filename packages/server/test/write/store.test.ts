@@ -129,6 +129,11 @@ describe('DuckDbStore', () => {
       logs: [],
     });
     await store.write({ spans: [span({ traceId, startNs: 500n, durationNs: 2000n })], logs: [] });
+    // The same (request, trace) again in a later commit: the merge widens the existing row.
+    await store.write({
+      spans: [span({ traceId, startNs: 700n, durationNs: 3000n, requestId: 'req_w' })],
+      logs: [],
+    });
     await store.write({ spans: [], logs: [log({ requestId: 'req_w', timestampNs: 9000n })] });
     const conn = await store.connect();
     const t = (await conn.runAndReadAll('SELECT start_ns, end_ns FROM trace_index')).getRows();
@@ -139,10 +144,12 @@ describe('DuckDbStore', () => {
     ).getRows();
     const ops = (await conn.runAndReadAll('SELECT count(*) FROM operations')).getRows();
     conn.closeSync();
-    expect(t).toEqual([[500n, 2500n]]);
+    expect(t).toEqual([[500n, 3700n]]);
+    // A request row covers the trace's spans in the commits where the request ID appeared (the
+    // span at 500 came in a commit without it); trace_index has the whole trace.
     expect(r).toEqual([
       ['', 9000n, 9000n],
-      [traceId, 1000n, 1010n],
+      [traceId, 700n, 3700n],
     ]);
     expect(ops).toEqual([[1n]]);
   });

@@ -99,6 +99,8 @@ async function chat(body: Record<string, unknown>, res: ServerResponse): Promise
     });
     return;
   }
+  // structured output (response_format json_schema): a JSON answer
+  const content = body.response_format ? JSON.stringify({ verdict: 'ok' }) : WORDS.join('');
   if (body.stream !== true) {
     json(res, 200, {
       id: 'chatcmpl-test1',
@@ -109,7 +111,7 @@ async function chat(body: Record<string, unknown>, res: ServerResponse): Promise
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: WORDS.join(''), refusal: null },
+          message: { role: 'assistant', content, refusal: null },
           finish_reason: 'stop',
           logprobs: null,
         },

@@ -14,7 +14,7 @@ import { CHAT_USAGE, startProvider, type TestProvider, WORDS } from './provider.
 const cap = captureSpans('vercel-ai-test');
 let provider: TestProvider;
 let openai: ReturnType<typeof createOpenAI>;
-const { generateText, streamText } = wrapAiSdk(ai);
+const { generateText, streamText, generateObject } = wrapAiSdk(ai);
 
 beforeAll(async () => {
   cap.start();
@@ -121,5 +121,26 @@ describe('streamText', () => {
     expect(ttft).toBeGreaterThan(0);
     expect(ttft * 1000).toBeLessThanOrEqual(durationMs(span));
     expect(span.attributes['hopscope.gen_ai.output_tokens_per_second']).toBeGreaterThan(0);
+  });
+});
+
+describe('generateObject', () => {
+  it('records the structured-output call like any other', async () => {
+    const result = await generateObject({
+      model: openai.chat('gpt-4o-mini'),
+      prompt: 'verdict?',
+      maxRetries: 0,
+      schema: ai.jsonSchema<{ verdict: string }>({
+        type: 'object',
+        properties: { verdict: { type: 'string' } },
+        required: ['verdict'],
+        additionalProperties: false,
+      }),
+    });
+    expect(result.object).toEqual({ verdict: 'ok' });
+    expect(cap.one('chat gpt-4o-mini').attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 12,
+      'gen_ai.response.finish_reasons': ['stop'],
+    });
   });
 });

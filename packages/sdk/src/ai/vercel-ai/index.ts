@@ -173,24 +173,30 @@ export function tracedTools<T extends Record<string, unknown> | undefined>(
 type AiFn = (args: never) => unknown;
 
 /**
- * `generateText`/`streamText` (and any function taking `{ model, tools }`) with traced model
- * calls and tools: `const { generateText, streamText } = wrapAiSdk(ai)`.
+ * `generateText`/`streamText`/`generateObject`/`streamObject` with traced model calls and tools:
+ * `const { generateText, streamText } = wrapAiSdk(ai)`.
  */
-export function wrapAiSdk<T extends { generateText?: AiFn; streamText?: AiFn }>(
+type Wrapped = 'generateText' | 'streamText' | 'generateObject' | 'streamObject';
+
+export function wrapAiSdk<T extends Partial<Record<Wrapped, AiFn>>>(
   ai: T,
   options: HopscopeAiOptions = {},
-): Pick<T, 'generateText' | 'streamText'> {
+): Pick<T, Wrapped> {
   const wrapFn = <F extends AiFn | undefined>(fn: F): F => {
     if (typeof fn !== 'function') return fn;
     return ((args: Obj) =>
       fn({
         ...args,
         model: tracedModel(args.model as LanguageModel, options),
-        tools: tracedTools(args.tools as Record<string, unknown> | undefined, options),
+        ...(args.tools
+          ? { tools: tracedTools(args.tools as Record<string, unknown>, options) }
+          : {}),
       } as never)) as unknown as F;
   };
-  return { generateText: wrapFn(ai.generateText), streamText: wrapFn(ai.streamText) } as Pick<
-    T,
-    'generateText' | 'streamText'
-  >;
+  return {
+    generateText: wrapFn(ai.generateText),
+    streamText: wrapFn(ai.streamText),
+    generateObject: wrapFn(ai.generateObject),
+    streamObject: wrapFn(ai.streamObject),
+  } as Pick<T, Wrapped>;
 }

@@ -5,7 +5,10 @@ import type { PolicyConfig } from './config.js';
 export interface TraceView {
   traceId: string;
   spans: readonly SpanRecord[];
+  /** Info and debug lines held with the trace (warn and above are written at once). */
   logs: readonly LogRecord[];
+  /** An error or fatal log line named this trace. */
+  errorLogged: boolean;
 }
 
 /** One policy, ready to evaluate: `keeps` says whether it keeps the trace. */
@@ -19,7 +22,10 @@ export function buildPolicy(config: PolicyConfig): Policy {
   const base = { name: config.name, type: config.type };
   switch (config.type) {
     case 'errors':
-      return { ...base, keeps: (t) => t.spans.some((s) => s.statusCode === 2) };
+      return {
+        ...base,
+        keeps: (t) => t.errorLogged || t.spans.some((s) => s.statusCode === 2),
+      };
     case 'latency':
       return { ...base, keeps: latencyCheck(config) };
     case 'attribute':

@@ -8,8 +8,10 @@ export interface SamplingStageOptions {
   now?: () => number;
   /** How often pending traces are checked; default a tenth of the window, 50 ms–1 s. */
   tickMs?: number;
-  /** Called when a background write of kept records fails (they are lost; counted too). */
+  /** Called when a background write of kept records fails for good (they are lost; counted too). */
   onWriteError?: (err: unknown, records: number) => void;
+  /** Waits between attempts of a failing background write; default 0.25 s doubling to 8 s (6 attempts). */
+  retryDelaysMs?: readonly number[];
 }
 
 /** What /api/health shows under `sampling` (snake_case like the rest of the health answer). */
@@ -109,7 +111,7 @@ export class SamplingStage {
     const n = batch.spans.length + batch.logs.length;
     if (n === 0) return;
     this.inflightRecords += n;
-    const p = this.store.write(batch).then(
+    const p = this.writeWithRetry(batch).then(
       () => {},
       (err: unknown) => {
         this.writeFailures += n;
@@ -122,7 +124,27 @@ export class SamplingStage {
     });
     this.inflight.add(tracked);
   }
+
+  /**
+   * These records were acknowledged long ago, so a failing write (disk full, store busy) is
+   * retried for a while rather than dropped at once; meanwhile backpressure slows ingest.
+   */
+  private async writeWithRetry(batch: WriteBatch): Promise<void> {
+    const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.store.write(batch);
+        return;
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
 }
+
+const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 
 function defaultWriteError(err: unknown, records: number): void {
   process.emitWarning(

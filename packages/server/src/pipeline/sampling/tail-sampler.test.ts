@@ -190,13 +190,13 @@ describe('logs', () => {
     const now = t.offer(
       {
         spans: [span(tid(1)), span(tid(2), { statusCode: 2 })],
-        logs: [log(tid(1)), log(tid(1), 'warn'), log(tid(1), 'error'), log(tid(2)), log(undefined)],
+        logs: [log(tid(1)), log(tid(1), 'warn'), log(tid(4), 'error'), log(tid(2)), log(undefined)],
       },
       0,
     );
     expect(now.logs.map((l) => [l.traceId, l.level])).toEqual([
       [tid(1), 'warn'],
-      [tid(1), 'error'],
+      [tid(4), 'error'],
       [undefined, 'info'],
     ]);
     const decided = t.due(1000);
@@ -206,6 +206,24 @@ describe('logs', () => {
     expect(
       t.offer({ spans: [], logs: [log(tid(1)), log(tid(2))] }, 1500).logs.map((l) => l.traceId),
     ).toEqual([tid(2)]);
+  });
+});
+
+describe('an error log line makes its trace an error trace', () => {
+  it('whether it comes before or after the spans', () => {
+    const t = sampler({ policies: [{ type: 'errors' }, { type: 'probabilistic', percent: 0 }] });
+    const now = t.offer(
+      { spans: [], logs: [log(tid(1), 'error'), log(tid(1)), log(tid(2), 'warn')] },
+      0,
+    );
+    expect(now.logs.map((l) => l.level)).toEqual(['error', 'warn']);
+    t.offer(
+      { spans: [span(tid(1)), span(tid(2)), span(tid(3))], logs: [log(tid(3), 'fatal')] },
+      10,
+    );
+    const out = t.due(2000);
+    expect(ids(out)).toEqual([tid(1), tid(3)]); // warn alone does not keep tid(2)
+    expect(out.logs.map((l) => [l.traceId, l.level])).toEqual([[tid(1), 'info']]);
   });
 });
 

@@ -20,9 +20,11 @@ interface Pending {
   spans: SpanRecord[];
   logs: LogRecord[];
   lastMs: number;
+  errorLogged: boolean;
 }
 
 const PASS_LEVELS = new Set(['warn', 'error', 'fatal']);
+const ERROR_LEVELS = new Set(['error', 'fatal']);
 
 /**
  * Tail sampling without I/O: holds spans per trace until `decision_wait` passes without a new
@@ -77,6 +79,12 @@ export class TailSampler {
       if (log.traceId === undefined || PASS_LEVELS.has(log.level)) {
         out.logs.push(log);
         this.counts.logs.passed++;
+        // An error line marks its undecided trace as an error trace (the `errors` policy).
+        if (log.traceId !== undefined && ERROR_LEVELS.has(log.level)) {
+          if (this.decisionFor(log.traceId, nowMs) === undefined) {
+            this.touch(log.traceId, nowMs).errorLogged = true;
+          }
+        }
         continue;
       }
       const decision = this.decisionFor(log.traceId, nowMs);
@@ -116,13 +124,18 @@ export class TailSampler {
   }
 
   private hold(traceId: string, nowMs: number): Pending {
+    const p = this.touch(traceId, nowMs);
+    this.records++;
+    return p;
+  }
+
+  /** The trace's pending entry, created if new, moved to the back (most recently active). */
+  private touch(traceId: string, nowMs: number): Pending {
     let p = this.pending.get(traceId);
-    if (p)
-      this.pending.delete(traceId); // re-inserted below: most recently active goes last
-    else p = { spans: [], logs: [], lastMs: nowMs };
+    if (p) this.pending.delete(traceId);
+    else p = { spans: [], logs: [], lastMs: nowMs, errorLogged: false };
     p.lastMs = nowMs;
     this.pending.set(traceId, p);
-    this.records++;
     return p;
   }
 
@@ -143,7 +156,7 @@ export class TailSampler {
   private decide(traceId: string, p: Pending, nowMs: number, out: WriteBatch): void {
     this.pending.delete(traceId);
     this.records -= p.spans.length + p.logs.length;
-    const view = { traceId, spans: p.spans, logs: p.logs };
+    const view = { traceId, spans: p.spans, logs: p.logs, errorLogged: p.errorLogged };
     let keep = false;
     for (let i = 0; i < this.policies.length; i++) {
       if (this.policies[i]!.keeps(view, nowMs)) {

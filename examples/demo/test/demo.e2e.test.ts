@@ -8,7 +8,7 @@
 import type { DebugSpan, DebugTraceResponse } from '@hopscope/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCENARIOS, type Scenario } from '../src/lib/scenarios.js';
-import { assertSystemParts, runCli, skipHere, tempServer } from './system.js';
+import { assertSystemParts, runCli, runCliInProcess, skipHere, tempServer } from './system.js';
 
 interface DemoLine {
   request_id: string;
@@ -154,7 +154,13 @@ describe.skipIf(skipHere)('hopscope demo --requests 20, then every request is tr
     for (let i = 0; i < lines.length; i += 5) {
       await Promise.all(
         lines.slice(i, i + 5).map(async (line) => {
-          const run = await runCli(['trace', line.request_id, '--server', url, '--no-color']);
+          const run = await runCliInProcess([
+            'trace',
+            line.request_id,
+            '--server',
+            url,
+            '--no-color',
+          ]);
           // exit 1 when the request failed or had an error on the way (a retried 429)
           const hadErrors = (traces.get(line.request_id) as DebugTraceResponse).error_count > 0;
           if (line.status === 'error') expect(hadErrors).toBe(true);

@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { run } from '@hopscope/cli';
 import { startServer } from '@hopscope/server';
 import { cliBin } from '../src/lib/paths.js';
 import { missingSystemParts } from '../src/lib/system.js';
@@ -55,4 +57,28 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** `hopscope <args>` run in-process (the same command code, without a process start each). */
+export async function runCliInProcess(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await run(['node', 'hopscope', ...args], {
+    stdout,
+    stderr,
+    stdin: new Readable({ read() {} }),
+    env: {},
+    signal: new AbortController().signal,
+  });
+  return { code, stdout: stdout.text, stderr: stderr.text };
 }

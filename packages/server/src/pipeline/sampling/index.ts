@@ -15,4 +15,4 @@ export {
   type SamplingStatus,
   withTailSampling,
 } from './stage.js';
-export { type SamplingCounts, TailSampler } from './tail-sampler.js';
+export { type HeldBatch, type SamplingCounts, TailSampler } from './tail-sampler.js';

@@ -103,4 +103,34 @@ describe('SamplingStage on a real DuckDB store', () => {
     expect(lost).toEqual([2]);
     expect(stage.status().write_failures).toBe(2);
   });
+
+  it('a request whose immediate write fails holds nothing, so the client retry is not doubled', async () => {
+    const state = { failures: 1 };
+    const stage = new SamplingStage(flaky(store, state), config);
+    // The warn line must be written now; its write fails, so the span is not held either.
+    const batch: WriteBatch = {
+      spans: [span(tid(1), 0, 2)],
+      logs: [
+        {
+          timestampNs: BigInt(Date.now()) * 1_000_000n,
+          severityNumber: 13,
+          level: 'warn',
+          service: 'stage-test',
+          body: 'slow',
+          traceId: tid(1),
+          attributes: {},
+          resource: {},
+          source: 'otlp',
+        },
+      ],
+    };
+    await expect(stage.write(batch)).rejects.toThrow('disk full');
+    expect(stage.status().buffered_records).toBe(0);
+    await stage.write(batch); // the client's retry
+    // And a duplicate delivery of the same span while the trace is pending is stored once.
+    await stage.write({ spans: [span(tid(1), 0, 2)], logs: [] });
+    await stage.flush();
+    const stats = await store.stats();
+    expect([stats.spansTotal, stats.logsTotal]).toEqual([1, 1]);
+  });
 });

@@ -28,11 +28,12 @@ export interface SamplingStatus extends SamplingCounts {
 
 /**
  * Tail sampling between ingest and the store. Ingest calls `write(batch)`; what can be written
- * at once (logs without a trace, warn+ logs, late records of a kept trace, traces decided early
- * because the buffer is full) is written before `write` resolves, so those acks stay durable.
- * Spans of undecided traces are held in memory: for them an ack means "accepted for sampling".
- * Traces are decided `decision_wait` after their last record and kept ones are written in the
- * background; `flush()` (server shutdown) decides everything pending and waits for the writes.
+ * at once (logs without a trace, warn+ logs, late records of a kept trace) is committed before
+ * `write` resolves, so those acks stay durable. Records of undecided traces are held in memory:
+ * for them an ack means "accepted for sampling". Traces are decided `decision_wait` after their
+ * last record (or early, when the buffer is full) and kept ones are written in the background,
+ * retried on failure; `flush()` (server shutdown) decides everything pending and waits for the
+ * writes. What a crash loses is at most the held records: see the README.
  */
 export class SamplingStage {
   readonly sampler: TailSampler;
@@ -62,8 +63,10 @@ export class SamplingStage {
       await this.store.write(batch);
       return;
     }
-    const now = this.sampler.offer(batch, this.now());
-    if (now.spans.length + now.logs.length > 0) await this.store.write(now);
+    const split = this.sampler.split(batch, this.now());
+    // Written first: if this fails the request fails whole and nothing of it is held.
+    if (split.now.spans.length + split.now.logs.length > 0) await this.store.write(split.now);
+    this.background(this.sampler.hold(split, this.now()));
     // Backpressure: when the background writes fall behind, ingest waits for them.
     if (this.inflightRecords > this.config.max_pending_writes) await this.settled();
   }

@@ -23,6 +23,15 @@ interface Pending {
   errorLogged: boolean;
 }
 
+/** A batch sorted by `split`: what to write now and what to hold once that write succeeded. */
+export interface HeldBatch {
+  now: WriteBatch;
+  spans: SpanRecord[];
+  logs: (LogRecord & { traceId: string })[];
+  /** Undecided traces named by an error or fatal line. */
+  errorTraces: string[];
+}
+
 const PASS_LEVELS = new Set(['warn', 'error', 'fatal']);
 const ERROR_LEVELS = new Set(['error', 'fatal']);
 
@@ -64,38 +73,69 @@ export class TailSampler {
 
   /** Takes an ingest batch; returns what must be written now (the rest is held or dropped). */
   offer(batch: WriteBatch, nowMs: number): WriteBatch {
-    const out: WriteBatch = { spans: [], logs: [] };
+    const split = this.split(batch, nowMs);
+    const early = this.hold(split, nowMs);
+    return {
+      spans: [...split.now.spans, ...early.spans],
+      logs: [...split.now.logs, ...early.logs],
+    };
+  }
+
+  /**
+   * Sorts a batch without holding anything yet: `now` is what can be written at once (logs
+   * without a trace, warn and above, late records of a kept trace); late records of a dropped
+   * trace are dropped here. Ingest writes `now` first and holds the rest only if that write
+   * succeeded, so a failed request (retried by the client) leaves nothing behind.
+   */
+  split(batch: WriteBatch, nowMs: number): HeldBatch {
+    const now: WriteBatch = { spans: [], logs: [] };
+    const held: HeldBatch = { now, spans: [], logs: [], errorTraces: [] };
     for (const span of batch.spans) {
       const decision = this.decisionFor(span.traceId, nowMs);
-      if (decision !== undefined) {
-        if (decision) out.spans.push(span);
-        this.countLate(decision, 1);
-        this.countSpans(decision, 1);
+      if (decision === undefined) {
+        held.spans.push(span);
         continue;
       }
-      this.hold(span.traceId, nowMs).spans.push(span);
+      if (decision) now.spans.push(span);
+      this.countLate(decision, 1);
+      this.countSpans(decision, 1);
     }
     for (const log of batch.logs) {
       if (log.traceId === undefined || PASS_LEVELS.has(log.level)) {
-        out.logs.push(log);
+        now.logs.push(log);
         this.counts.logs.passed++;
         // An error line marks its undecided trace as an error trace (the `errors` policy).
         if (log.traceId !== undefined && ERROR_LEVELS.has(log.level)) {
-          if (this.decisionFor(log.traceId, nowMs) === undefined) {
-            this.touch(log.traceId, nowMs).errorLogged = true;
-          }
+          if (this.decisionFor(log.traceId, nowMs) === undefined)
+            held.errorTraces.push(log.traceId);
         }
         continue;
       }
       const decision = this.decisionFor(log.traceId, nowMs);
-      if (decision !== undefined) {
-        if (decision) out.logs.push(log);
-        this.countLate(decision, 1);
-        this.countLogs(decision, 1);
+      if (decision === undefined) {
+        held.logs.push(log as LogRecord & { traceId: string });
         continue;
       }
-      this.hold(log.traceId, nowMs).logs.push(log);
+      if (decision) now.logs.push(log);
+      this.countLate(decision, 1);
+      this.countLogs(decision, 1);
     }
+    return held;
+  }
+
+  /**
+   * Holds the undecided records of a split batch. Past a memory bound the stalest traces are
+   * decided early: their kept records are returned, to be written.
+   */
+  hold(held: HeldBatch, nowMs: number): WriteBatch {
+    for (const span of held.spans) this.holdRecord(span.traceId, nowMs).spans.push(span);
+    for (const log of held.logs) this.holdRecord(log.traceId, nowMs).logs.push(log);
+    for (const traceId of held.errorTraces) {
+      if (this.decisionFor(traceId, nowMs) === undefined) {
+        this.touch(traceId, nowMs).errorLogged = true;
+      }
+    }
+    const out: WriteBatch = { spans: [], logs: [] };
     this.shed(nowMs, out);
     return out;
   }
@@ -123,7 +163,7 @@ export class TailSampler {
     return out;
   }
 
-  private hold(traceId: string, nowMs: number): Pending {
+  private holdRecord(traceId: string, nowMs: number): Pending {
     const p = this.touch(traceId, nowMs);
     this.records++;
     return p;
@@ -166,14 +206,16 @@ export class TailSampler {
       }
       this.counts.policies[i]!.declined++;
     }
+    // A client that retried a request whose answer it missed sends the same spans twice.
+    const spans = p.spans.length > 1 ? uniqueSpans(p.spans) : p.spans;
     if (keep) {
       this.counts.traces.kept++;
-      for (const s of p.spans) out.spans.push(s);
+      for (const s of spans) out.spans.push(s);
       for (const l of p.logs) out.logs.push(l);
     } else {
       this.counts.traces.dropped++;
     }
-    this.countSpans(keep, p.spans.length);
+    this.countSpans(keep, spans.length);
     this.countLogs(keep, p.logs.length);
     this.remember(traceId, keep, nowMs);
   }
@@ -210,4 +252,15 @@ export class TailSampler {
     if (keep) this.counts.late.kept += n;
     else this.counts.late.dropped += n;
   }
+}
+
+function uniqueSpans(spans: SpanRecord[]): SpanRecord[] {
+  const seen = new Set<string>();
+  const out: SpanRecord[] = [];
+  for (const s of spans) {
+    if (seen.has(s.spanId)) continue;
+    seen.add(s.spanId);
+    out.push(s);
+  }
+  return out;
 }

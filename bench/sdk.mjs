@@ -1,10 +1,11 @@
 // `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N]`: what instrumenting an HTTP
-// service costs. autocannon drives a 1 ms handler in three child processes, one at a time:
-// bare node:http; Hopscope (init + middleware + one log line); the OpenTelemetry SDK with
-// @opentelemetry/instrumentation-http + pino-http (+ one log line). Spans go over OTLP to a local
-// discard receiver; logs to /dev/null. Reports req/s and p95 latency at full speed, CPU µs per
-// request at a fixed rate (--rate, default 500 req/s), and the CPU each instrumentation adds over
-// bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
+// service costs. autocannon drives a 1 ms handler in child processes, one at a time: bare
+// node:http; Hopscope (init + middleware + one log line; also with log export off, and with the
+// log records sent through the OpenTelemetry logs SDK path instead of Hopscope's line export);
+// the OpenTelemetry SDK with @opentelemetry/instrumentation-http + pino-http (+ one log line).
+// Spans go over OTLP to a local discard receiver; logs to /dev/null. Reports req/s and p95
+// latency at full speed, CPU µs per request at a fixed rate (--rate, default 500 req/s), and the
+// CPU each instrumentation adds over bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
 // Needs a build (`npm run build`): the Hopscope child imports packages/sdk/dist.
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -114,6 +115,7 @@ export default async function bench(argv = process.argv.slice(2)) {
     ['bare node:http', ['bare.mjs']],
     ['Hopscope middleware + 1 log line', ['hopscope.mjs']],
     ['  same, log export off', ['hopscope.mjs', { EXPORT_LOGS: '0' }]],
+    ['  same, logs via the OTel logs SDK', ['hopscope.mjs', { LOG_EXPORT: 'logs-sdk' }]],
     ['OTel instrumentation-http + pino-http', ['otel.cjs']],
   ];
   // rounds interleave the variants so machine noise hits each alike; medians are reported
@@ -132,7 +134,7 @@ export default async function bench(argv = process.argv.slice(2)) {
       cpuPerReq: median(rs.map((x) => x.cpuPerReq)),
     };
   });
-  const [bare, hop, hopNoExport, otel] = rows;
+  const [bare, hop, hopNoExport, hopLogsSdk, otel] = rows;
   console.log(
     `${options.connections} connections, ${options.duration} s per run, CPU at ${options.rate} req/s, median of ${rounds} rounds\n`,
   );
@@ -145,6 +147,7 @@ export default async function bench(argv = process.argv.slice(2)) {
   }
   const hopAdded = hop.cpuPerReq - bare.cpuPerReq;
   const hopNoExportAdded = hopNoExport.cpuPerReq - bare.cpuPerReq;
+  const hopLogsSdkAdded = hopLogsSdk.cpuPerReq - bare.cpuPerReq;
   const otelAdded = otel.cpuPerReq - bare.cpuPerReq;
   console.log('\nratios');
   console.log(
@@ -159,6 +162,12 @@ export default async function bench(argv = process.argv.slice(2)) {
   );
   console.log(
     `  added CPU  Hopscope without log export / OTel+pino-http: ${(hopNoExportAdded / otelAdded).toFixed(2)} (goal ≤ 0.50: ${verdict(hopNoExportAdded / otelAdded)})`,
+  );
+  console.log(
+    `  added CPU  Hopscope with log export through the OTel logs SDK / OTel+pino-http: ${(hopLogsSdkAdded / otelAdded).toFixed(2)}`,
+  );
+  console.log(
+    `  log export CPU per request (vs export off): line export ${(hop.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs, OTel logs SDK ${(hopLogsSdk.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs`,
   );
   return { rows, addedCpuRatio: hopAdded / otelAdded };
 }

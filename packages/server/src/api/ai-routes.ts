@@ -3,12 +3,13 @@
  * session, user or day; latency and time to first token per model; single LLM calls.
  */
 import type { Context, Hono } from 'hono';
-import { toAiCall, toModelLatency, toUsageGroup } from '../query/ai.js';
+import { toAiCall, toModelLatency, toSeries, toUsageGroup } from '../query/ai.js';
 import { nsToIso } from '../query/format.js';
-import { AI_GROUP_KEYS, type AiWindowQuery } from '../store/ai-reader.js';
+import { AI_GROUP_KEYS, AI_SERIES_KEYS, type AiWindowQuery } from '../store/ai-reader.js';
 import type { StoreReader } from '../store/reader.js';
 import {
   ageOrTime,
+  duration,
   int,
   oneOf,
   type ParamProblem,
@@ -16,10 +17,19 @@ import {
   resolveTime,
   text,
 } from './params.js';
-import type { AiCallsResponse, AiModelsResponse, AiUsageResponse, ApiErrorBody } from './types.js';
+import type {
+  AiCallsResponse,
+  AiModelsResponse,
+  AiSeriesResponse,
+  AiUsageResponse,
+  ApiErrorBody,
+} from './types.js';
 
 const DAY_NS = 86_400_000_000_000n;
 const CALL_ORDERS = ['slowest', 'costliest', 'recent'] as const;
+const HOUR_NS = 3_600_000_000_000n;
+/** Buckets one series may have; a finer step over a longer window is a 400. */
+const MAX_BUCKETS = 2000n;
 
 function badRequest(c: Context, p: ParamProblem) {
   const body: ApiErrorBody = {
@@ -113,6 +123,31 @@ export function registerAiRoutes(app: Hono, reader: StoreReader, now: () => numb
       start: nsToIso(w.startNs),
       end: nsToIso(w.endNs),
       models: (await reader.aiModelLatency(w)).map(toModelLatency),
+    };
+    return c.json(body);
+  });
+
+  app.get('/api/ai/series', async (c) => {
+    const q = parseQuery(
+      { ...WINDOW, by: oneOf(AI_SERIES_KEYS).optional(), step: duration().optional() },
+      c.req.query(),
+    );
+    if (!q.ok) return badRequest(c, q.problem);
+    const w = window(q.value, nowNs());
+    if (isProblem(w)) return badRequest(c, w);
+    const stepNs = q.value.step ?? HOUR_NS;
+    if (stepNs < 1_000_000_000n || (w.endNs - w.startNs) / stepNs > MAX_BUCKETS) {
+      const expected = `a step of at least 1s and at most ${MAX_BUCKETS} buckets in the window`;
+      return badRequest(c, { param: 'step', message: `step: expected ${expected}`, expected });
+    }
+    if (!reader.aiSeries) return noRollups(c);
+    const by = q.value.by ?? 'model';
+    const body: AiSeriesResponse = {
+      by,
+      step_ms: Number(stepNs / 1_000_000n),
+      start: nsToIso(w.startNs),
+      end: nsToIso(w.endNs),
+      series: toSeries(await reader.aiSeries({ ...w, by, stepNs })),
     };
     return c.json(body);
   });

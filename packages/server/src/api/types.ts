@@ -538,3 +538,24 @@ export interface AiCallsResponse {
   end: string;
   calls: AiCall[];
 }
+
+export interface AiSeriesPoint {
+  /** Bucket start. */
+  start: string;
+  start_us: number;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  unpriced_calls: number;
+}
+
+/** GET /api/ai/series?by=model|provider|service&step=1h&since&until&service&model */
+export interface AiSeriesResponse {
+  by: 'model' | 'provider' | 'service';
+  step_ms: number;
+  start: string;
+  end: string;
+  /** One series per key, costliest first; only buckets with calls are listed. */
+  series: Array<{ key: string | null; calls: number; cost_usd: number; points: AiSeriesPoint[] }>;
+}

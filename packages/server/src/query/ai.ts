@@ -9,12 +9,13 @@ import type {
   AiDecision,
   AiModelLatency,
   AiModelSummary,
+  AiSeriesResponse,
   AiSpanKind,
   AiTraceSummary,
   AiUsageGroup,
   DebugSpanAi,
 } from '../api/types.js';
-import type { AiCallRow, AiModelLatencyRow, AiUsageRow } from '../store/ai-reader.js';
+import type { AiCallRow, AiModelLatencyRow, AiSeriesRow, AiUsageRow } from '../store/ai-reader.js';
 import type { AttributeValue, SpanRecord } from '../store/records.js';
 import { nsToIso, nsToMs, nsToUs, statusName } from './format.js';
 
@@ -211,4 +212,30 @@ export function toAiCall(r: AiCallRow): AiCall {
     cost_source: r.costSource as AiCostSource | null,
     ttft_ms: r.ttftMs,
   };
+}
+
+/** Rows (bucket × key) → one series per key, costliest first. */
+export function toSeries(rows: readonly AiSeriesRow[]): AiSeriesResponse['series'] {
+  const byKey = new Map<string | null, AiSeriesResponse['series'][number]>();
+  for (const r of rows) {
+    let s = byKey.get(r.key);
+    if (!s) {
+      s = { key: r.key, calls: 0, cost_usd: 0, points: [] };
+      byKey.set(r.key, s);
+    }
+    s.calls += r.calls;
+    s.cost_usd += r.costUsd;
+    s.points.push({
+      start: nsToIso(r.bucketNs),
+      start_us: nsToUs(r.bucketNs),
+      calls: r.calls,
+      input_tokens: r.inputTokens,
+      output_tokens: r.outputTokens,
+      cost_usd: r.costUsd,
+      unpriced_calls: r.unpricedCalls,
+    });
+  }
+  return [...byKey.values()]
+    .map((s) => ({ ...s, cost_usd: roundUsd(s.cost_usd) }))
+    .sort((a, b) => b.cost_usd - a.cost_usd || b.calls - a.calls);
 }

@@ -87,8 +87,28 @@ export interface AiCallRow {
   ttftMs: number | null;
 }
 
+export const AI_SERIES_KEYS = ['model', 'provider', 'service'] as const;
+
+export interface AiSeriesQuery extends AiWindowQuery {
+  by: (typeof AI_SERIES_KEYS)[number];
+  /** Bucket width; buckets start at multiples of it since the epoch. */
+  stepNs: bigint;
+}
+
+export interface AiSeriesRow {
+  bucketNs: bigint;
+  key: string | null;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  unpricedCalls: number;
+}
+
 export interface AiReader {
   aiUsage(query: AiUsageQuery): Promise<{ totals: AiUsageRow; groups: AiUsageRow[] }>;
   aiModelLatency(query: AiWindowQuery): Promise<AiModelLatencyRow[]>;
   aiCalls(query: AiCallsQuery): Promise<AiCallRow[]>;
+  /** LLM calls bucketed by time and grouped by one key, oldest bucket first. */
+  aiSeries(query: AiSeriesQuery): Promise<AiSeriesRow[]>;
 }

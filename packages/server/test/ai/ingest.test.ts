@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   AiCallsResponse,
   AiModelsResponse,
+  AiSeriesResponse,
   AiUsageResponse,
   DebugTraceResponse,
 } from '../../src/api/types.js';
@@ -425,6 +426,26 @@ describe('AI roll-ups', () => {
     const slow = (await get<AiCallsResponse>('/api/ai/calls')).body.calls;
     expect(slow[0]!.name).toBe('chat gpt-4o');
     expect(slow).toHaveLength(7);
+  });
+
+  it('cost and tokens over time, one series per model, costliest first', async () => {
+    const { body } = await get<AiSeriesResponse>('/api/ai/series?by=model&step=1m&since=2h');
+    expect(body.step_ms).toBe(60_000);
+    expect(body.series.map((x) => x.key).slice(0, 2)).toEqual([
+      'mystery-model',
+      'gpt-4o-2024-08-06',
+    ]);
+    const mini = body.series.find((x) => x.key === 'gpt-4o-mini')!;
+    expect(mini.calls).toBe(2);
+    expect(mini.cost_usd).toBe(0.0004635);
+    const points = body.series.flatMap((x) => x.points);
+    expect(points.reduce((n, p) => n + p.calls, 0)).toBe(7);
+    for (const p of points) expect(p.start_us % 60_000_000).toBe(0);
+    const svc = (await get<AiSeriesResponse>('/api/ai/series?by=service')).body;
+    expect(svc.series.map((x) => x.key).sort()).toEqual(['agent', 'py-agent', 'web']);
+    const tooFine = await get<{ error: { param: string } }>('/api/ai/series?step=1s&since=7d');
+    expect(tooFine.status).toBe(400);
+    expect(tooFine.body.error.param).toBe('step');
   });
 
   it('answers bad parameters with a 400 naming them', async () => {

@@ -9,6 +9,8 @@ import type {
   AiGroupKey,
   AiModelLatencyRow,
   AiReader,
+  AiSeriesQuery,
+  AiSeriesRow,
   AiUsageQuery,
   AiUsageRow,
   AiWindowQuery,
@@ -147,6 +149,29 @@ export function duckDbAiReader(run: RunQuery): AiReader {
           outputTokensPerSecond: numOrNull(r.tps),
         };
       });
+    },
+
+    async aiSeries(q: AiSeriesQuery) {
+      const params: Params = { step: q.stepNs };
+      const rows = await run(
+        `${windowCtes(q, params)}
+         SELECT (start_ns // $step) * $step AS b, ${GROUP_EXPR[q.by]} AS k, count(*) AS calls,
+                coalesce(sum(ai_input_tokens), 0) AS input, coalesce(sum(ai_output_tokens), 0) AS output,
+                coalesce(sum(ai_cost_usd), 0) AS cost, count(*) FILTER (WHERE ai_cost_usd IS NULL) AS unpriced
+         FROM calls WHERE ai_kind = 'llm' GROUP BY b, k ORDER BY b, k NULLS LAST`,
+        params,
+      );
+      return rows.map(
+        (r): AiSeriesRow => ({
+          bucketNs: BigInt(r.b as bigint),
+          key: r.k === null || r.k === undefined ? null : String(r.k),
+          calls: Number(r.calls),
+          inputTokens: Number(r.input),
+          outputTokens: Number(r.output),
+          costUsd: roundUsd(Number(r.cost)),
+          unpricedCalls: Number(r.unpriced),
+        }),
+      );
     },
 
     async aiCalls(q: AiCallsQuery) {

@@ -170,6 +170,7 @@ export class DuckDbReader implements StoreReader {
   readonly aiUsage: AiReader['aiUsage'] = (q) => this.ai.aiUsage(q);
   readonly aiModelLatency: AiReader['aiModelLatency'] = (q) => this.ai.aiModelLatency(q);
   readonly aiCalls: AiReader['aiCalls'] = (q) => this.ai.aiCalls(q);
+  readonly aiSeries: AiReader['aiSeries'] = (q) => this.ai.aiSeries(q);
 
   /**
    * From an instance the reader opens its own connections (up to `poolSize`, default 2), so

@@ -6,6 +6,7 @@ import { eventually, tempDir } from './helpers.js';
 import { call, type McpSession, startMcp } from './mcp/client.js';
 import {
   BIG_CHILDREN,
+  BIG_LOGS,
   REQ,
   REQ_BIG,
   REQ_OK,
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await eventually(async () => {
     for (const [id, spans, logs] of [
       [REQ, 4, 3],
-      [REQ_BIG, BIG_CHILDREN + 1, 0],
+      [REQ_BIG, BIG_CHILDREN + 1, BIG_LOGS],
       [REQ_SPLIT, 2, 0],
     ] as const) {
       const r = await fetch(`${server.url}/api/debug/trace/${id}?include=hops`);
@@ -158,6 +159,30 @@ describe('hopscope mcp over stdio', () => {
       'job.run 150',
     ]);
     expect(path.by_service).toContainEqual({ service: '(no span)', ms: 50, percent: 16.7 });
+  });
+
+  it('asking for more rows than fit gives the most that do, and the way to the rest', async () => {
+    const hops = await call(mcp, 'get_trace_summary', { id: REQ_BIG, limit: 200 });
+    const shown = hops.json.spans.length;
+    expect(shown).toBeGreaterThan(40);
+    expect(shown).toBeLessThan(200);
+    expect(hops.text.length).toBeLessThanOrEqual(24_000);
+    expect(hops.json.next_offset).toBe(shown);
+    expect(hops.json.note).toContain(`Only ${shown} of 200 rows fit the answer size cap`);
+
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call(mcp, 'get_logs', { request_id: REQ_BIG, limit: 200, cursor });
+      expect(page.isError).toBe(false);
+      expect(page.text.length).toBeLessThanOrEqual(24_000);
+      for (const line of page.json.logs) seen.add(line.message);
+      cursor = page.json.next_cursor;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.size).toBe(BIG_LOGS);
   });
 
   it('get_span shows one span: attributes cut, exception event, parent, children and its logs', async () => {

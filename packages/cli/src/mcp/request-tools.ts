@@ -5,7 +5,7 @@ import type { HopscopeClient } from '../client.js';
 import { clip, clipAttributes, dense, ms } from './compact.js';
 import { criticalPath } from './critical-path.js';
 import { fetchRequest } from './fetch.js';
-import { answer, guarded, toolError } from './result.js';
+import { answer, answerRows, guarded, toolError } from './result.js';
 import { limitInput, offsetInput, requestIdInput, serviceInput, spanIdInput } from './schemas.js';
 
 /** The tools about one request: a summary first, then its hops, one span, its critical path. */
@@ -54,7 +54,7 @@ export function registerRequestTools(server: McpServer, client: HopscopeClient):
     },
     guarded(async (args: HopsArgs) => {
       const data = await fetchRequest(client, args.id, ['spans']);
-      return answer(hops(data, args));
+      return answerRows(args.limit, (n) => hops(data, { ...args, limit: n }));
     }),
   );
 
@@ -106,7 +106,7 @@ export function registerRequestTools(server: McpServer, client: HopscopeClient):
     },
     guarded(async ({ id, limit }: { id: string; limit: number }) => {
       const data = await fetchRequest(client, id, ['spans']);
-      return answer(pathAnswer(data, limit));
+      return answerRows(limit, (n) => pathAnswer(data, n));
     }),
   );
 }

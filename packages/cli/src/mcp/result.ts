@@ -23,6 +23,46 @@ export function answer(body: Record<string, unknown>): CallToolResult {
   };
 }
 
+/** Adds the size-cap sentence to a body that shows `shown` of `total` rows. */
+function capped(body: Record<string, unknown>, shown: number, total: number) {
+  const { note, ...rest } = body;
+  const cap = `Only ${shown} of ${total} rows fit the answer size cap.`;
+  return { note: note ? `${cap} ${note}` : cap, ...rest };
+}
+
+/** The most rows, up to `total`, whose answer `build(n)` fits the size cap (with its note). */
+export function rowsThatFit(
+  total: number,
+  build: (shown: number) => Record<string, unknown>,
+): number {
+  const fits = (n: number) =>
+    layout(n === total ? build(n) : capped(build(n), n, total), '').length <= MAX_ANSWER_CHARS;
+  if (total === 0 || fits(total)) return total;
+  let lo = 0;
+  let hi = total - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * An answer listing rows: `build(n)` lays out the first n of `total`. When they do not all fit
+ * the size cap, the most that do are shown and the note says so; `build` tells how to get the
+ * rest (next_offset, next_cursor) because it sees fewer rows than there are.
+ */
+export function answerRows(
+  total: number,
+  build: (shown: number) => Record<string, unknown>,
+  cappedFrom?: number,
+): CallToolResult {
+  const n = rowsThatFit(total, build);
+  const from = n < total ? total : cappedFrom;
+  return answer(from !== undefined && from > n ? capped(build(n), n, from) : build(n));
+}
+
 const LINE = 110;
 /** A row (an object inside a list: a span, a log line) stays on one line up to this length. */
 const ROW = 400;

@@ -1,4 +1,5 @@
 import type {
+  DebugLog,
   DebugLogsResponse,
   JaegerDependencyLink,
   JaegerKeyValue,
@@ -12,7 +13,7 @@ import { CliError, EXIT } from '../errors.js';
 import { requestKey } from '../validate.js';
 import { clip, clipAttributes, dense, ms } from './compact.js';
 import { fetchJaeger } from './fetch.js';
-import { answer, guarded } from './result.js';
+import { answer, answerRows, guarded, rowsThatFit } from './result.js';
 import {
   durationInput,
   levelInput,
@@ -68,16 +69,17 @@ export function registerSearchTools(server: McpServer, client: HopscopeClient): 
         lookback: args.since,
         limit: args.limit,
       });
-      return answer(
+      const lines = traces.map(traceLine);
+      return answerRows(lines.length, (n) =>
         dense({
           note:
-            traces.length === 0
+            lines.length === 0
               ? `No traces matched in the last ${args.since}. Widen since, drop filters, or check get_service_map for the service names.`
-              : traces.length === args.limit
-                ? `Showing the ${args.limit} most recent; narrow the filters or raise limit for more.`
+              : n < lines.length || lines.length === args.limit
+                ? `Showing the ${n} most recent; narrow the filters (or raise limit) for more.`
                 : null,
-          count: traces.length,
-          traces: traces.map(traceLine),
+          count: n,
+          traces: lines.slice(0, n),
         }),
       );
     }),
@@ -116,56 +118,57 @@ export function registerSearchTools(server: McpServer, client: HopscopeClient): 
     },
     guarded(async (args: LogsArgs) => {
       const key = args.request_id ? requestKey(args.request_id) : undefined;
-      const { body } = await client.getJson<DebugLogsResponse>('/api/debug/logs', {
-        request_id: key?.kind === 'request_id' ? key.value : undefined,
-        trace_id:
-          key?.kind === 'trace_id'
-            ? key.value
-            : key?.kind === 'traceparent'
-              ? key.traceId
-              : undefined,
-        service: args.service,
-        level: args.level,
-        since: args.since,
-        q: args.q,
-        limit: args.limit,
-        cursor: args.cursor,
-      });
-      if (!body || !Array.isArray(body.logs)) {
-        throw new CliError(
-          `${client.baseUrl}/api/debug/logs answered without "logs". Is it a Hopscope server?`,
-          EXIT.server,
-        );
-      }
       const oneRequest = key !== undefined;
-      return answer(
-        dense({
-          note: body.next_cursor
-            ? `Newest ${body.count} lines shown; pass cursor "${body.next_cursor}" for older ones.`
-            : body.count === 0
-              ? `No log lines matched${body.filters_applied.since ? ` since ${body.filters_applied.since}` : ''}.`
-              : null,
-          count: body.count,
-          next_cursor: body.next_cursor,
-          logs: body.logs.map((l) => {
-            const { error, error_type, status_code, duration_ms, ...rest } = l.attributes;
-            return dense({
-              timestamp: l.timestamp,
-              level: l.level,
-              service: l.service,
-              event: l.event,
-              message: clip(l.message, 300),
-              error: typeof error === 'string' ? clip(error, 300) : (error ?? null),
-              error_type: error_type ?? null,
-              status_code: status_code ?? null,
-              duration_ms: duration_ms ?? null,
-              request_id: oneRequest ? null : l.request_id,
-              span_id: l.span_id,
-              fields: clipAttributes(rest, 12, 200),
-            });
-          }),
-        }),
-      );
+      const page = async (limit: number) => {
+        const { body } = await client.getJson<DebugLogsResponse>('/api/debug/logs', {
+          request_id: key?.kind === 'request_id' ? key.value : undefined,
+          trace_id:
+            key?.kind === 'trace_id'
+              ? key.value
+              : key?.kind === 'traceparent'
+                ? key.traceId
+                : undefined,
+          service: args.service,
+          level: args.level,
+          since: args.since,
+          q: args.q,
+          limit,
+          cursor: args.cursor,
+        });
+        if (!body || !Array.isArray(body.logs)) {
+          throw new CliError(
+            `${client.baseUrl}/api/debug/logs answered without "logs". Is it a Hopscope server?`,
+            EXIT.server,
+          );
+        }
+        return { body, rows: body.logs.map((l) => logRow(l, oneRequest)) };
+      };
+      const build =
+        ({ body, rows }: Awaited<ReturnType<typeof page>>) =>
+        (n: number) => {
+          const next = n < rows.length ? null : body.next_cursor;
+          return dense({
+            note: next
+              ? `Newest ${n} lines shown; pass cursor "${next}" for older ones.`
+              : n < rows.length
+                ? 'Narrow with service, level, q or since, or ask for a smaller limit.'
+                : rows.length === 0
+                  ? `No log lines matched${body.filters_applied.since ? ` since ${body.filters_applied.since}` : ''}.`
+                  : null,
+            count: n,
+            next_cursor: next,
+            logs: rows.slice(0, n),
+          });
+        };
+      let result = await page(args.limit);
+      const fit = rowsThatFit(result.rows.length, build(result));
+      if (fit === result.rows.length || fit === 0)
+        return answerRows(result.rows.length, build(result));
+      // Too long for one answer: ask the server for just the lines that fit, so its next_cursor
+      // continues right after the last line shown.
+      const asked = result.rows.length;
+      result = await page(fit);
+      return answerRows(result.rows.length, build(result), asked);
     }),
   );
 
@@ -250,6 +253,25 @@ interface LogsArgs {
   q?: string;
   limit: number;
   cursor?: string;
+}
+
+/** A log line without what the agent already knows (the request ID it asked for). */
+function logRow(l: DebugLog, oneRequest: boolean): Record<string, unknown> {
+  const { error, error_type, status_code, duration_ms, ...rest } = l.attributes;
+  return dense({
+    timestamp: l.timestamp,
+    level: l.level,
+    service: l.service,
+    event: l.event,
+    message: clip(l.message, 300),
+    error: typeof error === 'string' ? clip(error, 300) : (error ?? null),
+    error_type: error_type ?? null,
+    status_code: status_code ?? null,
+    duration_ms: duration_ms ?? null,
+    request_id: oneRequest ? null : l.request_id,
+    span_id: l.span_id,
+    fields: clipAttributes(rest, 12, 200),
+  });
 }
 
 function tag(tags: JaegerKeyValue[], key: string): JaegerKeyValue['value'] | undefined {

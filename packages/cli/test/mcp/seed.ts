@@ -8,6 +8,7 @@ export const REQ_OK = 'req_00000000ab12';
 export const REQ_BIG = 'req_b1660000f00d';
 export const REQ_SPLIT = 'req_5b1177ab0c0d';
 export const BIG_CHILDREN = 600;
+export const BIG_LOGS = 150;
 
 export interface Seeded {
   traceId: string;
@@ -175,6 +176,17 @@ export async function seedLogs(baseUrl: string, t0: number, s: Seeded): Promise<
       duration_ms: 120,
     },
   ];
+  // Long lines for the fan-out request: more than one answer can hold.
+  for (let i = 0; i < BIG_LOGS; i++) {
+    lines.push({
+      timestamp: iso(t0 + 2001 + i),
+      level: 'info',
+      service: 'fanout',
+      request_id: REQ_BIG,
+      event: 'item_done',
+      message: `item ${i} done: ${'detail '.repeat(60)}`,
+    } as (typeof lines)[number]);
+  }
   const response = await fetch(`${baseUrl}/api/ingest/logs`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-ndjson' },

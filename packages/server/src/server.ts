@@ -1,6 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import {
+  AlertEvaluator,
+  AlertMetrics,
+  type AlertRulesInput,
+  loadAlertRules,
+  parseAlertRules,
+} from './alerts/index.js';
 import { createApi } from './api/index.js';
 import {
   DEFAULT_LIMITS,
@@ -54,6 +61,10 @@ export interface ServerOptions {
   sampling?: SamplingConfigInput;
   /** A YAML or JSON file holding the tail-sampling configuration. */
   samplingFile?: string;
+  /** Alert rules (src/alerts); off when neither this nor `alertsFile` is given. */
+  alerts?: AlertRulesInput;
+  /** A YAML or JSON alert rules file (`hopscope serve --alerts FILE`). */
+  alertsFile?: string;
 }
 
 export interface ServerHandle {
@@ -68,6 +79,8 @@ export interface ServerHandle {
   queue: IngestQueue;
   /** The tail-sampling stage when sampling is on. */
   sampling?: SamplingStage;
+  /** The alert evaluator when alert rules were given. */
+  alerts?: AlertEvaluator;
   /** Stops accepting, lets admitted requests commit, flushes the store and closes it. */
   close(): Promise<void>;
 }
@@ -79,6 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const redaction: RedactionOptions = { ...DEFAULT_REDACTION, ...options.redaction };
   const prices = loadPriceTable(options.pricesFile); // a bad file fails before the store opens
   const samplingConfig = resolveSampling(options); // likewise
+  const alertRules = resolveAlerts(options); // likewise
   const metrics = new SelfMetrics();
   const store =
     options.store ??
@@ -103,6 +117,15 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     newSanitizer: () => new Sanitizer(limits, redaction),
   };
 
+  let publicUrl = ''; // known once listening; alert links use it unless the rules set public_url
+  let alerts: AlertEvaluator | undefined;
+  try {
+    alerts = alertRules && newAlertEvaluator(alertRules, store, metrics, () => publicUrl);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
   const app = new Hono();
   app.route(
     '/',
@@ -121,6 +144,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       queryToken: options.queryToken,
       storeKind: store.kind,
       metricsText: () => metrics.registry.metrics(),
+      alerts,
       ingestStatus: async () => {
         const dropped = await droppedCounts(metrics);
         return {
@@ -178,6 +202,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
 
   let closing: Promise<void> | undefined;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  publicUrl = `http://${urlHost}:${port}`;
+  alerts?.start();
   return {
     host,
     port,
@@ -187,9 +213,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     metrics,
     queue,
     sampling,
+    alerts,
     close() {
       closing ??= (async () => {
         if (retentionTimer) clearInterval(retentionTimer);
+        await alerts?.stop();
         const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
         if ('closeIdleConnections' in http) http.closeIdleConnections();
         await Promise.all([httpClosed, grpcHandle?.close()]);
@@ -209,6 +237,34 @@ function resolveSampling(options: ServerOptions): SamplingConfig | undefined {
   if (options.samplingFile) return loadSamplingConfig(options.samplingFile);
   if (options.sampling) return parseSamplingConfig(options.sampling);
   return undefined;
+}
+
+function resolveAlerts(options: ServerOptions) {
+  if (options.alerts && options.alertsFile) throw new Error('give alerts or alertsFile, not both');
+  if (options.alertsFile) return loadAlertRules(options.alertsFile);
+  if (options.alerts) return parseAlertRules(options.alerts);
+  return undefined;
+}
+
+function newAlertEvaluator(
+  rules: ReturnType<typeof parseAlertRules>,
+  store: Store,
+  metrics: SelfMetrics,
+  publicUrl: () => string,
+): AlertEvaluator {
+  const r = store.reader;
+  if (!r.alertWindowStats || !r.alertExamples || !r.lastSeenNs) {
+    throw new Error(`alert rules: the ${store.kind} store cannot evaluate alerts`);
+  }
+  const reader = {
+    alertWindowStats: r.alertWindowStats.bind(r),
+    alertExamples: r.alertExamples.bind(r),
+    lastSeenNs: r.lastSeenNs.bind(r),
+  };
+  return new AlertEvaluator(rules, reader, {
+    publicUrl,
+    metrics: new AlertMetrics(metrics.registry),
+  });
 }
 
 /** Spans and log records refused for any reason since start, from the rejected counter. */

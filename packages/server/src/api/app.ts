@@ -13,6 +13,7 @@ import { redMetricsText, toStatsResponse } from '../query/stats.js';
 import { InvalidCursorError, type StoreReader } from '../store/reader.js';
 import type { LogLevel, SpanRecord } from '../store/records.js';
 import { registerAiRoutes } from './ai-routes.js';
+import { type AlertsView, registerAlertRoutes } from './alerts-routes.js';
 import { bearerAuth } from './auth.js';
 import {
   ageOrTime,
@@ -70,6 +71,8 @@ export interface ApiDeps {
   ingestStatus?: () => IngestStatus | Promise<IngestStatus>;
   /** Clock in epoch ms; tests pin it. */
   now?: () => number;
+  /** The alert evaluator (src/alerts), when the server runs with rules. */
+  alerts?: AlertsView;
 }
 
 const DEBUG_PARTS = ['hops', 'spans', 'logs'] as const;
@@ -351,6 +354,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   registerAiRoutes(app, reader, now); // /api/ai/usage, /api/ai/models, /api/ai/calls
+  registerAlertRoutes(app, deps.alerts); // /api/alerts, /api/alerts/prometheus-rules
 
   // ---- stats, health, metrics ----------------------------------------------------------------
 

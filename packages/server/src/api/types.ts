@@ -539,6 +539,111 @@ export interface AiCallsResponse {
   calls: AiCall[];
 }
 
+// ---- alerts (src/alerts; GET /api/alerts, webhook payloads) -----------------------------------
+
+export type AlertKind = 'error_rate' | 'latency' | 'error_spike' | 'burn_rate' | 'no_data';
+export type AlertState = 'inactive' | 'pending' | 'firing' | 'resolved';
+export type AlertUnit = 'ratio' | 'ms' | 'burn_rate' | 'seconds_silent';
+
+export interface AlertRuleView {
+  name: string;
+  kind: AlertKind;
+  description: string | null;
+  service: string | null;
+  operation: string | null;
+  where: Array<{ key: string; value: string }>;
+  severity: string;
+  /** `for` as a duration (`1m`). */
+  for: string;
+  /** The rule as loaded, defaults filled in (durations in ms). */
+  spec: Record<string, unknown>;
+}
+
+/** A request that shows the problem, and its trace view in the UI. */
+export interface AlertExample {
+  request_id: string;
+  url: string;
+}
+
+export interface AlertStateView {
+  rule: string;
+  state: AlertState;
+  value: number | null;
+  threshold: number | null;
+  unit: AlertUnit | null;
+  window: string | null;
+  summary: string | null;
+  active_since: string | null;
+  fired_at: string | null;
+  resolved_at: string | null;
+  last_evaluated: string | null;
+  /** Examples taken when the alert fired (up to 5). */
+  examples: AlertExample[];
+}
+
+export interface AlertHistoryEntry {
+  time: string;
+  /** The evaluation round (AlertsResponse.evaluations counts them) that made the change. */
+  evaluation: number;
+  rule: string;
+  from: AlertState;
+  to: AlertState;
+  value: number | null;
+  threshold: number;
+  unit: AlertUnit;
+  window: string;
+  summary: string;
+  examples: AlertExample[];
+}
+
+/** GET /api/alerts */
+export interface AlertsResponse {
+  /** False when the server runs without `--alerts`. */
+  enabled: boolean;
+  evaluation_interval_ms: number | null;
+  /** Evaluation rounds started since the server started. */
+  evaluations: number;
+  last_evaluation: string | null;
+  /** The last round's store error, if it failed. */
+  last_error: string | null;
+  rules: AlertRuleView[];
+  states: AlertStateView[];
+  /** Newest first. */
+  history: AlertHistoryEntry[];
+  /** Webhook URLs may hold secrets (Slack's do): only their host is shown. */
+  webhooks: Array<{ name: string; format: 'json' | 'slack'; host: string }>;
+}
+
+/** The generic webhook body (format `json`); `slack` webhooks get a message built from it. */
+export interface AlertNotification {
+  version: 1;
+  source: 'hopscope';
+  /** The same on every retry of one notification. */
+  delivery_id: string;
+  status: 'firing' | 'resolved';
+  rule: {
+    name: string;
+    kind: AlertKind;
+    severity: string;
+    description: string | null;
+    service: string | null;
+    operation: string | null;
+    where: Array<{ key: string; value: string }>;
+    labels: Record<string, string>;
+  };
+  value: number | null;
+  threshold: number;
+  unit: AlertUnit;
+  window: string;
+  summary: string;
+  started_at: string | null;
+  fired_at: string | null;
+  resolved_at: string | null;
+  examples: AlertExample[];
+  /** GET /api/alerts on the server. */
+  alerts_url: string;
+}
+
 export interface AiSeriesPoint {
   /** Bucket start. */
   start: string;

@@ -4,6 +4,7 @@
  * epoch nanoseconds (bigint) in and out; aggregated durations are float milliseconds.
  */
 import type { AiReader } from './ai-reader.js';
+import type { AlertsReader } from './alerts-reader.js';
 import type { LogLevel, LogRecord, SpanKind, SpanRecord } from './records.js';
 
 /** Spans and log lines that belong together (a request, a set of traces). */
@@ -120,8 +121,11 @@ export interface HealthCounts {
   avgRootLatencyMs: number | null;
 }
 
-/** The AI roll-ups (src/store/ai-reader.ts) are optional: without them /api/ai/* answer 404. */
-export interface StoreReader extends Partial<AiReader> {
+/**
+ * The AI roll-ups (src/store/ai-reader.ts) are optional: without them /api/ai/* answer 404.
+ * So are the alert reads (src/store/alerts-reader.ts): without them no alert rules run.
+ */
+export interface StoreReader extends Partial<AiReader>, Partial<AlertsReader> {
   /** Spans and logs of the given traces plus everything indexed under the given request IDs. */
   lookup(query: LookupQuery): Promise<SpansAndLogs>;
   /** Request IDs found on the spans and log lines of these traces. */

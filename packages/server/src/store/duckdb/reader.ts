@@ -5,6 +5,7 @@
  */
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { AiReader } from '../ai-reader.js';
+import type { AlertsReader } from '../alerts-reader.js';
 import {
   type DependencyEdge,
   type HealthCounts,
@@ -22,6 +23,7 @@ import {
 } from '../reader.js';
 import type { LogLevel, SpanKind } from '../records.js';
 import { duckDbAiReader } from './ai-sql.js';
+import { duckDbAlertsReader } from './reader-alerts.js';
 import {
   LOG_COLUMNS,
   LOG_FIELDS,
@@ -171,6 +173,12 @@ export class DuckDbReader implements StoreReader {
   readonly aiModelLatency: AiReader['aiModelLatency'] = (q) => this.ai.aiModelLatency(q);
   readonly aiCalls: AiReader['aiCalls'] = (q) => this.ai.aiCalls(q);
   readonly aiSeries: AiReader['aiSeries'] = (q) => this.ai.aiSeries(q);
+  // ---- alerts (src/alerts): SQL in reader-alerts.ts ----
+  private readonly alerts = duckDbAlertsReader((sql, params) => this.query(sql, params));
+  readonly alertWindowStats: AlertsReader['alertWindowStats'] = (q) =>
+    this.alerts.alertWindowStats(q);
+  readonly alertExamples: AlertsReader['alertExamples'] = (q) => this.alerts.alertExamples(q);
+  readonly lastSeenNs: AlertsReader['lastSeenNs'] = (s, since) => this.alerts.lastSeenNs(s, since);
 
   /**
    * From an instance the reader opens its own connections (up to `poolSize`, default 2), so

@@ -1,0 +1,108 @@
+/**
+ * DuckDB SQL of the alert reads (src/store/alerts-reader.ts). Parameterised: values never become
+ * SQL text. Every scan is bounded by start_ns so row-group zonemaps prune it.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import type {
+  AlertExampleQuery,
+  AlertScope,
+  AlertsReader,
+  AlertWindowStats,
+} from '../alerts-reader.js';
+import { nsToMs } from './reader-rows.js';
+
+type Row = Record<string, unknown>;
+type Params = Record<string, DuckDBValue>;
+export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
+
+const ENTRY_SPAN = `(kind IN (2, 5) OR parent_span_id IS NULL OR parent_span_id = '')`;
+
+function jsonPath(key: string): string {
+  return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The WHERE clause of a scope; fills `params`. */
+function scopeWhere(scope: AlertScope, params: Params): string {
+  params.start = scope.startNs;
+  params.end = scope.endNs;
+  const where = ['start_ns >= $start AND start_ns < $end'];
+  if (scope.service !== undefined) {
+    params.service = scope.service;
+    where.push('service = $service');
+  }
+  if (scope.operation !== undefined) {
+    params.operation = scope.operation;
+    where.push('name = $operation');
+  } else {
+    where.push(ENTRY_SPAN);
+  }
+  scope.where.forEach((f, i) => {
+    params[`v${i}`] = f.value;
+    if (f.key === 'model') {
+      where.push(`ai_model = $v${i}`);
+    } else {
+      params[`k${i}`] = jsonPath(f.key);
+      where.push(
+        `(json_extract_string(attributes, $k${i}) = $v${i} OR json_extract_string(resource, $k${i}) = $v${i})`,
+      );
+    }
+  });
+  return where.join(' AND ');
+}
+
+export function duckDbAlertsReader(run: RunQuery): AlertsReader {
+  return {
+    async alertWindowStats(scope: AlertScope): Promise<AlertWindowStats> {
+      const params: Params = {};
+      const [r] = await run(
+        `SELECT count(*) AS n, count(*) FILTER (WHERE status_code = 2) AS errors,
+                quantile_cont(duration_ns, [0.95, 0.99]) AS q
+           FROM spans WHERE ${scopeWhere(scope, params)}`,
+        params,
+      );
+      const q = Array.isArray(r?.q) ? (r.q as unknown[]) : [];
+      return {
+        count: Number(r?.n ?? 0),
+        errors: Number(r?.errors ?? 0),
+        p95Ms: nsToMs(q[0]),
+        p99Ms: nsToMs(q[1]),
+      };
+    },
+
+    async alertExamples(q: AlertExampleQuery): Promise<string[]> {
+      const params: Params = { limit: q.limit };
+      const cond = [scopeWhere(q, params)];
+      if (q.errorsOnly) cond.push('status_code = 2');
+      if (q.minDurationNs !== undefined) {
+        params.min_dur = q.minDurationNs;
+        cond.push('duration_ns >= $min_dur');
+      }
+      // The span's own request ID, else one its trace is indexed under, else the trace ID:
+      // whichever it is, /api/debug/trace/:id finds the request.
+      const rows = await run(
+        `WITH hit AS (
+           SELECT trace_id, request_id, start_ns FROM spans WHERE ${cond.join(' AND ')}
+           ORDER BY start_ns DESC LIMIT $limit * 4)
+         SELECT id, max(start_ns) AS t FROM (
+           SELECT coalesce(hit.request_id,
+                    (SELECT min(ri.request_id) FROM request_index ri WHERE ri.trace_id = hit.trace_id),
+                    hit.trace_id) AS id, hit.start_ns FROM hit)
+         GROUP BY id ORDER BY t DESC LIMIT $limit`,
+        params,
+      );
+      return rows.map((r) => String(r.id));
+    },
+
+    async lastSeenNs(service: string, sinceNs: bigint): Promise<bigint | null> {
+      const [r] = await run(
+        `SELECT greatest(
+           (SELECT max(start_ns) FROM spans WHERE service = $service AND start_ns >= $since),
+           (SELECT max(timestamp_ns) FROM logs WHERE service = $service AND timestamp_ns >= $since)
+         ) AS t`,
+        { service, since: sinceNs },
+      );
+      const t = r?.t;
+      return t === null || t === undefined ? null : BigInt(t as bigint | number | string);
+    },
+  };
+}

@@ -43,10 +43,21 @@ export function configureAi(options: AiOptions): void {
       );
     }
   }
+  if (options.redactPatterns !== undefined) {
+    const bad = options.redactPatterns.findIndex((p) => !(p instanceof RegExp));
+    if (!Array.isArray(options.redactPatterns) || bad >= 0) {
+      throw new TypeError(
+        `hopscope: configureAi redactPatterns must be an array of RegExp (item ${bad} is not)`,
+      );
+    }
+  }
   current = {
     captureContent: options.captureContent ?? current.captureContent,
     maxContentLength: options.maxContentLength ?? current.maxContentLength,
-    redactPatterns: options.redactPatterns ?? current.redactPatterns,
+    // every match is redacted, not only the first: patterns are made global
+    redactPatterns:
+      options.redactPatterns?.map((p) => (p.global ? p : new RegExp(p.source, `${p.flags}g`))) ??
+      current.redactPatterns,
   };
 }
 

@@ -216,3 +216,21 @@ describe('redaction', () => {
     expect(redactSecrets(input)).toBe(expected);
   });
 });
+
+describe('configureAi', () => {
+  it('redacts every match of user patterns, global or not, and validates its options', () => {
+    configureAi({ redactPatterns: [/cust_\d{6}/] });
+    try {
+      expect(redactSecrets('cust_123456 and cust_654321')).toBe('[REDACTED] and [REDACTED]');
+    } finally {
+      configureAi({ redactPatterns: [] });
+    }
+    expect(() => configureAi({ maxContentLength: 3 })).toThrow(
+      /maxContentLength must be an integer ≥ 16, got 3/,
+    );
+    // @ts-expect-error not a RegExp
+    expect(() => configureAi({ redactPatterns: ['secret'] })).toThrow(
+      /array of RegExp \(item 0 is not\)/,
+    );
+  });
+});

@@ -210,6 +210,16 @@ describe('hopscope mcp over stdio', () => {
     expect(llm.json.ai).toMatchObject({ model: 'gpt-4o-mini', input_tokens: 1200 });
   });
 
+  it('get_span of a span with more detail than fits shows less of each part, and says so', async () => {
+    const r = await call(mcp, 'get_span', { id: REQ_BIG, span_id: seeded.fanSpan });
+    expect(r.isError).toBe(false);
+    expect(r.text.length).toBeLessThanOrEqual(24_000);
+    expect(r.json.events).toHaveLength(5);
+    expect(r.json.child_count).toBe(BIG_CHILDREN);
+    expect(r.json.children).toHaveLength(5);
+    expect(r.json.note).toContain('5 of 30 events');
+  });
+
   it('get_critical_path names what the request waited on, per span and per service', async () => {
     const r = await call(mcp, 'get_critical_path', { id: REQ });
     const path = r.json.path as Array<Record<string, unknown>>;

@@ -5,7 +5,7 @@ import type { HopscopeClient } from '../client.js';
 import { clip, clipAttributes, dense, ms } from './compact.js';
 import { criticalPath } from './critical-path.js';
 import { fetchRequest } from './fetch.js';
-import { answer, answerRows, guarded, toolError } from './result.js';
+import { answer, answerRows, fitsAnswer, guarded, toolError } from './result.js';
 import { limitInput, offsetInput, requestIdInput, serviceInput, spanIdInput } from './schemas.js';
 
 /** The tools about one request: a summary first, then its hops, one span, its critical path. */
@@ -84,7 +84,8 @@ export function registerRequestTools(server: McpServer, client: HopscopeClient):
             'get_trace_summary lists its span IDs.',
         );
       }
-      return answer(spanDetails(data, span));
+      const full = spanDetails(data, span, DETAIL);
+      return answer(fitsAnswer(full) ? full : spanDetails(data, span, TIGHT));
     }),
   );
 
@@ -270,10 +271,37 @@ function countByService(spans: DebugSpan[], from: number, to: number): Record<st
   return counts;
 }
 
-const SPAN_LOGS = 20;
-const CHILDREN = 15;
+/** How much of one span to show; TIGHT when a span with big events or many logs would not fit. */
+interface DetailCaps {
+  logs: number;
+  children: number;
+  attributes: number;
+  valueChars: number;
+  events: number;
+  eventChars: number;
+}
+const DETAIL: DetailCaps = {
+  logs: 20,
+  children: 15,
+  attributes: 60,
+  valueChars: 400,
+  events: 20,
+  eventChars: 1500,
+};
+const TIGHT: DetailCaps = {
+  logs: 5,
+  children: 5,
+  attributes: 30,
+  valueChars: 150,
+  events: 5,
+  eventChars: 400,
+};
 
-function spanDetails(data: DebugTraceResponse, span: DebugSpan): Record<string, unknown> {
+function spanDetails(
+  data: DebugTraceResponse,
+  span: DebugSpan,
+  caps: DetailCaps,
+): Record<string, unknown> {
   const parent = span.parent_span_id
     ? data.spans.find((s) => s.trace_id === span.trace_id && s.span_id === span.parent_span_id)
     : undefined;
@@ -284,9 +312,10 @@ function spanDetails(data: DebugTraceResponse, span: DebugSpan): Record<string, 
   const target = data.request_id ?? data.query.input;
   return dense({
     note:
-      logs.length > SPAN_LOGS || children.length > CHILDREN
-        ? `Showing ${Math.min(logs.length, SPAN_LOGS)} of ${logs.length} log lines and ` +
-          `${Math.min(children.length, CHILDREN)} of ${children.length} children; ` +
+      logs.length > caps.logs || children.length > caps.children || span.events.length > caps.events
+        ? `Showing ${Math.min(logs.length, caps.logs)} of ${logs.length} log lines, ` +
+          `${Math.min(span.events.length, caps.events)} of ${span.events.length} events and ` +
+          `${Math.min(children.length, caps.children)} of ${children.length} children; ` +
           `get_logs {"request_id":"${target}"} and get_trace_summary page through all.`
         : null,
     span_id: span.span_id,
@@ -306,22 +335,21 @@ function spanDetails(data: DebugTraceResponse, span: DebugSpan): Record<string, 
       : span.parent_span_id
         ? { span_id: span.parent_span_id, note: 'not received' }
         : null,
-    attributes: clipAttributes(span.attributes),
+    attributes: clipAttributes(span.attributes, caps.attributes, caps.valueChars),
     resource: clipAttributes(span.resource, 20, 200),
     scope: span.scope.name
       ? `${span.scope.name}${span.scope.version ? `@${span.scope.version}` : ''}`
       : null,
     ai: span.ai ? dense({ ...span.ai }) : null,
-    events: span.events.slice(0, 20).map((e) =>
+    events: span.events.slice(0, caps.events).map((e) =>
       dense({
         name: e.name,
         at_ms: offsetMs(data, e.timestamp_us),
-        attributes: clipAttributes(e.attributes, 20, 1500),
+        attributes: clipAttributes(e.attributes, 20, caps.eventChars),
       }),
     ),
-    more_events: span.events.length > 20 ? span.events.length - 20 : null,
     links: span.links.slice(0, 10).map((l) => ({ trace_id: l.trace_id, span_id: l.span_id })),
-    children: children.slice(0, CHILDREN).map((c) =>
+    children: children.slice(0, caps.children).map((c) =>
       dense({
         span_id: c.span_id,
         service: c.service,
@@ -331,7 +359,7 @@ function spanDetails(data: DebugTraceResponse, span: DebugSpan): Record<string, 
       }),
     ),
     child_count: children.length,
-    logs: logs.slice(0, SPAN_LOGS).map((l) =>
+    logs: logs.slice(0, caps.logs).map((l) =>
       dense({
         at_ms: offsetMs(data, l.timestamp_us),
         level: l.level,

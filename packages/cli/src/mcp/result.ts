@@ -23,6 +23,10 @@ export function answer(body: Record<string, unknown>): CallToolResult {
   };
 }
 
+export function fitsAnswer(body: Record<string, unknown>): boolean {
+  return layout(body, '').length <= MAX_ANSWER_CHARS;
+}
+
 /** Adds the size-cap sentence to a body that shows `shown` of `total` rows. */
 function capped(body: Record<string, unknown>, shown: number, total: number) {
   const { note, ...rest } = body;

@@ -16,6 +16,7 @@ export interface Seeded {
   agentSpan: string;
   llmSpan: string;
   sandboxSpan: string;
+  fanSpan: string;
 }
 
 /**
@@ -108,6 +109,17 @@ export async function seedSpans(baseUrl: string, t0: number): Promise<Seeded> {
       )
       .end(t0 + 2002 + i);
   }
+  // Retries that each recorded a long stack trace: more detail than one answer holds.
+  for (let i = 0; i < 30; i++) {
+    fan.addEvent(
+      'exception',
+      {
+        'exception.type': 'RetryableError',
+        'exception.stacktrace': `attempt ${i}\n${'    at frame (file.js:1:1)\n'.repeat(60)}`,
+      },
+      t0 + 2000 + i,
+    );
+  }
   fan.end(t0 + 2000 + BIG_CHILDREN + 10);
 
   // One request, two traces: the worker got only x-request-id from a queue, no traceparent.
@@ -125,6 +137,7 @@ export async function seedSpans(baseUrl: string, t0: number): Promise<Seeded> {
     agentSpan: agent.spanContext().spanId,
     llmSpan: llm.spanContext().spanId,
     sandboxSpan: sandbox.spanContext().spanId,
+    fanSpan: fan.spanContext().spanId,
   };
 }
 

@@ -22,6 +22,8 @@ export default defineConfig({
     pool: 'forks',
     // eventsource-parser's `source` export points at .ts files Node cannot load: the Vercel AI
     // SDK packages that import it go through Vite, which can.
-    server: { deps: { inline: ['ai', /@ai-sdk\//, 'eventsource-parser'] } },
+    server: {
+      deps: { inline: [/\/node_modules\/(ai|@ai-sdk\/[^/]+|eventsource-parser)\//] },
+    },
   },
 });

@@ -83,10 +83,18 @@ function attributeCheck(config: AttributeConfig): (t: TraceView) => boolean {
     return v !== null && typeof v !== 'object' && wanted.has(String(v));
   };
   const key = config.key;
+  // `request.id` also matches the request ID ingest promoted from any of its aliases.
+  const rid = key === 'request.id';
   // Span and resource attributes, and those of the trace's log lines (a user ID is often logged only).
   return (t) =>
-    t.spans.some((s) => matches(s.attributes[key]) || matches(s.resource[key])) ||
-    t.logs.some((l) => matches(l.attributes[key]) || matches(l.resource[key]));
+    t.spans.some(
+      (s) =>
+        matches(s.attributes[key]) || matches(s.resource[key]) || (rid && matches(s.requestId)),
+    ) ||
+    t.logs.some(
+      (l) =>
+        matches(l.attributes[key]) || matches(l.resource[key]) || (rid && matches(l.requestId)),
+    );
 }
 
 /** Keeps at most `perSecond` traces per second on average, bursting up to one second's worth. */

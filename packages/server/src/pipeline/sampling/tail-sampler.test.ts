@@ -117,6 +117,7 @@ describe('policies, first keep wins', () => {
       policies: [
         { type: 'attribute', key: 'tenant', value: 42 },
         { type: 'attribute', key: 'flag', value: true },
+        { type: 'attribute', key: 'request.id', value: 'req_0123456789ab' },
         { type: 'probabilistic', percent: 0 },
       ],
     });
@@ -128,12 +129,13 @@ describe('policies, first keep wins', () => {
           span(tid(3), { attributes: { flag: true } }),
           span(tid(4), { attributes: { flag: 'false' } }),
           span(tid(5), { attributes: { tenant: [41, 42] } }),
+          span(tid(6), { requestId: 'req_0123456789ab' }), // promoted from an alias
         ],
         logs: [],
       },
       0,
     );
-    expect(ids(t.due(1000))).toEqual([tid(1), tid(3), tid(5)]);
+    expect(ids(t.due(1000))).toEqual([tid(1), tid(3), tid(5), tid(6)]);
   });
 });
 

@@ -123,10 +123,12 @@ export class AlertEvaluator {
   private async evaluateEntry(e: Entry, nowMs: number, round: number): Promise<void> {
     const obs = await evaluateRule(e.rule, this.reader, nowMs);
     const { next, transition } = step(e.state, obs, nowMs, e.rule.for);
+    // Examples are read before the state changes, so /api/alerts never shows a firing alert
+    // without its examples, history entry and queued notifications.
+    if (transition?.to === 'firing') e.examples = await this.examples(obs);
     e.state = next;
     e.last = obs;
     if (!transition) return;
-    if (transition.to === 'firing') e.examples = await this.examples(obs);
     this.history.unshift({
       time: new Date(nowMs).toISOString(),
       evaluation: round,

@@ -16,7 +16,7 @@ import type {
   DebugSpanAi,
 } from '../api/types.js';
 import type { AiCallRow, AiModelLatencyRow, AiSeriesRow, AiUsageRow } from '../store/ai-reader.js';
-import type { AttributeValue, SpanRecord } from '../store/records.js';
+import type { Attributes, AttributeValue, SpanRecord } from '../store/records.js';
 import { nsToIso, nsToMs, nsToUs, statusName } from './format.js';
 
 export function roundUsd(n: number): number {
@@ -56,8 +56,7 @@ function parsed(v: AttributeValue | undefined): unknown {
   }
 }
 
-function decisionOf(s: SpanRecord): AiDecision {
-  const a = s.attributes;
+function decisionOf(s: SpanRecord, a: Attributes = s.attributes, timeNs = s.startNs): AiDecision {
   const confidence =
     typeof a['decision.confidence'] === 'number'
       ? a['decision.confidence']
@@ -66,7 +65,7 @@ function decisionOf(s: SpanRecord): AiDecision {
     span_id: s.spanId,
     trace_id: s.traceId,
     service: s.service,
-    timestamp: nsToIso(s.startNs),
+    timestamp: nsToIso(timeNs),
     type: String(a['decision.type'] ?? ''),
     confidence: Number.isFinite(confidence) ? confidence : null,
     factors: parsed(a['decision.factors']),
@@ -149,7 +148,24 @@ export function aiTraceSummary(spans: readonly SpanRecord[]): AiTraceSummary | u
     out.llm_duration_ms += ms;
     m.duration_ms += ms;
   }
+  // Decisions recorded only as span events (`decision` with decision.* attributes) count too,
+  // unless a decision span of the same type sits under that span (Hopscope's SDK writes both).
+  const spanDecisions = new Set(
+    spans
+      .filter((x) => x.ai?.kind === 'decision')
+      .map((x) => `${x.parentSpanId}\u0000${x.attributes['decision.type']}`),
+  );
+  for (const s of spans) {
+    for (const e of s.events) {
+      const type = e.attributes['decision.type'];
+      if (e.name !== 'decision' || type === undefined) continue;
+      if (spanDecisions.has(`${s.spanId}\u0000${type}`)) continue;
+      out.decisions.push(decisionOf(s, e.attributes, e.timeNs));
+      any = true;
+    }
+  }
   if (!any) return undefined;
+  out.decisions.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
   out.cost_usd = roundUsd(out.cost_usd);
   out.models = [...models.values()]
     .map((m) => ({ ...m, cost_usd: roundUsd(m.cost_usd) }))

@@ -158,6 +158,12 @@ beforeAll(async () => {
     100,
     t0 + 2000,
   );
+  // A decision recorded only as a span event, as some services do.
+  root.addEvent(
+    'decision',
+    { 'decision.type': 'routing', 'decision.result': 'planner', 'decision.confidence': 0.7 },
+    t0 + 5,
+  );
   root.end(t0 + 4000);
 
   // Trace B, JSON: an OpenInference (Python) service that got only the request ID.
@@ -286,6 +292,12 @@ describe('debug trace ai summary', () => {
       ['in-house-7b', null, 1, 0, 1],
     ]);
     expect(ai.decisions).toEqual([
+      expect.objectContaining({
+        type: 'routing',
+        result: 'planner',
+        confidence: 0.7,
+        factors: null,
+      }),
       expect.objectContaining({
         type: 'code_analysis',
         confidence: 0.95,

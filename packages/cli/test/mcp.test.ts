@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ServerHandle, startServer } from '@hopscope/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +73,8 @@ describe('hopscope mcp over stdio', () => {
     const find = tools.find((t) => t.name === 'find_request');
     expect(find?.inputSchema.required).toEqual(['id']);
     expect(mcp.client.getInstructions()).toContain('find_request');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(mcp.client.getServerVersion()).toMatchObject({ name: 'hopscope', version: pkg.version });
   });
 
   it('find_request answers a small summary: services, duration, status, first error, hops', async () => {

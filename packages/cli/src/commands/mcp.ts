@@ -1,8 +1,17 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { addServerOptions, type ServerFlags } from '../server-options.js';
 
-const VERSION = '0.1.0';
+/** The package's version, told to MCP clients (src/ and dist/ both sit two levels below it). */
+function cliVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
 
 export function registerMcp(program: Command, ctx: CliContext): void {
   const command = program
@@ -22,6 +31,6 @@ export function registerMcp(program: Command, ctx: CliContext): void {
     const client = ctx.client(flags);
     // The MCP SDK loads only for this command; `trace` and `logs` do not pay for it.
     const { serveStdio } = await import('../mcp/server.js');
-    await serveStdio(client, ctx.io, VERSION);
+    await serveStdio(client, ctx.io, cliVersion());
   });
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLogs } from './commands/logs.js';
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext, registerServe: Register = serveSta
   registerSearch(program, ctx);
   registerIngest(program, ctx);
   registerStats(program, ctx);
+  registerAlerts(program, ctx);
   registerDemo(program, ctx);
   registerMcp(program, ctx);
   return program;

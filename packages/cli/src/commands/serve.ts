@@ -17,11 +17,13 @@ interface ServeFlags {
   port: number;
   grpcPort: number | false;
   data: string;
+  store: string;
   retention: number;
   maxSize: number;
   ingestToken?: string;
   queryToken?: string;
   prices?: string;
+  alerts?: string;
   sampling?: string;
   samplePercent?: number;
   sampleSlowerThan?: number;
@@ -53,11 +55,13 @@ function resolveFlags(raw: RawFlags): ServeFlags {
     port: fromEnv(raw.port, 'HOPSCOPE_PORT', port('--port', false)) as number,
     grpcPort: fromEnv(raw.grpcPort, 'HOPSCOPE_GRPC_PORT', port('--grpc-port', true)),
     data: String(raw.data),
+    store: String(raw.store),
     retention: fromEnv(raw.retention, 'HOPSCOPE_RETENTION', parsed('--retention', parseDuration)),
     maxSize: fromEnv(raw.maxSize, 'HOPSCOPE_MAX_SIZE', parsed('--max-size', parseSize)),
     ingestToken: raw.ingestToken === undefined ? undefined : String(raw.ingestToken),
     queryToken: raw.queryToken === undefined ? undefined : String(raw.queryToken),
     prices: raw.prices === undefined ? undefined : String(raw.prices),
+    alerts: raw.alerts === undefined ? undefined : String(raw.alerts),
     sampling: raw.sampling === undefined ? undefined : String(raw.sampling),
     // No env defaults: commander has already parsed these.
     samplePercent: raw.samplePercent as number | undefined,
@@ -115,6 +119,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
       env.HOPSCOPE_DATA ?? './hopscope-data',
     )
     .option(
+      '--store <url>',
+      'duckdb (one file in --data) or clickhouse://user:pass@host:8123/db (HOPSCOPE_STORE)',
+      env.HOPSCOPE_STORE ?? 'duckdb',
+    )
+    .option(
       '--retention <duration>',
       'drop data older than this, e.g. 12h, 7d (HOPSCOPE_RETENTION)',
       orRaw(parsed('--retention', parseDuration)),
@@ -140,6 +149,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
       '--prices <file>',
       'JSON price table whose entries override the shipped LLM prices (HOPSCOPE_PRICES)',
       env.HOPSCOPE_PRICES,
+    )
+    .option(
+      '--alerts <file>',
+      'alert rules (YAML or JSON): error rate, latency, spikes, SLO burn, no data; webhooks (HOPSCOPE_ALERTS)',
+      env.HOPSCOPE_ALERTS,
     )
     .option(
       '--sampling <file>',
@@ -171,19 +185,26 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const sampling = samplingConfig(flags);
       const server = await startServer({
         pricesFile: flags.prices || undefined,
+        alertsFile: flags.alerts || undefined,
         host: flags.host,
         port: flags.port,
         grpcPort: flags.grpcPort,
         dataDir: flags.data,
+        storeUrl: flags.store,
         retention: { maxAgeMs: flags.retention, maxBytes: flags.maxSize },
         ingestToken: flags.ingestToken || undefined,
         queryToken: flags.queryToken || undefined,
         sampling,
       }).catch((err: Error) => {
         // a bad --prices file is the user's to fix, named with the problem
-        throw /^price file /.test(err.message) ? new UsageError(`--prices: ${err.message}`) : err;
+        if (/^alert rules /.test(err.message)) throw new UsageError(`--alerts: ${err.message}`);
+        if (/^price file /.test(err.message)) throw new UsageError(`--prices: ${err.message}`);
+        throw /^--store: /.test(err.message) ? new UsageError(err.message) : err;
       });
-      await write(ctx.io.stdout, banner(server, flags) + samplingBanner(sampling));
+      await write(
+        ctx.io.stdout,
+        banner(server, flags) + samplingBanner(sampling) + alertsBanner(server),
+      );
       await untilSignal();
       await write(ctx.io.stderr, 'hopscope: flushing and closing…\n');
       await server.close();
@@ -234,7 +255,7 @@ function banner(server: ServerHandle, flags: ServeFlags): string {
     `  OTLP/HTTP    ${server.url}/v1/traces  ${server.url}/v1/logs\n` +
     `  OTLP/gRPC    ${grpc}\n` +
     `  log lines    POST ${server.url}/api/ingest/logs?service=NAME (NDJSON)\n` +
-    `  data         ${flags.data} (retention ${formatMs(flags.retention)}, max ${formatBytes(flags.maxSize)})\n` +
+    `  data         ${flags.store === 'duckdb' ? flags.data : redactUrl(flags.store)} (retention ${formatMs(flags.retention)}, max ${formatBytes(flags.maxSize)})\n` +
     `Send data:\n` +
     `  export OTEL_EXPORTER_OTLP_ENDPOINT=${server.url}${auth}\n` +
     `  your-app | curl --data-binary @- '${server.url}/api/ingest/logs?service=my-app'\n` +
@@ -279,4 +300,24 @@ function untilSignal(): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** A store URL as printed: the password never reaches the terminal. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+function alertsBanner(server: ServerHandle): string {
+  const a = server.alerts?.config;
+  if (!a) return '';
+  return (
+    `Alerts on: ${a.rules.length} rules every ${formatMs(a.evaluation_interval)}, ${a.webhooks.length} webhooks; ` +
+    `hopscope alerts or ${server.url}/api/alerts\n`
+  );
 }

@@ -129,3 +129,22 @@ describe('alert rules file', () => {
     ).rejects.toThrow(new RegExp(`^alert rules ${file}:23:16: rules\\[2\\]\\.objective: `));
   });
 });
+
+describe('the README example', () => {
+  it('loads as documented', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Alerts'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const f = parseAlertRulesText(yaml ?? '', 'README.md');
+    expect(f.rules.map((r) => r.kind)).toEqual([
+      'error_rate',
+      'latency',
+      'error_spike',
+      'burn_rate',
+      'no_data',
+    ]);
+    expect(f.webhooks.map((w) => w.format)).toEqual(['json', 'slack']);
+  });
+});

@@ -20,7 +20,7 @@ interface DemoLine {
 
 /** The error each failing scenario must show, at its hop. */
 const EXPECTED_ERROR: Record<string, RegExp> = {
-  sandy: /Sandbox execution timed out after 1500 ms/,
+  sandy: /Sandbox execution timed out after 3000 ms/,
   'llm-provider': /The server had an error while processing your request/,
   'python-worker': /invalid literal for int\(\)/,
 };
@@ -68,7 +68,7 @@ describe.skipIf(skipHere)('hopscope demo --requests 20, then every request is tr
     for (const line of lines) {
       expect(line.request_id).toMatch(/^req_[0-9a-f]{12}$/);
       expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
-      expect(line.status).toBe(scenarioOf(line).failsAt ? 'error' : 'ok');
+      expect(line.status, JSON.stringify(line)).toBe(scenarioOf(line).failsAt ? 'error' : 'ok');
     }
     expect(lines.filter((l) => l.status === 'error').length).toBeGreaterThanOrEqual(3);
   });
@@ -104,7 +104,18 @@ describe.skipIf(skipHere)('hopscope demo --requests 20, then every request is tr
         scenarioOf(line).path === 'agent' ? 'agent_path' : 'fast_path',
       );
       expect(route.attributes['decision.confidence']).toBeTypeOf('number');
-      expect(route.attributes['decision.alternatives']).toHaveLength(1);
+      const alternatives = route.attributes['decision.alternatives'];
+      expect(typeof alternatives === 'string' ? JSON.parse(alternatives) : alternatives).toEqual([
+        scenarioOf(line).path === 'agent' ? 'fast_path' : 'agent_path',
+      ]);
+      // the model calls are GenAI spans with token usage
+      const chat = trace.spans.find(
+        (s) => s.service === 'llm-gateway' && s.name.startsWith('chat '),
+      );
+      if (line.status === 'ok') {
+        const usage = chat?.attributes['gen_ai.usage.output_tokens'];
+        expect(usage, `${line.scenario}: ${JSON.stringify(chat)}`).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -1,13 +1,13 @@
 /**
  * agent: runs inside a sandbox, reached over NATS request/reply (`agent.run`). It plans, calls
  * tools — `web_search` on the Python worker over HTTP, `run_python` in-process — and asks the
- * LLM (through the llm-gateway, streamed) for the final answer. `invoke_agent` and
- * `execute_tool` spans follow the GenAI semantic conventions.
+ * LLM (through the llm-gateway, streamed) for the final answer, in the SDK's `invokeAgent` and
+ * `toolCall` spans (GenAI semantic conventions).
  */
 import type { Msg } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
-import { SpanKind } from '@opentelemetry/api';
-import { logger, TracedError, withSpan } from 'hopscope';
+import { logger, TracedError } from 'hopscope';
+import { invokeAgent, toolCall } from 'hopscope/ai';
 import { tracedFetch } from 'hopscope/fetch';
 import { subscribe } from 'hopscope/nats';
 import { faultsIn, lastUserText } from '../lib/scenarios.js';
@@ -20,17 +20,10 @@ const pythonWorker = setting('DEMO_PYTHON_URL');
 const nc = await connect({ servers: setting('DEMO_NATS_URL'), name: 'agent' });
 
 function tool<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  return withSpan(
-    `execute_tool ${name}`,
-    {
-      kind: SpanKind.INTERNAL,
-      attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name },
-    },
-    async () => {
-      logger.info('tool_called', { tool: name });
-      return fn();
-    },
-  );
+  return toolCall({ name, type: 'function' }, async () => {
+    logger.info('tool_called', { tool: name });
+    return fn();
+  });
 }
 
 async function webSearch(query: string): Promise<string> {
@@ -48,7 +41,7 @@ async function webSearch(query: string): Promise<string> {
 
 async function runPython(prompt: string): Promise<string> {
   // a long computation: with [fault:sandbox_timeout] it outlives sandy's deadline
-  await sleep(faultsIn(prompt).has('sandbox_timeout') ? 2200 : 40);
+  await sleep(faultsIn(prompt).has('sandbox_timeout') ? 3700 : 40);
   return 'exit 0: 3 rows';
 }
 
@@ -67,13 +60,16 @@ async function llm(model: string, content: string): Promise<string> {
 async function runAgent(msg: Msg): Promise<void> {
   const { model = 'gpt-4o-mini', messages } = msg.json<{ model?: string; messages?: unknown }>();
   const prompt = lastUserText(messages);
-  const attributes = {
-    'gen_ai.operation.name': 'invoke_agent',
-    'gen_ai.agent.name': 'research-agent',
-    'gen_ai.request.model': model,
+  const { sandbox_id: sandboxId } = msg.json<{ sandbox_id?: string }>();
+  const agent = {
+    name: 'research-agent',
+    attributes: {
+      'gen_ai.request.model': model,
+      ...(sandboxId ? { 'sandbox.id': sandboxId } : {}),
+    },
   };
   try {
-    const answer = await withSpan('invoke_agent research-agent', { attributes }, async () => {
+    const answer = await invokeAgent(agent, async () => {
       logger.info('agent_plan_made', { steps: 3 });
       const found = await tool('web_search', () => webSearch(prompt));
       const ran = await tool('run_python', () => runPython(prompt));

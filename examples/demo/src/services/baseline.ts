@@ -1,6 +1,6 @@
 /**
  * baseline, the agent runtime: decides between the fast path (one streamed LLM call) and the
- * agent path (a sandbox run in sandy), recording the choice as a `decision` span with its
+ * agent path (a sandbox run in sandy), recording the choice with the SDK's `decision` (a span) with its
  * confidence, factors and alternatives. sandy is called with a plain fetch and NO trace
  * headers: the request ID and traceparent travel only in the JSON body's `metadata`
  * (seed 000 FR-4). Every conversation is then published to NATS JetStream for ingestion.
@@ -10,7 +10,8 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { context } from '@opentelemetry/api';
 import { Hono } from 'hono';
-import { logger, withSpan } from 'hopscope';
+import { logger } from 'hopscope';
+import { decision } from 'hopscope/ai';
 import { tracedFetch } from 'hopscope/fetch';
 import { hopscope } from 'hopscope/hono';
 import { jetStreamPublish } from 'hopscope/nats';
@@ -31,25 +32,18 @@ function decide(complexity: unknown, messages: unknown[]): Path {
   const factors = { complexity: String(complexity), message_count: messages.length };
   const result: Path = complexity === 'complex' ? 'agent_path' : 'fast_path';
   const confidence = complexity === 'complex' || complexity === 'simple' ? 0.87 : 0.5;
-  return withSpan(
-    'decision route_selection',
-    {
-      attributes: {
-        'decision.type': 'route_selection',
-        'decision.confidence': confidence,
-        'decision.factors': JSON.stringify(factors),
-        'decision.result': result,
-        'decision.alternatives': [result === 'agent_path' ? 'fast_path' : 'agent_path'],
-      },
-    },
-    () => {
-      logger.info(result === 'agent_path' ? 'agent_path_selected' : 'fast_path_selected', {
-        confidence,
-        ...factors,
-      });
-      return result;
-    },
-  );
+  decision({
+    type: 'route_selection',
+    confidence,
+    factors,
+    result,
+    alternatives: [result === 'agent_path' ? 'fast_path' : 'agent_path'],
+  });
+  logger.info(result === 'agent_path' ? 'agent_path_selected' : 'fast_path_selected', {
+    confidence,
+    ...factors,
+  });
+  return result;
 }
 
 /** Seed 002's Loom path: the conversation record goes to JetStream for the ingestion consumer. */

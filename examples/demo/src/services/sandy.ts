@@ -17,7 +17,7 @@ import { portSetting, serviceReady, setting, startTelemetry } from '../lib/servi
 
 const telemetry = startTelemetry('sandy');
 const nc = await connect({ servers: setting('DEMO_NATS_URL'), name: 'sandy' });
-const SANDBOX_TIMEOUT_MS = 1500;
+const SANDBOX_TIMEOUT_MS = 3000;
 
 interface AgentReply {
   answer?: string;

@@ -20,7 +20,9 @@ export {
   samplingFromFlags,
 } from './pipeline/sampling/index.js';
 export { type ServerHandle, type ServerOptions, startServer } from './server.js';
+export { ClickHouseStore, type ClickHouseStoreOptions } from './store/clickhouse/store.js';
 export { DUCKDB_FILE_NAME, DuckDbStore, type DuckDbStoreOptions } from './store/duckdb/store.js';
+export { createStore, type StoreChoice } from './store/open-store.js';
 export type * from './store/reader.js';
 export type * from './store/records.js';
 export type * from './store/store.js';

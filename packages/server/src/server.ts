@@ -32,7 +32,7 @@ import {
   withTailSampling,
 } from './pipeline/sampling/index.js';
 import { SelfMetrics } from './self-metrics.js';
-import { DuckDbStore } from './store/duckdb/store.js';
+import { createStore } from './store/open-store.js';
 import type { RetentionPolicy, Store } from './store/store.js';
 import { createUiApp } from './ui/index.js';
 
@@ -47,6 +47,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** A store already constructed (not yet opened). */
   store?: Store;
+  /** `duckdb` (default) or `clickhouse://…` (src/store/open-store.ts); ignored when `store` is given. */
+  storeUrl?: string;
   retention?: RetentionPolicy;
   /** How often retention runs; default one minute. */
   retentionIntervalMs?: number;
@@ -96,7 +98,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const metrics = new SelfMetrics();
   const store =
     options.store ??
-    new DuckDbStore({
+    createStore({
+      store: options.storeUrl,
       dataDir: options.dataDir ?? './hopscope-data',
       onCommit: () => metrics.commits.inc(),
     });

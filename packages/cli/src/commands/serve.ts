@@ -17,6 +17,7 @@ interface ServeFlags {
   port: number;
   grpcPort: number | false;
   data: string;
+  store: string;
   retention: number;
   maxSize: number;
   ingestToken?: string;
@@ -54,6 +55,7 @@ function resolveFlags(raw: RawFlags): ServeFlags {
     port: fromEnv(raw.port, 'HOPSCOPE_PORT', port('--port', false)) as number,
     grpcPort: fromEnv(raw.grpcPort, 'HOPSCOPE_GRPC_PORT', port('--grpc-port', true)),
     data: String(raw.data),
+    store: String(raw.store),
     retention: fromEnv(raw.retention, 'HOPSCOPE_RETENTION', parsed('--retention', parseDuration)),
     maxSize: fromEnv(raw.maxSize, 'HOPSCOPE_MAX_SIZE', parsed('--max-size', parseSize)),
     ingestToken: raw.ingestToken === undefined ? undefined : String(raw.ingestToken),
@@ -115,6 +117,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
       '--data <dir>',
       'folder of the DuckDB file (HOPSCOPE_DATA)',
       env.HOPSCOPE_DATA ?? './hopscope-data',
+    )
+    .option(
+      '--store <url>',
+      'duckdb (one file in --data) or clickhouse://user:pass@host:8123/db (HOPSCOPE_STORE)',
+      env.HOPSCOPE_STORE ?? 'duckdb',
     )
     .option(
       '--retention <duration>',
@@ -183,6 +190,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         port: flags.port,
         grpcPort: flags.grpcPort,
         dataDir: flags.data,
+        storeUrl: flags.store,
         retention: { maxAgeMs: flags.retention, maxBytes: flags.maxSize },
         ingestToken: flags.ingestToken || undefined,
         queryToken: flags.queryToken || undefined,
@@ -190,7 +198,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }).catch((err: Error) => {
         // a bad --prices file is the user's to fix, named with the problem
         if (/^alert rules /.test(err.message)) throw new UsageError(`--alerts: ${err.message}`);
-        throw /^price file /.test(err.message) ? new UsageError(`--prices: ${err.message}`) : err;
+        if (/^price file /.test(err.message)) throw new UsageError(`--prices: ${err.message}`);
+        throw /^--store: /.test(err.message) ? new UsageError(err.message) : err;
       });
       await write(
         ctx.io.stdout,
@@ -246,7 +255,7 @@ function banner(server: ServerHandle, flags: ServeFlags): string {
     `  OTLP/HTTP    ${server.url}/v1/traces  ${server.url}/v1/logs\n` +
     `  OTLP/gRPC    ${grpc}\n` +
     `  log lines    POST ${server.url}/api/ingest/logs?service=NAME (NDJSON)\n` +
-    `  data         ${flags.data} (retention ${formatMs(flags.retention)}, max ${formatBytes(flags.maxSize)})\n` +
+    `  data         ${flags.store === 'duckdb' ? flags.data : redactUrl(flags.store)} (retention ${formatMs(flags.retention)}, max ${formatBytes(flags.maxSize)})\n` +
     `Send data:\n` +
     `  export OTEL_EXPORTER_OTLP_ENDPOINT=${server.url}${auth}\n` +
     `  your-app | curl --data-binary @- '${server.url}/api/ingest/logs?service=my-app'\n` +
@@ -291,6 +300,17 @@ function untilSignal(): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** A store URL as printed: the password never reaches the terminal. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
 
 function alertsBanner(server: ServerHandle): string {

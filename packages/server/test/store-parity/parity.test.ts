@@ -1,0 +1,274 @@
+/**
+ * One query-API suite over both stores: the same batches are written to a real DuckDB file and
+ * to ClickHouse (chdb, the real engine, behind the HTTP bridge in chdb-http.ts, reached by
+ * @clickhouse/client), and every StoreReader method must answer identically.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClickHouseStore } from '../../src/store/clickhouse/store.js';
+import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import type { LogQuery, StoreReader, TraceQuery } from '../../src/store/reader.js';
+import type { Store } from '../../src/store/store.js';
+import { REQ_A, REQ_B, T1, T2, T3 } from '../read/fixtures.js';
+import { type ChdbHttp, startChdbHttp } from './chdb-http.js';
+import { NOW_NS, type ParityData, parityData } from './data.js';
+
+const HOUR_NS = 3_600_000_000_000n;
+const DAY_NS = 24n * HOUR_NS;
+
+let dir: string;
+let bridge: ChdbHttp;
+let duck: DuckDbStore;
+let ch: ClickHouseStore;
+let data: ParityData;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hopscope-parity-'));
+  bridge = await startChdbHttp(join(dir, 'chdb'));
+  duck = new DuckDbStore({ dataDir: join(dir, 'duck') });
+  ch = new ClickHouseStore({ url: bridge.url, database: 'hopscope', flushMs: 5 });
+  await Promise.all([duck.open(), ch.open()]);
+  data = parityData();
+  // One batch at a time, so both stores see the same insertion order (log tie-breaks).
+  for (const batch of data.batches) {
+    await duck.write(batch);
+    await ch.write(batch);
+  }
+});
+
+afterAll(async () => {
+  await ch?.close();
+  await duck?.close();
+  await bridge?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Asks both readers the same question; answers must be equal and (a test that can fail) non-trivial. */
+async function both<T>(ask: (r: StoreReader) => Promise<T>): Promise<T> {
+  const [a, b] = await Promise.all([ask(duck.reader), ask(ch.reader)]);
+  expect(b).toEqual(a);
+  return a;
+}
+
+describe('store parity: DuckDB and ClickHouse answer alike', () => {
+  it('lookup by request ID, trace ID, both, unknown, and a trace with only log lines', async () => {
+    const a = await both((r) => r.lookup({ requestIds: [REQ_A], traceIds: [] }));
+    expect(a.spans.map((s) => s.traceId)).toEqual(expect.arrayContaining([T1, T2]));
+    expect(a.logs.some((l) => l.service === 'billing')).toBe(true);
+    await both((r) => r.lookup({ requestIds: [REQ_B], traceIds: [T1] }));
+    await both((r) => r.lookup({ requestIds: [], traceIds: [T3] }));
+    expect((await both((r) => r.lookup({ requestIds: ['req_nope'], traceIds: [] }))).spans).toEqual(
+      [],
+    );
+    const orphan = await both((r) => r.lookup({ requestIds: [], traceIds: [data.logOnlyTraceId] }));
+    expect(orphan.logs.length).toBe(8);
+    for (const id of data.requestIds.slice(0, 30)) {
+      const got = await both((r) => r.lookup({ requestIds: [id], traceIds: [] }));
+      expect(got.spans.length).toBeGreaterThan(0);
+    }
+    // Traces days apart in one lookup (several scan clusters).
+    const spread = [data.traceIds[0], data.traceIds[100], data.traceIds[200], data.traceIds[319]];
+    const many = await both((r) =>
+      r.lookup({ requestIds: data.requestIds.slice(5, 9), traceIds: spread }),
+    );
+    expect(new Set(many.spans.map((s) => s.traceId)).size).toBeGreaterThan(4);
+  });
+
+  it('request IDs of traces', async () => {
+    expect(await both((r) => r.requestIdsOfTraces([T1, T2]))).toContain(REQ_A);
+    await both((r) => r.requestIdsOfTraces(data.traceIds.slice(0, 12)));
+    await both((r) => r.requestIdsOfTraces([data.logOnlyTraceId]));
+    expect(await both((r) => r.requestIdsOfTraces(['f'.repeat(32)]))).toEqual([]);
+  });
+
+  it('log search: filters, levels, text, and every page of a paged walk', async () => {
+    const queries: LogQuery[] = [
+      { limit: 50 },
+      { limit: 1000, sinceNs: NOW_NS - DAY_NS },
+      { limit: 20, requestId: REQ_A },
+      { limit: 20, requestId: data.requestIds[7] },
+      { limit: 20, requestId: 'req_unknown' },
+      { limit: 20, traceId: data.traceIds[3] },
+      { limit: 100, service: 'sandbox', minLevel: 'warn' },
+      { limit: 100, minLevel: 'error' },
+      { limit: 100, text: 'ÜNÏCODE' },
+      { limit: 100, text: 'timeout' },
+      { limit: 100, text: 'e42' },
+      {
+        limit: 100,
+        text: 'tool_call_done',
+        sinceNs: NOW_NS - 2n * DAY_NS,
+        untilNs: NOW_NS - DAY_NS,
+      },
+    ];
+    // Cursors are opaque and each store's own (DuckDB rowids, ClickHouse row ids): compare the
+    // lines and whether there is a next page; the walk below compares where cursors lead.
+    const lines = async (r: StoreReader, q: LogQuery) => {
+      const page = await r.searchLogs(q);
+      return { logs: page.logs, more: page.nextCursor !== null };
+    };
+    for (const q of queries) await both((r) => lines(r, q));
+    // Cursors are each store's own; the pages they lead to must be the same lines.
+    const walk = async (r: StoreReader) => {
+      const pages = [];
+      let cursor: string | undefined;
+      do {
+        const page = await r.searchLogs({ limit: 97, service: 'agent-runtime', cursor });
+        pages.push(page.logs);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return pages;
+    };
+    const pages = await both(walk);
+    expect(pages.length).toBeGreaterThan(2);
+  });
+
+  it('trace search: service, operation, tags of each kind, durations, errors, limits', async () => {
+    const window = { startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS + HOUR_NS };
+    const queries: TraceQuery[] = [
+      { ...window, tags: [], limit: 20 },
+      { ...window, tags: [], limit: 1000 },
+      { ...window, service: 'sandbox', tags: [], limit: 50 },
+      { ...window, service: 'agent-runtime', operation: 'llm.call', tags: [], limit: 50 },
+      { ...window, tags: [{ key: 'http.status_code', value: '500' }], limit: 100 },
+      { ...window, tags: [{ key: 'cached', value: 'true' }], limit: 100 },
+      { ...window, tags: [{ key: 'user.id', value: 'u3' }], limit: 100 },
+      { ...window, tags: [{ key: 'deployment.environment', value: 'prod' }], limit: 100 },
+      { ...window, tags: [{ key: 'error', value: 'true' }], limit: 100 },
+      { ...window, tags: [{ key: 'span.kind', value: 'consumer' }], limit: 100 },
+      { ...window, tags: [{ key: 'request.id', value: REQ_A }], limit: 10 },
+      { ...window, minDurationNs: 200_000_000n, maxDurationNs: 300_000_000n, tags: [], limit: 100 },
+      { ...window, errorsOnly: true, tags: [], limit: 100 },
+      { startNs: NOW_NS - DAY_NS, endNs: NOW_NS, tags: [], limit: 30 },
+    ];
+    for (const q of queries) {
+      const ids = await both((r) => r.searchTraces(q));
+      if (!q.tags.some((t) => t.key === 'span.kind')) expect(ids.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('services, operations and dependencies', async () => {
+    expect(await both((r) => r.services())).toContain('sandbox');
+    await both((r) => r.operations({}));
+    await both((r) => r.operations({ service: 'agent-runtime' }));
+    await both((r) => r.operations({ kind: 2 }));
+    const edges = await both((r) => r.dependencies(NOW_NS - 4n * DAY_NS, NOW_NS + HOUR_NS));
+    expect(edges.length).toBeGreaterThan(3);
+    await both((r) => r.dependencies(NOW_NS - DAY_NS, NOW_NS));
+  });
+
+  it('alert reads (src/alerts)', async () => {
+    const window = { startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS + HOUR_NS };
+    const stats = await both((r) => r.alertWindowStats!({ ...window, where: [] }));
+    expect(stats.count).toBeGreaterThan(0);
+    await both((r) =>
+      r.alertWindowStats!({
+        ...window,
+        service: 'agent-runtime',
+        operation: 'llm.call',
+        where: [],
+      }),
+    );
+    await both((r) =>
+      r.alertWindowStats!({ ...window, where: [{ key: 'model', value: 'gpt-4o' }] }),
+    );
+    await both((r) =>
+      r.alertWindowStats!({ ...window, where: [{ key: 'http.status_code', value: '500' }] }),
+    );
+    await both((r) => r.alertExamples!({ ...window, where: [], errorsOnly: true, limit: 5 }));
+    await both((r) =>
+      r.alertExamples!({
+        ...window,
+        service: 'sandbox',
+        where: [],
+        minDurationNs: 100_000_000n,
+        limit: 10,
+      }),
+    );
+    expect(await both((r) => r.lastSeenNs!('billing', NOW_NS - 4n * DAY_NS))).not.toBeNull();
+    expect(await both((r) => r.lastSeenNs!('nobody', NOW_NS - DAY_NS))).toBeNull();
+  });
+
+  it('span stats and health counts', async () => {
+    const stats = await both((r) =>
+      r.spanStats({ startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS + HOUR_NS }),
+    );
+    expect(stats.services.length).toBeGreaterThan(2);
+    await both((r) =>
+      r.spanStats({ service: 'stats-svc', startNs: NOW_NS - HOUR_NS, endNs: NOW_NS }),
+    );
+    await both((r) => r.spanStats({ startNs: NOW_NS + DAY_NS, endNs: NOW_NS + 2n * DAY_NS }));
+    await both((r) => r.healthCounts(NOW_NS - DAY_NS));
+    await both((r) => r.healthCounts(NOW_NS + DAY_NS));
+    const [a, b] = await Promise.all([duck.stats(), ch.stats()]);
+    expect({ ...b, bytesOnDisk: 0 }).toEqual({ ...a, bytesOnDisk: 0 });
+    expect(b.bytesOnDisk).toBeGreaterThan(0);
+  });
+});
+
+describe('ClickHouse store on the real engine', () => {
+  it('lays tables out by day with bloom filters on trace_id and request_id', async () => {
+    const q = async (sql: string) =>
+      (
+        await fetch(`${bridge.url}/?database=hopscope`, { method: 'POST', body: sql }).then((r) =>
+          r.text(),
+        )
+      ).trim();
+    const create = await q('SHOW CREATE TABLE spans');
+    expect(create).toMatch(/PARTITION BY toDate/);
+    expect(create).toMatch(/INDEX trace_id_bloom trace_id TYPE bloom_filter/);
+    expect(create).toMatch(/INDEX request_id_bloom request_id TYPE bloom_filter/);
+    const days = Number(
+      await q(
+        "SELECT uniqExact(partition) FROM system.parts WHERE active AND database = 'hopscope' AND table = 'spans'",
+      ),
+    );
+    expect(days).toBeGreaterThanOrEqual(3);
+  });
+
+  it('gathers concurrent writes into inserts of at least batchRows rows', async () => {
+    // chdb holds one data folder per process: a second database on the same engine.
+    const store = new ClickHouseStore({
+      url: bridge.url,
+      database: 'batching',
+      batchRows: 5000,
+      flushMs: 60_000,
+    });
+    const before = bridge.statements.length;
+    try {
+      await store.open();
+      const spans = (n: number, tag: string) =>
+        Array.from({ length: n }, (_, i) => ({
+          ...data.batches[2].spans[i % data.batches[2].spans.length],
+          spanId: `${tag}${i.toString(16).padStart(15, '0')}`,
+        }));
+      // 4,000 rows wait for more; the next 4,000 pass batchRows and go as one insert of 8,000;
+      // the last 4,000 wait for the timer, which close() cuts short.
+      const first = store.write({ spans: spans(4000, 'a'), logs: [] });
+      const second = store.write({ spans: spans(4000, 'b'), logs: [] });
+      await Promise.all([first, second]);
+      const third = store.write({ spans: spans(4000, 'c'), logs: [] });
+      await store.close();
+      await third;
+      const inserts = bridge.statements
+        .slice(before)
+        .filter((s) => s.startsWith('INSERT INTO spans'));
+      expect(inserts.map((s) => s.trim().split('\n').length - 1)).toEqual([8000, 4000]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('retention deletes the same rows as DuckDB', async () => {
+    const policy = { maxAgeMs: 36 * 3_600_000 };
+    const [a, b] = await Promise.all([duck.enforceRetention(policy), ch.enforceRetention(policy)]);
+    expect(a.spansDeleted).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+    await both((r) => r.healthCounts(NOW_NS - 4n * DAY_NS));
+    await both((r) =>
+      r.searchTraces({ startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS, tags: [], limit: 1000 }),
+    );
+  });
+});

@@ -87,7 +87,7 @@ export function duckDbAlertsReader(run: RunQuery): AlertsReader {
            SELECT coalesce(hit.request_id,
                     (SELECT min(ri.request_id) FROM request_index ri WHERE ri.trace_id = hit.trace_id),
                     hit.trace_id) AS id, hit.start_ns FROM hit)
-         GROUP BY id ORDER BY t DESC LIMIT $limit`,
+         GROUP BY id ORDER BY t DESC, id LIMIT $limit`,
         params,
       );
       return rows.map((r) => String(r.id));

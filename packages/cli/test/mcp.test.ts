@@ -278,6 +278,12 @@ describe('hopscope mcp over stdio', () => {
     const gateway = await call(mcp, 'search_traces', { service: 'gateway', limit: 5 });
     const ids = (gateway.json.traces as Array<{ request_id: string }>).map((t) => t.request_id);
     expect(ids.sort()).toEqual([REQ_OK, REQ, REQ_SPLIT].sort());
+    const byOperation = await call(mcp, 'search_traces', { operation: 'exec' });
+    expect(byOperation.json.traces.map((t: { request_id: string }) => t.request_id)).toEqual([REQ]);
+    const byAttribute = await call(mcp, 'search_traces', {
+      attributes: { 'gen_ai.request.model': 'gpt-4o-mini' },
+    });
+    expect(byAttribute.json.traces.map((t: { request_id: string }) => t.request_id)).toEqual([REQ]);
     const none = await call(mcp, 'search_traces', { service: 'nobody' });
     expect(none.json.count).toBe(0);
     expect(none.json.note).toMatch(/No traces matched/);
@@ -318,6 +324,12 @@ describe('hopscope mcp errors are tool errors, never crashes', () => {
     expect(span.text).toContain('expected a span ID of 16 hex characters');
     const level = await call(mcp, 'get_logs', { level: 'loud' });
     expect(level.text).toContain('expected one of debug, info, warn, error, fatal');
+    // Checked by the server (Jaeger-style 400): passed on as the server words it.
+    const range = await call(mcp, 'search_traces', { min_duration: '2s', max_duration: '1s' });
+    expect(range.isError).toBe(true);
+    expect(range.text).toBe(
+      'The server rejected the search: minDuration: expected at most maxDuration',
+    );
     const missing = await call(mcp, 'find_request', {});
     expect(missing.isError).toBe(true);
     expect(missing.text).toMatch(/id/);

@@ -35,12 +35,7 @@ export function registerSearchTools(server: McpServer, client: HopscopeClient): 
         'Pass a request_id or trace_id from it to find_request.',
       inputSchema: {
         service: serviceInput.optional().describe('Traces with a span of this service.'),
-        operation: z
-          .string()
-          .min(1)
-          .max(512)
-          .optional()
-          .describe('Span name, e.g. POST /v1/chat (needs service).'),
+        operation: z.string().min(1).max(512).optional().describe('Span name, e.g. POST /v1/chat.'),
         errors_only: z.boolean().default(false).describe('Only traces holding an error span.'),
         min_duration: durationInput.optional().describe('A span at least this long, e.g. 500ms.'),
         max_duration: durationInput.optional().describe('A span at most this long.'),

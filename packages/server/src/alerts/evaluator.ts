@@ -45,6 +45,7 @@ export class AlertEvaluator {
   private readonly history: AlertHistoryEntry[] = [];
   private readonly notifier: WebhookNotifier;
   private readonly now: () => number;
+  private readonly log: AlertLog;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -60,10 +61,8 @@ export class AlertEvaluator {
   ) {
     this.now = options.now ?? Date.now;
     this.entries = config.rules.map((rule) => ({ rule, state: initialState(), examples: [] }));
-    this.notifier = new WebhookNotifier(
-      options.metrics,
-      options.log ?? ((m) => process.emitWarning(m, 'HopscopeAlertWarning')),
-    );
+    this.log = options.log ?? ((m) => process.emitWarning(m, 'HopscopeAlertWarning'));
+    this.notifier = new WebhookNotifier(options.metrics, this.log);
     for (const e of this.entries) options.metrics.firing.set({ rule: e.rule.name }, 0);
   }
 
@@ -117,7 +116,7 @@ export class AlertEvaluator {
     this.lastRoundMs = nowMs;
     this.lastError = error;
     this.options.metrics.evaluations.inc({ result: error ? 'error' : 'ok' });
-    if (error) this.options.log?.(`alert evaluation failed: ${error}`);
+    if (error) this.log(`alert evaluation failed: ${error}`);
   }
 
   private async evaluateEntry(e: Entry, nowMs: number, round: number): Promise<void> {

@@ -56,6 +56,13 @@ let server: ServerHandle;
 let provider: BasicTracerProvider;
 const failedIds: string[] = [];
 
+/** Delivery failures are logged as process warnings. */
+const warnings: string[] = [];
+const onWarning = (w: Error) => {
+  if (w.name === 'HopscopeAlertWarning') warnings.push(w.message);
+};
+process.on('warning', onWarning);
+
 const reqId = () => `req_${randomBytes(6).toString('hex')}`;
 
 async function send(ok: number, failed: number): Promise<void> {
@@ -138,6 +145,7 @@ rules:
 });
 
 afterAll(async () => {
+  process.off('warning', onWarning);
   await provider?.shutdown();
   await server?.close();
   await new Promise((r) => hook.server.close(r));
@@ -214,6 +222,10 @@ describe('alerts on real traffic', () => {
       `${server.url}/trace/${n.examples[0].request_id}|`,
     );
 
+    expect(warnings).toEqual([
+      'alert webhook "receiver": firing notification for rule "gateway-errors" attempt 1/6 failed: HTTP 500; retrying in 20 ms',
+      'alert webhook "receiver": firing notification for rule "gateway-errors" attempt 2/6 failed: HTTP 500; retrying in 40 ms',
+    ]);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain(
       'hopscope_alert_delivery_failures_total{webhook="receiver",reason="500"} 2',

@@ -6,9 +6,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DebugTraceResponse } from '../../src/api/types.js';
+import { startServer } from '../../src/server.js';
+import { schemaStatements } from '../../src/store/clickhouse/schema.js';
 import { ClickHouseStore } from '../../src/store/clickhouse/store.js';
+import { parseClickHouseUrl } from '../../src/store/clickhouse/url.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import { createStore } from '../../src/store/open-store.js';
 import type { LogQuery, StoreReader, TraceQuery } from '../../src/store/reader.js';
 import type { Store } from '../../src/store/store.js';
 import { REQ_A, REQ_B, T1, T2, T3 } from '../read/fixtures.js';
@@ -270,5 +279,93 @@ describe('ClickHouse store on the real engine', () => {
     await both((r) =>
       r.searchTraces({ startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS, tags: [], limit: 1000 }),
     );
+  });
+});
+
+describe('--store clickhouse://… end to end', () => {
+  it('serves OTLP from the official exporter through ClickHouse to /api/debug/trace', async () => {
+    const port = new URL(bridge.url).port;
+    const server = await startServer({
+      port: 0,
+      grpcPort: false,
+      storeUrl: `clickhouse://default@127.0.0.1:${port}/e2e`,
+    });
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'gateway' }),
+      spanProcessors: [
+        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${server.url}/v1/traces` })),
+      ],
+    });
+    try {
+      expect(server.store.kind).toBe('clickhouse');
+      const t = provider.getTracer('e2e');
+      const root = t.startSpan('POST /chat', {
+        kind: SpanKind.SERVER,
+        attributes: { 'request.id': 'req_e2e0e2e0e2e0' },
+      });
+      const child = t.startSpan(
+        'llm.call',
+        { kind: SpanKind.CLIENT },
+        trace.setSpan(ROOT_CONTEXT, root),
+      );
+      child.end();
+      root.end();
+      await provider.forceFlush();
+      const res = await fetch(`${server.url}/api/debug/trace/req_e2e0e2e0e2e0`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as DebugTraceResponse;
+      expect(body.spans.map((s) => s.name).sort()).toEqual(['POST /chat', 'llm.call']);
+      expect(body.trace_ids).toEqual([root.spanContext().traceId]);
+    } finally {
+      await provider.shutdown();
+      await server.close();
+    }
+  });
+
+  it('rejects store specs it cannot use, naming the problem', () => {
+    expect(() => createStore({ store: 'postgres://x', dataDir: dir })).toThrow(
+      /--store: expected duckdb or a clickhouse:\/\/ URL/,
+    );
+    expect(() => parseClickHouseUrl('clickhouse://h/db?ttl=3')).toThrow(/unknown option "ttl"/);
+    expect(() => parseClickHouseUrl('clickhouse://h/db?ttl_days=0')).toThrow(
+      /ttl_days must be a whole number/,
+    );
+    expect(() => parseClickHouseUrl('clickhouse://h/my-db')).toThrow(
+      /"my-db" is not a plain identifier/,
+    );
+    expect(
+      parseClickHouseUrl('clickhouse://u:p%40ss@ch.internal/obs?secure=1&cluster=main&ttl_days=14'),
+    ).toEqual({
+      url: 'https://ch.internal:8443',
+      username: 'u',
+      password: 'p@ss',
+      database: 'obs',
+      cluster: 'main',
+      ttlDays: 14,
+    });
+    expect(createStore({ store: 'clickhouse://localhost:8123/x', dataDir: dir }).kind).toBe(
+      'clickhouse',
+    );
+  });
+
+  it('creates TTL tables on the engine, and cluster DDL that ClickHouse parses', async () => {
+    const q = async (sql: string) => {
+      const res = await fetch(bridge.url, { method: 'POST', body: sql });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      return text;
+    };
+    await q('CREATE DATABASE IF NOT EXISTS ttl_check');
+    for (const ddl of schemaStatements({ database: 'ttl_check', ttlDays: 7 })) await q(ddl);
+    expect(await q('SHOW CREATE TABLE ttl_check.spans')).toMatch(
+      /TTL toDateTime\(intDiv\(start_ns, 1000000000\), \\?'UTC\\?'\) \+ toIntervalDay\(7\)/,
+    );
+    // No cluster exists here: the Replicated/Distributed statements are only parsed, not run.
+    const cluster = schemaStatements({ database: 'obs', cluster: 'main', ttlDays: 7 });
+    expect(cluster.some((s) => s.includes('ReplicatedMergeTree'))).toBe(true);
+    expect(cluster.some((s) => s.includes('ENGINE = Distributed(main, obs, spans_local'))).toBe(
+      true,
+    );
+    for (const ddl of cluster) expect(await q(`EXPLAIN AST ${ddl}`)).toMatch(/Create|CreateQuery/);
   });
 });

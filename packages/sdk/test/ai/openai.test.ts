@@ -177,6 +177,19 @@ describe('responses', () => {
   });
 });
 
+it('records embeddings with their input tokens', async () => {
+  const result = await client.embeddings.create({
+    model: 'text-embedding-3-small',
+    input: 'hello',
+  });
+  expect(result.data[0]!.embedding).toEqual([0.25, -0.5, 0.75]);
+  expect(cap.one('embeddings text-embedding-3-small').attributes).toMatchObject({
+    'gen_ai.operation.name': 'embeddings',
+    'gen_ai.response.model': 'text-embedding-3-small',
+    'gen_ai.usage.input_tokens': 8,
+  });
+});
+
 it('instrumenting twice records each call once', async () => {
   instrumentOpenAI(client);
   await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] });

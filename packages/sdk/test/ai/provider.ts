@@ -210,6 +210,21 @@ async function responses(body: Record<string, unknown>, res: ServerResponse): Pr
   res.end();
 }
 
+function embeddings(body: Record<string, unknown>, res: ServerResponse): void {
+  const vector = [0.25, -0.5, 0.75];
+  // the openai SDK asks for base64 unless told otherwise, and decodes it
+  const embedding =
+    body.encoding_format === 'base64'
+      ? Buffer.from(new Float32Array(vector).buffer).toString('base64')
+      : vector;
+  json(res, 200, {
+    object: 'list',
+    data: [{ object: 'embedding', index: 0, embedding }],
+    model: String(body.model),
+    usage: { prompt_tokens: 8, total_tokens: 8 },
+  });
+}
+
 export async function startProvider(): Promise<TestProvider> {
   const requests: TestProvider['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -227,6 +242,7 @@ export async function startProvider(): Promise<TestProvider> {
           });
         } else if (req.url === '/v1/chat/completions') await chat(body, res);
         else if (req.url === '/v1/responses') await responses(body, res);
+        else if (req.url === '/v1/embeddings') embeddings(body, res);
         else
           json(res, 404, {
             error: { message: `no route ${req.url}`, type: 'invalid_request_error' },

@@ -119,7 +119,9 @@ export async function startChdbHttp(dataDir: string): Promise<ChdbHttp> {
     chain = next.catch(() => {});
     return next;
   };
-  const server: Server = createServer((req, res) => {
+  // ClickHouse accepts URIs up to 1 MiB (http_max_uri_size); Node's default header limit is 16 KiB,
+  // and with multipart bind values the client still sends the SQL text in the URL.
+  const server: Server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
     if (req.url?.startsWith('/ping')) {
       res.end('Ok.\n');
       return;

@@ -83,6 +83,9 @@ describe('store parity: DuckDB and ClickHouse answer alike', () => {
       r.lookup({ requestIds: data.requestIds.slice(5, 9), traceIds: spread }),
     );
     expect(new Set(many.spans.map((s) => s.traceId)).size).toBeGreaterThan(4);
+    // Every trace at once: bind values past 4 KiB travel as a multipart body.
+    const all = await both((r) => r.lookup({ requestIds: [], traceIds: data.traceIds }));
+    expect(new Set(all.spans.map((s) => s.traceId)).size).toBe(data.traceIds.length);
   });
 
   it('request IDs of traces', async () => {
@@ -369,3 +372,37 @@ describe('--store clickhouse://… end to end', () => {
     for (const ddl of cluster) expect(await q(`EXPLAIN AST ${ddl}`)).toMatch(/Create|CreateQuery/);
   });
 });
+
+describe('ClickHouse store failures', () => {
+  it('open() names a server that does not answer', async () => {
+    const closed = await startChdbHttpless();
+    const store = new ClickHouseStore({ url: closed, database: 'x' });
+    await expect(store.open()).rejects.toThrow(`clickhouse: ${closed} does not answer`);
+  });
+
+  it('a rejected insert rejects every write of its group, and the store keeps working', async () => {
+    const store = new ClickHouseStore({ url: bridge.url, database: 'failing', flushMs: 5 });
+    await store.open();
+    try {
+      const good = data.batches[2];
+      // A start time that is not a number makes ClickHouse refuse the whole insert.
+      const bad = { spans: [{ ...good.spans[0], startNs: 'soon' as never }], logs: [] };
+      const results = await Promise.allSettled([store.write(bad), store.write(good)]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      await store.write(good);
+      expect((await store.stats()).spansTotal).toBe(good.spans.length);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** A loopback URL on which nothing listens (a port just released). */
+async function startChdbHttpless(): Promise<string> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}

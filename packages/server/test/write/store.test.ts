@@ -237,4 +237,39 @@ describe('DuckDbStore', () => {
     conn.closeSync();
     await b.close();
   });
+  it('checkpoints after 64 MB of WAL by default, and keeps every row when checkpoints run between commits', async () => {
+    const { store: byDefault } = await openStore();
+    const c = await byDefault.connect();
+    const setting = (
+      await c.runAndReadAll("SELECT current_setting('checkpoint_threshold')")
+    ).getRows()[0]![0];
+    c.closeSync();
+    expect(setting).toBe('61.0 MiB'); // 64 MB in DuckDB's binary units
+
+    // A threshold far below one commit's WAL: DuckDB checkpoints after every group.
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const store = new DuckDbStore({ dataDir: dir, checkpointThreshold: '1KB' });
+    await store.open();
+    cleanups.push(() => store.close());
+    const batches = Array.from({ length: 12 }, (_, i) => ({
+      spans: Array.from({ length: 200 }, () => span({ requestId: `req_${i}` })),
+      logs: [log({ requestId: `req_${i}` })],
+    }));
+    await Promise.all(batches.map((b) => store.write(b)));
+    await store.close();
+    const reopened = new DuckDbStore({ dataDir: dir });
+    await reopened.open();
+    cleanups.push(() => reopened.close());
+    const stats = await reopened.stats();
+    expect([stats.spansTotal, stats.logsTotal, stats.tracesTotal]).toEqual([2400, 12, 2400]);
+    const conn = await reopened.connect();
+    const requests = (
+      await conn.runAndReadAll(
+        "SELECT count(DISTINCT request_id) FROM request_index WHERE trace_id <> ''",
+      )
+    ).getRows()[0]![0];
+    conn.closeSync();
+    expect(requests).toBe(12n);
+  });
 });

@@ -27,6 +27,9 @@ function copyFields(into: Record<string, unknown>, fields: Readonly<Record<strin
  * Sends each log line to the collector as an OTLP log record, through the OpenTelemetry logs
  * SDK (batched, bounded queue, never blocking the caller). Fields are copied into attributes
  * here because the batch keeps the record after the caller may have mutated its object.
+ * `init()` installs the cheaper line export (otlp/) instead; this sink stays for setups built on
+ * a LoggerProvider of their own, and as the reference the line export is tested and benchmarked
+ * against.
  */
 export function createOtlpLogSink(
   provider: LoggerProvider,

@@ -136,6 +136,8 @@ export function parityData(seed = 42): ParityData {
             costUsd: r() < 0.8 ? Math.round(r() * 1e6) / 1e8 : null,
             costSource: 'table',
           };
+          if (r() < 0.5) span.ai.ttftMs = Math.round(r() * 2000) / 10;
+          if (t % 4 === 0) span.ai.sessionId = `sess_${b}`;
         }
         spans.push(span);
         if (i % 2 === 0) parent = spanId;

@@ -203,6 +203,33 @@ describe('store parity: DuckDB and ClickHouse answer alike', () => {
     expect(await both((r) => r.lastSeenNs!('nobody', NOW_NS - DAY_NS))).toBeNull();
   });
 
+  it('AI roll-ups (/api/ai/*)', async () => {
+    const window = { startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS + HOUR_NS };
+    for (const groupBy of [
+      'model',
+      'provider',
+      'service',
+      'request',
+      'trace',
+      'session',
+      'user',
+      'day',
+    ] as const) {
+      const usage = await both((r) => r.aiUsage!({ ...window, groupBy, limit: 20 }));
+      expect(usage.totals.calls).toBeGreaterThan(0);
+    }
+    await both((r) =>
+      r.aiUsage!({ ...window, service: 'llm-proxy', model: 'gpt-4o', groupBy: 'model', limit: 5 }),
+    );
+    expect((await both((r) => r.aiModelLatency!(window))).length).toBe(2);
+    for (const order of ['slowest', 'costliest', 'recent'] as const) {
+      await both((r) => r.aiCalls!({ ...window, order, limit: 25 }));
+    }
+    for (const by of ['model', 'service'] as const) {
+      await both((r) => r.aiSeries!({ ...window, by, stepNs: 6n * HOUR_NS }));
+    }
+  });
+
   it('span stats and health counts', async () => {
     const stats = await both((r) =>
       r.spanStats({ startNs: NOW_NS - 4n * DAY_NS, endNs: NOW_NS + HOUR_NS }),

@@ -6,6 +6,7 @@
  * the trace_id / request_id bloom filters.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { AiReader } from '../ai-reader.js';
 import type { AlertsReader } from '../alerts-reader.js';
 // Row → record mapping is shared with the DuckDB twin so both return identical records.
 import { LOG_COLUMNS, nsToMs, SPAN_COLUMNS, toLog, toSpan } from '../duckdb/reader-rows.js';
@@ -25,6 +26,7 @@ import {
   type TraceQuery,
 } from '../reader.js';
 import type { LogLevel, SpanKind } from '../records.js';
+import { clickHouseAiReader } from './ai-sql.js';
 import { clickHouseAlertsReader } from './reader-alerts.js';
 
 type Row = Record<string, unknown>;
@@ -125,6 +127,12 @@ function clusterWindows(windows: Window[]): Cluster[] {
 }
 
 export class ClickHouseReader implements StoreReader {
+  // ---- AI roll-ups (/api/ai/*): SQL in ai-sql.ts ----
+  private readonly ai = clickHouseAiReader((sql, params) => this.query(sql, params));
+  readonly aiUsage: AiReader['aiUsage'] = (q) => this.ai.aiUsage(q);
+  readonly aiModelLatency: AiReader['aiModelLatency'] = (q) => this.ai.aiModelLatency(q);
+  readonly aiCalls: AiReader['aiCalls'] = (q) => this.ai.aiCalls(q);
+  readonly aiSeries: AiReader['aiSeries'] = (q) => this.ai.aiSeries(q);
   // ---- alerts (src/alerts): SQL in reader-alerts.ts, written by the alerts work ----
   private readonly alerts = clickHouseAlertsReader((sql, params) => this.query(sql, params));
   readonly alertWindowStats: AlertsReader['alertWindowStats'] = (q) =>

@@ -1,0 +1,235 @@
+/**
+ * ClickHouse SQL of the AI roll-ups (src/store/ai-reader.ts), the twin of duckdb/ai-sql.ts with
+ * the same answers. Absent strings are '' here, so keys go through nullIf(…, '') to come back as
+ * null; percentiles and medians use DuckDB's quantile_cont interpolation (see reader.ts).
+ */
+import type {
+  AiCallRow,
+  AiCallsQuery,
+  AiGroupKey,
+  AiModelLatencyRow,
+  AiReader,
+  AiSeriesQuery,
+  AiSeriesRow,
+  AiUsageQuery,
+  AiUsageRow,
+  AiWindowQuery,
+} from '../ai-reader.js';
+import { nsToMs } from '../duckdb/reader-rows.js';
+
+type Row = Record<string, unknown>;
+type Params = Record<string, string | number | bigint>;
+export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
+
+/** quantile_cont over an array expression: lo·(1−d) + hi·d at rank (n−1)·q; [] when empty. */
+function interpolated(values: string, qs: string, alias: string): string {
+  const rank = (q: string) => `(length(${alias}) - 1) * ${q}`;
+  const at = (i: string) => `toFloat64(${alias}[toUInt64(${i}) + 1])`;
+  const d = (q: string) => `(${rank(q)} - floor(${rank(q)}))`;
+  return (
+    `arrayMap(x -> ${at(`floor(${rank('x')})`)} * (1 - ${d('x')}) + ${at(`ceil(${rank('x')})`)} * ${d('x')}, ` +
+    `if(length(arraySort(${values}) AS ${alias}) = 0, CAST([] AS Array(Float64)), ${qs}))`
+  );
+}
+
+/** The window's AI calls, each with the request, session and user any span of its trace carries. */
+function windowCtes(q: AiWindowQuery, params: Params): string {
+  params.start = q.startNs;
+  params.end = q.endNs;
+  const filters: string[] = [];
+  if (q.service !== undefined) {
+    params.service = q.service;
+    filters.push('AND w.service = {service:String}');
+  }
+  if (q.model !== undefined) {
+    params.model = q.model;
+    filters.push('AND w.ai_model = {model:String}');
+  }
+  return `WITH w AS (SELECT * FROM spans WHERE start_ns BETWEEN {start:Int64} AND {end:Int64}),
+    ctx AS (
+      SELECT trace_id,
+             nullIf(anyIf(request_id, request_id != ''), '') AS t_request,
+             nullIf(anyIf(ai_session_id, ai_session_id != ''), '') AS t_session,
+             nullIf(anyIf(ai_user_id, ai_user_id != ''), '') AS t_user
+      FROM w WHERE request_id != '' OR ai_session_id != '' OR ai_user_id != ''
+      GROUP BY trace_id),
+    calls AS (
+      SELECT w.*, coalesce(nullIf(w.request_id, ''), ctx.t_request) AS g_request,
+             coalesce(nullIf(w.ai_session_id, ''), ctx.t_session) AS g_session,
+             coalesce(nullIf(w.ai_user_id, ''), ctx.t_user) AS g_user
+      FROM w LEFT JOIN ctx ON w.trace_id = ctx.trace_id
+      WHERE w.ai_kind IN ('llm', 'decision') ${filters.join(' ')})`;
+}
+
+const GROUP_EXPR: Record<AiGroupKey, string> = {
+  model: "nullIf(ai_model, '')",
+  provider: "nullIf(ai_provider, '')",
+  service: 'service',
+  request: 'g_request',
+  trace: 'trace_id',
+  session: 'g_session',
+  user: 'g_user',
+  day: "formatDateTime(toDateTime(intDiv(start_ns, 1000000000), 'UTC'), '%Y-%m-%d')",
+};
+
+const USAGE = `countIf(ai_kind = 'llm') AS calls,
+  countIf(ai_kind = 'llm' AND status_code = 2) AS errors,
+  coalesce(sum(ai_input_tokens), 0) AS input,
+  coalesce(sum(ai_output_tokens), 0) AS output,
+  coalesce(sum(ai_cache_read_tokens), 0) AS cache_read,
+  coalesce(sum(ai_cache_creation_tokens), 0) AS cache_creation,
+  coalesce(sum(ai_reasoning_tokens), 0) AS reasoning,
+  coalesce(sum(ai_cost_usd), 0) AS cost,
+  countIf(ai_kind = 'llm' AND ai_cost_usd IS NULL) AS unpriced,
+  countIf(ai_kind = 'decision') AS decisions`;
+
+/** Sums of float costs drift in the last bits; whole picodollars keep equal totals equal. */
+function roundUsd(n: number): number {
+  return Math.round(n * 1e12) / 1e12;
+}
+
+function text(v: unknown): string | null {
+  return v === null || v === undefined || v === '' ? null : String(v);
+}
+
+function numOrNull(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+function usageRow(r: Row): AiUsageRow {
+  return {
+    key: text(r.k),
+    calls: Number(r.calls ?? 0),
+    errors: Number(r.errors ?? 0),
+    inputTokens: Number(r.input ?? 0),
+    outputTokens: Number(r.output ?? 0),
+    cacheReadTokens: Number(r.cache_read ?? 0),
+    cacheCreationTokens: Number(r.cache_creation ?? 0),
+    reasoningTokens: Number(r.reasoning ?? 0),
+    costUsd: roundUsd(Number(r.cost ?? 0)),
+    unpricedCalls: Number(r.unpriced ?? 0),
+    decisions: Number(r.decisions ?? 0),
+  };
+}
+
+export function clickHouseAiReader(run: RunQuery): AiReader {
+  return {
+    async aiUsage(q: AiUsageQuery) {
+      const params: Params = {};
+      const ctes = windowCtes(q, params);
+      const order = q.groupBy === 'day' ? 'k' : 'cost DESC, calls DESC, k';
+      const [groups, totals] = await Promise.all([
+        run(
+          `${ctes} SELECT ${GROUP_EXPR[q.groupBy]} AS k, ${USAGE} FROM calls
+             GROUP BY k ORDER BY ${order} NULLS LAST LIMIT {limit:UInt64}`,
+          { ...params, limit: q.limit },
+        ),
+        run(`${ctes} SELECT NULL AS k, ${USAGE} FROM calls`, params),
+      ]);
+      return { totals: usageRow(totals[0] ?? {}), groups: groups.map(usageRow) };
+    },
+
+    async aiModelLatency(q: AiWindowQuery) {
+      const params: Params = {};
+      const rows = await run(
+        `${windowCtes(q, params)}
+         SELECT nullIf(ai_model, '') AS model, nullIf(anyIf(ai_provider, ai_provider != ''), '') AS provider,
+                count() AS n, countIf(status_code = 2) AS errors, avg(duration_ns) AS avg_ns,
+                ${interpolated('groupArray(duration_ns)', '[0.5, 0.95, 0.99]', 's_lat')} AS q,
+                max(duration_ns) AS max_ns,
+                ${interpolated('groupArray(ai_ttft_ms)', '[0.5, 0.95]', 's_ttft')} AS ttft,
+                ${interpolated(
+                  'groupArrayIf(ai_output_tokens * 1000.0 / nullIf(duration_ns / 1e6 - coalesce(ai_ttft_ms, 0), 0), ai_output_tokens > 0)',
+                  '[0.5]',
+                  's_tps',
+                )} AS tps
+         FROM calls WHERE ai_kind = 'llm'
+         GROUP BY model ORDER BY n DESC, model NULLS LAST`,
+        params,
+      );
+      return rows.map((r): AiModelLatencyRow => {
+        const lat = Array.isArray(r.q) ? (r.q as unknown[]) : [];
+        const ttft = Array.isArray(r.ttft) ? (r.ttft as unknown[]) : [];
+        const tps = Array.isArray(r.tps) ? (r.tps as unknown[]) : [];
+        return {
+          model: text(r.model),
+          provider: text(r.provider),
+          calls: Number(r.n),
+          errors: Number(r.errors),
+          avgMs: nsToMs(r.avg_ns),
+          p50Ms: nsToMs(lat[0]),
+          p95Ms: nsToMs(lat[1]),
+          p99Ms: nsToMs(lat[2]),
+          maxMs: nsToMs(r.max_ns),
+          ttftP50Ms: numOrNull(ttft[0]),
+          ttftP95Ms: numOrNull(ttft[1]),
+          outputTokensPerSecond: numOrNull(tps[0]),
+        };
+      });
+    },
+
+    async aiSeries(q: AiSeriesQuery) {
+      const params: Params = { step: q.stepNs };
+      const rows = await run(
+        `${windowCtes(q, params)}
+         SELECT intDiv(start_ns, {step:Int64}) * {step:Int64} AS b, ${GROUP_EXPR[q.by]} AS k,
+                count() AS calls, coalesce(sum(ai_input_tokens), 0) AS input,
+                coalesce(sum(ai_output_tokens), 0) AS output, coalesce(sum(ai_cost_usd), 0) AS cost,
+                countIf(ai_cost_usd IS NULL) AS unpriced
+         FROM calls WHERE ai_kind = 'llm' GROUP BY b, k ORDER BY b, k NULLS LAST`,
+        params,
+      );
+      return rows.map(
+        (r): AiSeriesRow => ({
+          bucketNs: BigInt(r.b as string),
+          key: text(r.k),
+          calls: Number(r.calls),
+          inputTokens: Number(r.input),
+          outputTokens: Number(r.output),
+          costUsd: roundUsd(Number(r.cost)),
+          unpricedCalls: Number(r.unpriced),
+        }),
+      );
+    },
+
+    async aiCalls(q: AiCallsQuery) {
+      const params: Params = { limit: q.limit };
+      const order =
+        q.order === 'slowest'
+          ? 'duration_ns DESC'
+          : q.order === 'costliest'
+            ? 'ai_cost_usd DESC NULLS LAST, duration_ns DESC'
+            : 'start_ns DESC';
+      const rows = await run(
+        `${windowCtes(q, params)}
+         SELECT trace_id, span_id, g_request, service, name, start_ns, duration_ns, status_code,
+                ai_model, ai_provider, ai_operation, ai_input_tokens, ai_output_tokens,
+                ai_cost_usd, ai_cost_source, ai_ttft_ms
+         FROM calls WHERE ai_kind = 'llm' ORDER BY ${order} LIMIT {limit:UInt64}`,
+        params,
+      );
+      return rows.map(
+        (r): AiCallRow => ({
+          traceId: String(r.trace_id),
+          spanId: String(r.span_id),
+          requestId: text(r.g_request),
+          service: String(r.service),
+          name: String(r.name),
+          startNs: BigInt(r.start_ns as string),
+          durationMs: nsToMs(r.duration_ns) ?? 0,
+          statusCode: Number(r.status_code),
+          model: text(r.ai_model),
+          provider: text(r.ai_provider),
+          operation: text(r.ai_operation),
+          inputTokens: numOrNull(r.ai_input_tokens),
+          outputTokens: numOrNull(r.ai_output_tokens),
+          costUsd: numOrNull(r.ai_cost_usd),
+          costSource: text(r.ai_cost_source),
+          ttftMs: numOrNull(r.ai_ttft_ms),
+        }),
+      );
+    },
+  };
+}

@@ -3,6 +3,8 @@ import { onUnauthorized } from './api/client.js';
 import { TokenPrompt } from './components/TokenPrompt.js';
 import { bumpAuthEpoch } from './lib/auth.js';
 import { Link, navigate, useLocation } from './lib/router.js';
+import { AiPage } from './pages/ai/AiPage.js';
+import { AlertsPage } from './pages/alerts/AlertsPage.js';
 import { LogsPage } from './pages/logs/LogsPage.js';
 import { SearchPage } from './pages/search/SearchPage.js';
 import { ServicesPage } from './pages/services/ServicesPage.js';
@@ -39,6 +41,12 @@ export function App() {
   } else if (path === '/logs') {
     page = <LogsPage />;
     section = 'logs';
+  } else if (path === '/ai') {
+    page = <AiPage />;
+    section = 'ai';
+  } else if (path === '/alerts') {
+    page = <AlertsPage />;
+    section = 'alerts';
   } else if (path === '/services') {
     page = <ServicesPage />;
     section = 'services';
@@ -67,6 +75,12 @@ export function App() {
           </Link>
           <Link to="/services" className={section === 'services' ? 'active' : ''}>
             Services
+          </Link>
+          <Link to="/ai" className={section === 'ai' ? 'active' : ''}>
+            AI
+          </Link>
+          <Link to="/alerts" className={section === 'alerts' ? 'active' : ''}>
+            Alerts
           </Link>
         </nav>
         <span className="topbar-hint muted">

@@ -1,7 +1,7 @@
 import type { DebugLog, JsonAttributes } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ServiceTag } from '../../components/ServiceTag.js';
-import { decisionSummary, llmSummary } from '../../lib/ai.js';
+import { type DecisionSummary, decisionSummary, fmtUsd, llmSummary } from '../../lib/ai.js';
 import { fmtDuration, fmtTime, valueText } from '../../lib/format.js';
 import { Link, traceHref } from '../../lib/router.js';
 import type { SpanNode, TraceModel } from './model.js';
@@ -111,7 +111,7 @@ export function SpanDetails({
           </section>
         ))}
 
-        <AiFacts attrs={s.attributes} />
+        <AiFacts span={s} />
         <Attrs title="Attributes" attrs={s.attributes} />
         <Attrs title="Resource" attrs={s.resource} />
 
@@ -183,16 +183,16 @@ export function SpanDetails({
   );
 }
 
-function AiFacts({ attrs }: { attrs: JsonAttributes }) {
-  const llm = llmSummary(attrs);
-  const d = decisionSummary(attrs);
+function AiFacts({ span }: { span: SpanNode['span'] }) {
+  const llm = llmSummary(span);
+  const d = decisionSummary(span.attributes);
   if (!llm && !d) return null;
   return (
-    <section className="ai-facts">
-      <h4>{llm ? 'LLM call' : 'Agent decision'}</h4>
-      <dl className="facts">
-        {llm && (
-          <>
+    <>
+      {llm && (
+        <section className="ai-facts" data-testid="llm-card">
+          <h4>LLM call</h4>
+          <dl className="facts">
             <dt>Model</dt>
             <dd>
               {llm.model ?? '–'}
@@ -208,31 +208,86 @@ function AiFacts({ attrs }: { attrs: JsonAttributes }) {
             <dd>
               {llm.inputTokens ?? '?'} in · {llm.outputTokens ?? '?'} out
             </dd>
-            {llm.cost !== null && (
+            <dt>Cost</dt>
+            <dd>
+              {llm.cost !== null
+                ? fmtUsd(llm.cost)
+                : llm.costSource
+                  ? `not priced (${llm.costSource.replace('_', ' ')})`
+                  : '–'}
+            </dd>
+            {span.ai?.ttft_ms != null && (
               <>
-                <dt>Cost</dt>
-                <dd>${llm.cost.toFixed(4)}</dd>
+                <dt>First token</dt>
+                <dd>{fmtDuration(span.ai.ttft_ms)}</dd>
               </>
             )}
-          </>
+          </dl>
+        </section>
+      )}
+      {d && <DecisionCard d={d} />}
+    </>
+  );
+}
+
+/** Seed 001: why the agent took that path, as a card rather than raw attributes. */
+function DecisionCard({ d }: { d: DecisionSummary }) {
+  return (
+    <section className="decision-card" data-testid="decision-card">
+      <h4>
+        Decision <span className="decision-type">{d.type}</span>
+      </h4>
+      <div className="decision-result">
+        <span className="muted">chose</span> <strong>{d.result ?? '–'}</strong>
+        {d.confidence !== null && (
+          <span className="confidence" title="confidence">
+            <span className="confidence-bar">
+              <span style={{ width: `${Math.max(0, Math.min(1, d.confidence)) * 100}%` }} />
+            </span>
+            {d.confidence <= 1 ? `${Math.round(d.confidence * 100)}%` : d.confidence}
+          </span>
         )}
-        {d && (
-          <>
-            <dt>Decision</dt>
-            <dd>{d.type}</dd>
-            <dt>Result</dt>
-            <dd>{d.result ?? '–'}</dd>
-            {d.confidence !== null && (
-              <>
-                <dt>Confidence</dt>
-                <dd>{d.confidence}</dd>
-              </>
-            )}
-          </>
-        )}
-      </dl>
+      </div>
+      {d.factors !== null && d.factors !== undefined && (
+        <div className="decision-part">
+          <span className="fact-label">Factors</span>
+          <Structured value={d.factors} />
+        </div>
+      )}
+      {d.alternatives !== null && d.alternatives !== undefined && (
+        <div className="decision-part">
+          <span className="fact-label">Alternatives</span>
+          <Structured value={d.alternatives} />
+        </div>
+      )}
     </section>
   );
+}
+
+/** Lists and flat objects as lists; anything deeper as JSON text. */
+function Structured({ value }: { value: unknown }) {
+  if (Array.isArray(value)) {
+    return (
+      <ul className="decision-list">
+        {value.map((v, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list rendered once
+          <li key={i}>{valueText(v)}</li>
+        ))}
+      </ul>
+    );
+  }
+  if (value && typeof value === 'object') {
+    return (
+      <ul className="decision-list">
+        {Object.entries(value).map(([k, v]) => (
+          <li key={k}>
+            <span className="mono">{k}</span>: {valueText(v)}
+          </li>
+        ))}
+      </ul>
+    );
+  }
+  return <div className="decision-list">{valueText(value)}</div>;
 }
 
 function Attrs({ title, attrs }: { title: string; attrs: JsonAttributes }) {

@@ -1,6 +1,7 @@
-import type { DebugTraceResponse } from '../../api/types.js';
+import type { AiTraceSummary, DebugTraceResponse } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ServiceTag } from '../../components/ServiceTag.js';
+import { fmtTokens, fmtUsd } from '../../lib/ai.js';
 import { fmtCount, fmtDuration, fmtTime } from '../../lib/format.js';
 
 export function TraceHeader({
@@ -54,6 +55,7 @@ export function TraceHeader({
           <ServiceTag key={s} service={s} />
         ))}
       </div>
+      {data.ai && <AiBar ai={data.ai} />}
       {data.first_error && (
         <button type="button" className="first-error" onClick={onFirstError}>
           <span className="error-mark">!</span>
@@ -77,6 +79,63 @@ function Fact({ label, value, testId }: { label: string; value: string; testId?:
       <span className="fact-value" data-testid={testId}>
         {value}
       </span>
+    </div>
+  );
+}
+
+/** What the request's model calls did and cost; the cost is a lower bound when calls are unpriced. */
+function AiBar({ ai }: { ai: AiTraceSummary }) {
+  const models = ai.models.map((m) => m.model ?? m.provider ?? 'unknown model');
+  return (
+    <div className="ai-bar" data-testid="ai-summary">
+      <span>
+        <strong data-testid="ai-calls">{ai.calls}</strong> LLM call{ai.calls === 1 ? '' : 's'}
+        {ai.errors > 0 ? <span className="warn"> ({ai.errors} failed)</span> : null}
+      </span>
+      {models.length > 0 && (
+        <span data-testid="ai-models">
+          <span className="muted">model{models.length === 1 ? '' : 's'} </span>
+          {models.join(', ')}
+        </span>
+      )}
+      <span data-testid="ai-tokens">
+        <strong>{fmtTokens(ai.input_tokens)}</strong> in ·{' '}
+        <strong>{fmtTokens(ai.output_tokens)}</strong> out tokens
+        {ai.cache_read_tokens > 0 ? (
+          <span className="muted"> ({fmtTokens(ai.cache_read_tokens)} cached)</span>
+        ) : null}
+      </span>
+      <span data-testid="ai-cost">
+        <span className="muted">cost </span>
+        <strong>
+          {ai.unpriced_calls > 0 ? '≥ ' : ''}
+          {fmtUsd(ai.cost_usd)}
+        </strong>
+      </span>
+      {ai.unpriced_calls > 0 && (
+        <span className="warn" data-testid="ai-unpriced" title="unknown model or no usage reported">
+          ⚠ {ai.unpriced_calls} call{ai.unpriced_calls === 1 ? '' : 's'} not priced
+        </span>
+      )}
+      {ai.tools > 0 && (
+        <span>
+          <strong>{ai.tools}</strong> tool call{ai.tools === 1 ? '' : 's'}
+        </span>
+      )}
+      {ai.agents > 0 && (
+        <span>
+          <strong>{ai.agents}</strong> agent step{ai.agents === 1 ? '' : 's'}
+        </span>
+      )}
+      {ai.decisions.length > 0 && (
+        <span data-testid="ai-decisions">
+          <strong>{ai.decisions.length}</strong> decision{ai.decisions.length === 1 ? '' : 's'}
+          <span className="muted">
+            {' '}
+            ({ai.decisions.map((d) => `${d.type}${d.result ? ` → ${d.result}` : ''}`).join('; ')})
+          </span>
+        </span>
+      )}
     </div>
   );
 }

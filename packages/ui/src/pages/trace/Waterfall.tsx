@@ -8,7 +8,7 @@ import {
   useState,
 } from 'react';
 import type { DebugLog } from '../../api/types.js';
-import { decisionSummary, llmSummary, tokensText } from '../../lib/ai.js';
+import { aiKind, aiName, decisionSummary, llmSummary, tokensText } from '../../lib/ai.js';
 import { serviceColor } from '../../lib/colors.js';
 import { fmtCount, fmtDuration } from '../../lib/format.js';
 import type { SpanNode, TraceModel } from './model.js';
@@ -165,28 +165,36 @@ interface RowProps {
 
 const MAX_TICKS = 24;
 
-/** LLM calls show their model and tokens, decisions their outcome, right in the row. */
-function AiBadge({ attrs }: { attrs: SpanNode['span']['attributes'] }) {
-  const llm = llmSummary(attrs);
-  if (llm) {
-    const tokens = tokensText(llm);
-    return (
-      <span className="ai-badge" title="LLM call">
-        {llm.model ?? llm.provider}
-        {tokens ? ` · ${tokens}` : ''}
-      </span>
-    );
+const KIND_LABEL = {
+  llm: 'LLM',
+  agent: 'agent',
+  tool: 'tool',
+  decision: 'decision',
+  retrieval: 'retrieval',
+  workflow: 'workflow',
+} as const;
+
+/** LLM, tool, agent and decision spans carry a distinct mark with what matters about them. */
+function AiBadge({ span }: { span: SpanNode['span'] }) {
+  const kind = aiKind(span);
+  if (!kind) return null;
+  let text: string | null = null;
+  if (kind === 'llm') {
+    const llm = llmSummary(span);
+    const tokens = llm && tokensText(llm);
+    text = llm ? `${llm.model ?? llm.provider ?? ''}${tokens ? ` · ${tokens}` : ''}` : null;
+  } else if (kind === 'decision') {
+    const d = decisionSummary(span.attributes);
+    text = d ? `${d.type}${d.result ? ` → ${d.result}` : ''}` : null;
+  } else if (kind === 'tool' || kind === 'agent') {
+    text = aiName(span);
   }
-  const d = decisionSummary(attrs);
-  if (d) {
-    return (
-      <span className="ai-badge decision" title="agent decision">
-        {d.type}
-        {d.result ? ` → ${d.result}` : ''}
-      </span>
-    );
-  }
-  return null;
+  return (
+    <span className={`ai-badge ai-${kind}`} data-ai-kind={kind} title={`${KIND_LABEL[kind]} span`}>
+      <span className="ai-kind">{KIND_LABEL[kind]}</span>
+      {text ? ` ${text}` : ''}
+    </span>
+  );
 }
 
 const Row = memo(function Row(p: RowProps) {
@@ -250,7 +258,7 @@ const Row = memo(function Row(p: RowProps) {
           <span className={`kind kind-${s.kind}`}>{s.kind}</span>
         )}
         {s.derived_from_logs && <span className="kind kind-logs">from logs</span>}
-        <AiBadge attrs={s.attributes} />
+        <AiBadge span={s} />
         {n.error && (
           <span className="error-mark" title={s.status_message ?? 'error'}>
             !

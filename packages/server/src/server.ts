@@ -23,6 +23,16 @@ import { Sanitizer } from './ingest/sanitize.js';
 import { loadPriceTable, withAiNormalisation } from './pipeline/ai/index.js';
 import { IngestQueue } from './pipeline/ingest-queue.js';
 import {
+  arrivedFromPeer,
+  FORWARDED_HEADER,
+  type ForwarderOptions,
+  normalisePeerUrl,
+  PeerForwarder,
+  PeerRouting,
+  registerPeerMetrics,
+  withPeerRouting,
+} from './pipeline/peers/index.js';
+import {
   loadSamplingConfig,
   parseSamplingConfig,
   registerSamplingMetrics,
@@ -67,6 +77,16 @@ export interface ServerOptions {
   alerts?: AlertRulesInput;
   /** A YAML or JSON alert rules file (`hopscope serve --alerts FILE`). */
   alertsFile?: string;
+  /**
+   * Trace-ID affinity (src/pipeline/peers): every collector's URL, the same list on each. Spans
+   * and trace-bound log records are forwarded to the collector owning their trace. An empty
+   * list turns the stage on with no peers (membership set later with `peers.setPeers`).
+   */
+  peers?: string[];
+  /** This collector's URL as `peers` spells it; default `http://host:port` once listening. */
+  self?: string;
+  /** Retries, timeouts and the bound of the forwarder. */
+  peerForwarding?: Omit<ForwarderOptions, 'ingestToken'>;
 }
 
 export interface ServerHandle {
@@ -83,6 +103,8 @@ export interface ServerHandle {
   sampling?: SamplingStage;
   /** The alert evaluator when alert rules were given. */
   alerts?: AlertEvaluator;
+  /** Trace-ID affinity routing, when `peers` was given. */
+  peers?: PeerRouting;
   /** Stops accepting, lets admitted requests commit, flushes the store and closes it. */
   close(): Promise<void>;
 }
@@ -95,6 +117,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const prices = loadPriceTable(options.pricesFile); // a bad file fails before the store opens
   const samplingConfig = resolveSampling(options); // likewise
   const alertRules = resolveAlerts(options); // likewise
+  const peerUrls = options.peers?.map(normalisePeerUrl); // likewise
+  if (options.self !== undefined) normalisePeerUrl(options.self);
   const metrics = new SelfMetrics();
   const store =
     options.store ??
@@ -108,8 +132,15 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const sink = withAiNormalisation(store, prices);
   const sampling = samplingConfig && new SamplingStage(sink, samplingConfig);
   if (sampling) registerSamplingMetrics(metrics.registry, sampling);
+  const sampled = sampling ? withTailSampling(sink, sampling) : sink;
+  const routing =
+    peerUrls &&
+    new PeerRouting(
+      new PeerForwarder({ ...options.peerForwarding, ingestToken: options.ingestToken }),
+    );
+  if (routing) registerPeerMetrics(metrics.registry, routing);
   const queue = new IngestQueue(
-    sampling ? withTailSampling(sink, sampling) : sink,
+    routing ? withPeerRouting(sampled, routing) : sampled,
     queueOptions,
     (d) => metrics.queueDepth.set(d),
   );
@@ -130,6 +161,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }
 
   const app = new Hono();
+  if (routing) {
+    // Records a peer forwarded stay here: never forwarded twice, even if the rings disagree.
+    app.use('/v1/*', (c, next) =>
+      c.req.header(FORWARDED_HEADER) ? arrivedFromPeer.run(true, next) : next(),
+    );
+  }
   app.route(
     '/',
     createIngestApp(ctx, {
@@ -157,6 +194,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
           droppedLogs: dropped.logs,
           storeBytes: (await store.stats()).bytesOnDisk,
           ...(sampling && { sampling: sampling.status() }),
+          ...(routing && { peers: routing.status() }),
         };
       },
     }),
@@ -206,6 +244,17 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   let closing: Promise<void> | undefined;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   publicUrl = `http://${urlHost}:${port}`;
+  if (routing && peerUrls) {
+    try {
+      routing.setPeers(peerUrls, options.self ?? publicUrl);
+    } catch (err) {
+      http.close();
+      await grpcHandle?.close();
+      await sampling?.flush();
+      await store.close();
+      throw err;
+    }
+  }
   alerts?.start();
   return {
     host,
@@ -217,6 +266,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     queue,
     sampling,
     alerts,
+    peers: routing,
     close() {
       closing ??= (async () => {
         if (retentionTimer) clearInterval(retentionTimer);

@@ -43,6 +43,7 @@ import type {
   JaegerServiceOperationsResponse,
   JaegerServicesResponse,
   JaegerTracesResponse,
+  PeersHealth,
   SamplingHealth,
 } from './types.js';
 
@@ -58,6 +59,8 @@ export interface IngestStatus {
   problems?: string[];
   /** Tail-sampling numbers, when sampling is on. */
   sampling?: SamplingHealth;
+  /** Trace-ID affinity numbers, when peers are configured. */
+  peers?: PeersHealth;
 }
 
 export interface ApiDeps {
@@ -405,6 +408,7 @@ export function createApi(deps: ApiDeps): Hono {
       ingest_queue_depth: ingest?.queueDepth ?? 0,
       dropped: { spans: ingest?.droppedSpans ?? 0, logs: ingest?.droppedLogs ?? 0 },
       ...(ingest?.sampling && { sampling: ingest.sampling }),
+      ...(ingest?.peers && { peers: ingest.peers }),
     };
     return c.json(body, body.healthy ? 200 : 503);
   });

@@ -267,6 +267,23 @@ export interface HealthResponse {
   };
   /** Present only when tail sampling is on. */
   sampling?: SamplingHealth;
+  /** Present only when peers are configured (`hopscope serve --peers`). */
+  peers?: PeersHealth;
+}
+
+/**
+ * Trace-ID affinity since start. `forwarded`: records sent to the peer owning their trace and
+ * acknowledged by it; `failed`: forwards that failed after every retry (those records were kept
+ * here, counted in `kept_locally_after_failure`); `received`: records peers forwarded here.
+ */
+export interface PeersHealth {
+  self: string;
+  peers: string[];
+  spans: { forwarded: number; failed: number; received: number };
+  logs: { forwarded: number; failed: number; received: number };
+  retries: number;
+  pending_records: number;
+  kept_locally_after_failure: number;
 }
 
 /**

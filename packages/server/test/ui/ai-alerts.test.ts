@@ -134,10 +134,10 @@ describe.skipIf(skipBrowser)('AI views in Chromium against a real server', () =>
       els.map((e) => `${e.getAttribute('data-ai-kind')}:${e.textContent}`),
     );
     expect(kinds.sort()).toEqual([
-      'agent:agent planner',
-      'decision:decision tool_choice → web_search',
-      'llm:LLM gpt-4o · 1000→200 tok',
-      'tool:tool web_search',
+      'agent:planner',
+      'decision:tool_choice → web_search',
+      'llm:gpt-4o · 1000→200 tok',
+      'tool:web_search',
     ]);
     await shot(page, 'ai-trace');
   });

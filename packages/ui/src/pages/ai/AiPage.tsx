@@ -1,5 +1,10 @@
 import { getJson } from '../../api/client.js';
-import type { AiCallsResponse, AiModelsResponse, AiSeriesResponse } from '../../api/types.js';
+import type {
+  AiCallsResponse,
+  AiModelsResponse,
+  AiSeriesResponse,
+  AiUsageResponse,
+} from '../../api/types.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { ServiceTag } from '../../components/ServiceTag.js';
 import { fmtTokens, fmtUsd } from '../../lib/ai.js';
@@ -30,14 +35,18 @@ export function AiPage() {
     [since, by],
   );
   const models = useApi((s) => getJson<AiModelsResponse>('/api/ai/models', { since }, s), [since]);
+  const usage = useApi(
+    (s) => getJson<AiUsageResponse>('/api/ai/usage', { since, group_by: 'model' }, s),
+    [since],
+  );
   const calls = useApi(
     (s) => getJson<AiCallsResponse>('/api/ai/calls', { since, order, limit: 20 }, s),
     [since, order],
   );
 
   return (
-    <div className="page-grid">
-      <div className="toolbar">
+    <div className="page">
+      <div className="page-head">
         <h2>AI</h2>
         <span className="seg">
           {Object.keys(WINDOWS).map((w) => (
@@ -91,10 +100,7 @@ export function AiPage() {
             </thead>
             <tbody>
               {models.data.models.map((m) => {
-                const cost =
-                  series.data?.by === 'model'
-                    ? series.data.series.find((s) => s.key === m.model)?.cost_usd
-                    : undefined;
+                const u = usage.data?.groups.find((g) => g.key === m.model);
                 return (
                   <tr key={`${m.provider}/${m.model}`}>
                     <td>
@@ -110,7 +116,13 @@ export function AiPage() {
                       {m.output_tokens_per_s === null ? '–' : m.output_tokens_per_s.toFixed(1)}
                     </td>
                     <td className="num" data-testid="model-cost">
-                      {fmtUsd(cost)}
+                      {u ? fmtUsd(u.cost_usd) : '–'}
+                      {u && u.unpriced_calls > 0 ? (
+                        <span className="muted" title="calls without a price">
+                          {' '}
+                          (+{u.unpriced_calls} unpriced)
+                        </span>
+                      ) : null}
                     </td>
                   </tr>
                 );

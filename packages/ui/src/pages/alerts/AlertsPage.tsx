@@ -18,8 +18,8 @@ export function AlertsPage() {
   const data = res.data;
 
   return (
-    <div className="page-grid">
-      <div className="toolbar">
+    <div className="page">
+      <div className="page-head">
         <h2>Alerts</h2>
         {data?.enabled && (
           <span className="muted">

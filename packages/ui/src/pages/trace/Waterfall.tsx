@@ -189,10 +189,15 @@ function AiBadge({ span }: { span: SpanNode['span'] }) {
   } else if (kind === 'tool' || kind === 'agent') {
     text = aiName(span);
   }
+  // The kind word comes from CSS (::before), so the badge's text stays the span's own facts.
   return (
-    <span className={`ai-badge ai-${kind}`} data-ai-kind={kind} title={`${KIND_LABEL[kind]} span`}>
-      <span className="ai-kind">{KIND_LABEL[kind]}</span>
-      {text ? ` ${text}` : ''}
+    <span
+      className={`ai-badge ai-${kind}`}
+      data-ai-kind={kind}
+      data-kind-label={KIND_LABEL[kind]}
+      title={`${KIND_LABEL[kind]} span`}
+    >
+      {text ?? ''}
     </span>
   );
 }

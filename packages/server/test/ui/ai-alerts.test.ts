@@ -27,6 +27,7 @@ async function shot(page: Page, name: string) {
 }
 
 const RID = 'req_ai_7c1e90';
+const UNPRICED_RID = 'req_ai_unpriced_1';
 
 /** One agent request: an agent step, an LLM call (gpt-4o, priced), a decision and a tool call. */
 async function sendAiRequest(url: string): Promise<void> {
@@ -88,6 +89,22 @@ async function sendAiRequest(url: string): Promise<void> {
     attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'web_search' },
   });
   root.end(t0 + 420);
+  // A second request whose model is in no price table: its cost must not read as $0.
+  agent.span({
+    name: 'chat acme-llm-9',
+    t0,
+    offsetMs: 500,
+    durationMs: 90,
+    kind: SpanKind.CLIENT,
+    requestId: UNPRICED_RID,
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'acme',
+      'gen_ai.request.model': 'acme-llm-9',
+      'gen_ai.usage.input_tokens': 50,
+      'gen_ai.usage.output_tokens': 5,
+    },
+  });
   await agent.flush();
   await agent.shutdown();
 }
@@ -142,6 +159,19 @@ describe.skipIf(skipBrowser)('AI views in Chromium against a real server', () =>
     await shot(page, 'ai-trace');
   });
 
+  it('warns when a call could not be priced instead of showing $0', async () => {
+    await page.goto(`${server.url}/trace/${UNPRICED_RID}`);
+    await page.getByTestId('ai-summary').waitFor();
+    await expect(page.getByTestId('ai-unpriced').textContent()).resolves.toContain(
+      '1 call not priced',
+    );
+    await expect(page.getByTestId('ai-cost').textContent()).resolves.toContain('≥');
+    await page.locator('[data-ai-kind="llm"]').click();
+    await poll(() => page.getByTestId('llm-card').textContent()).toContain('not priced');
+    await page.goto(`${server.url}/trace/${RID}`);
+    await page.getByTestId('ai-summary').waitFor();
+  });
+
   it('shows the decision as a card with its factors and alternatives', async () => {
     await page.locator('[data-ai-kind="decision"]').click();
     const card = page.getByTestId('decision-card');
@@ -161,7 +191,11 @@ describe.skipIf(skipBrowser)('AI views in Chromium against a real server', () =>
     await poll(() => page.url()).toContain('/ai');
     const models = page.getByTestId('ai-models-table');
     await poll(() => models.textContent()).toContain('gpt-4o');
-    await poll(() => page.getByTestId('model-cost').first().textContent()).toBe('$0.0045');
+    const gpt = models.locator('tr', { hasText: 'gpt-4o' }).getByTestId('model-cost');
+    await poll(() => gpt.textContent()).toBe('$0.0045');
+    await poll(() => models.locator('tr', { hasText: 'acme-llm-9' }).textContent()).toContain(
+      '1 unpriced',
+    );
     await poll(() => page.getByTestId('series-legend').first().textContent()).toContain('gpt-4o');
     const calls = page.getByTestId('ai-calls-table');
     await poll(() => calls.textContent()).toContain(RID);

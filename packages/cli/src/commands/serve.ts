@@ -28,6 +28,8 @@ interface ServeFlags {
   samplePercent?: number;
   sampleSlowerThan?: number;
   samplingWait?: number;
+  peers?: string;
+  self?: string;
 }
 
 /** What commander hands over: parsed values from flags, raw strings from env defaults. */
@@ -67,6 +69,8 @@ function resolveFlags(raw: RawFlags): ServeFlags {
     samplePercent: raw.samplePercent as number | undefined,
     sampleSlowerThan: raw.sampleSlowerThan as number | undefined,
     samplingWait: raw.samplingWait as number | undefined,
+    peers: raw.peers === undefined ? undefined : String(raw.peers),
+    self: raw.self === undefined ? undefined : String(raw.self),
   };
 }
 
@@ -175,6 +179,16 @@ export function registerServe(program: Command, ctx: CliContext): void {
       'decide a trace this long after its last span (default 10s)',
       parsed('--sampling-wait', parseDuration),
     )
+    .option(
+      '--peers <urls>',
+      'every collector of the cluster, comma-separated (the same list on each): spans go to the collector owning their trace, for tail sampling behind a load balancer (HOPSCOPE_PEERS)',
+      env.HOPSCOPE_PEERS,
+    )
+    .option(
+      '--self <url>',
+      "this collector's URL as --peers spells it (default http://<host>:<port>) (HOPSCOPE_SELF)",
+      env.HOPSCOPE_SELF,
+    )
     .addHelpText(
       'after',
       '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
@@ -195,7 +209,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ingestToken: flags.ingestToken || undefined,
         queryToken: flags.queryToken || undefined,
         sampling,
+        ...peerOptions(flags),
       }).catch((err: Error) => {
+        if (/^peer |^this collector /.test(err.message)) {
+          throw new UsageError(
+            `${flags.self && /^this/.test(err.message) ? '--self' : '--peers'}: ${err.message}`,
+          );
+        }
         // a bad --prices file is the user's to fix, named with the problem
         if (/^alert rules /.test(err.message)) throw new UsageError(`--alerts: ${err.message}`);
         if (/^price file /.test(err.message)) throw new UsageError(`--prices: ${err.message}`);
@@ -210,6 +230,20 @@ export function registerServe(program: Command, ctx: CliContext): void {
       await server.close();
       await write(ctx.io.stderr, 'hopscope: closed cleanly\n');
     });
+}
+
+function peerOptions(flags: ServeFlags): { peers?: string[]; self?: string } {
+  if (!flags.peers) {
+    if (flags.self) throw new UsageError('--self: only meaningful with --peers');
+    return {};
+  }
+  const peers = flags.peers
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (peers.length === 0)
+    throw new UsageError('--peers: expected http://host:port,http://host:port');
+  return { peers, self: flags.self || undefined };
 }
 
 function percent(v: string): number {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { DebugTraceResponse } from '@hopscope/server';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The server's browser-test harness builds the UI from source, so this test sees it as it is now.
+import { buildUi } from '../../../packages/server/test/ui/harness.js';
 import { startTopology, type Topology } from '../src/topology.js';
 import { assertSystemParts, missing, tempServer } from './system.js';
 
@@ -20,12 +22,16 @@ describe.skipIf(skip)('the demo chat page', () => {
   let topology: Topology | undefined;
   let browser: Browser | undefined;
   let workDir = '';
+  let ui: Awaited<ReturnType<typeof buildUi>> | undefined;
 
   beforeAll(async () => {
     assertSystemParts();
     if (!existsSync(CHROMIUM))
       throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
+    ui = await buildUi();
+    process.env.HOPSCOPE_UI_DIR = ui.dir;
     server = await tempServer();
+    delete process.env.HOPSCOPE_UI_DIR;
     workDir = mkdtempSync(join(tmpdir(), 'hopscope-demo-ui-'));
     topology = await startTopology({ hopscopeUrl: server.url, workDir });
     browser = await chromium.launch({
@@ -39,6 +45,7 @@ describe.skipIf(skip)('the demo chat page', () => {
     await browser?.close();
     await topology?.stop();
     await server?.close();
+    ui?.cleanup();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -62,6 +69,17 @@ describe.skipIf(skip)('the demo chat page', () => {
       `${server?.url}/trace/${requestId}`,
     );
 
+    // The entry is the gateway server span whose parent (the page's) is not among the spans.
+    // It is exported last (it ends when the streamed answer does), so wait for it too.
+    const entryOf = (t: DebugTraceResponse | undefined) => {
+      const spanIds = new Set(t?.spans.map((s) => s.span_id));
+      return t?.spans.find(
+        (s) =>
+          s.service === 'gateway' &&
+          s.kind === 'server' &&
+          (s.parent_span_id === null || !spanIds.has(s.parent_span_id)),
+      );
+    };
     let trace: DebugTraceResponse | undefined;
     for (let i = 0; i < 80; i++) {
       const r = await fetch(`${server?.url}/api/debug/trace/${requestId}`);
@@ -70,7 +88,8 @@ describe.skipIf(skip)('the demo chat page', () => {
         if (
           ['gateway', 'python-worker', 'baseline', 'llm-provider'].every((s) =>
             trace?.services.includes(s),
-          )
+          ) &&
+          entryOf(trace)
         )
           break;
       } else {
@@ -82,7 +101,18 @@ describe.skipIf(skip)('the demo chat page', () => {
     expect(trace?.services).toEqual(
       expect.arrayContaining(['gateway', 'python-worker', 'baseline', 'llm-provider']),
     );
-    const entry = trace?.spans.find((s) => s.service === 'gateway' && s.kind === 'server');
+    const entry = entryOf(trace);
     expect(entry?.attributes['upstream.service']).toBe('ui');
+
+    // The footer's link opens the request in Hopscope's own UI, with every service as a row.
+    await page.goto(`${server?.url}/trace/${requestId}`);
+    await expect
+      .poll(() => page.textContent('[data-testid="request-id"]'), { timeout: 20_000 })
+      .toBe(requestId);
+    const missingRows = async () => {
+      const shown = new Set(await page.locator('.wf-row .wf-service').allTextContents());
+      return (trace?.services ?? []).filter((s) => !shown.has(s));
+    };
+    await expect.poll(missingRows, { timeout: 20_000 }).toEqual([]);
   });
 });

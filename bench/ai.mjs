@@ -8,22 +8,12 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { intArg as arg } from './_args.mjs';
 import { traceBatches } from './_gen.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'packages', 'server', 'dist');
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
-
-function arg(argv, name, fallback) {
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  if (!eq) return fallback;
-  const n = Number(eq.slice(name.length + 3).replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${eq}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 export default async function aiBench(argv = []) {
   if (!existsSync(join(dist, 'pipeline', 'ai', 'index.js'))) {

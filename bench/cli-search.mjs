@@ -17,23 +17,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { intArg as arg } from './_args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', 'packages', 'cli', 'dist', 'bin.js');
 const REQ = 'req_00c0ffee00c0';
-
-function arg(argv, name, fallback) {
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  const i = argv.indexOf(`--${name}`);
-  const value = eq ? eq.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${value}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 /** pino-shaped lines of three services; one line in 50,000 belongs to the request searched. */
 async function generate(file, mb) {

@@ -11,21 +11,10 @@ import { createServer, connect as tcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { intArg as arg } from './_args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'packages', 'sdk', 'dist');
-
-function arg(argv, name, fallback) {
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  const value = eq ? eq.slice(name.length + 3) : undefined;
-  if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${value}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const freePort = () =>
   new Promise((resolve) => {

@@ -12,20 +12,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { intArg as arg } from './_args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function arg(argv, name, fallback) {
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  const value = eq ? eq.slice(name.length + 3) : undefined;
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${value}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 function child(file, env = {}) {
   const proc = fork(join(here, 'sdk', file), [], {

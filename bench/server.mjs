@@ -7,23 +7,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { intArg as arg } from './_args.mjs';
 import { spanRecords, traceBatches } from './_gen.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'packages', 'server', 'dist');
-
-function arg(argv, name, fallback) {
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  const i = argv.indexOf(`--${name}`);
-  const value = eq ? eq.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
-  if (value === undefined) return fallback;
-  const n = Number(String(value).replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${value}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const rate = (n, ms) => Math.round((n / ms) * 1000);

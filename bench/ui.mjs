@@ -12,25 +12,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { intArg as arg } from './_args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const serverDist = join(here, '..', 'packages', 'server', 'dist', 'index.js');
 const uiDist = join(here, '..', 'packages', 'ui', 'dist', 'index.html');
 const CHROMIUM = '/usr/bin/chromium';
 const SIZES = [1_000, 10_000, 50_000];
-
-function arg(argv, name, fallback) {
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  const i = argv.indexOf(`--${name}`);
-  const value = eq ? eq.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name}: expected a positive integer, got ${value}`);
-    process.exit(2);
-  }
-  return n;
-}
 
 /** A 10-ary tree of `n` spans over five services, children splitting their parent's time. */
 export async function sendTrace(url, n, requestId) {

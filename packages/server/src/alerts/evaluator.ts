@@ -7,6 +7,7 @@ import type {
   AlertExample,
   AlertHistoryEntry,
   AlertNotification,
+  AlertRulesSourceResponse,
   AlertRuleView,
   AlertStateView,
   AlertsResponse,
@@ -14,9 +15,11 @@ import type {
 import type { AlertsReader } from '../store/alerts-reader.js';
 import { formatDuration } from './duration.js';
 import { evaluateRule, type Observation } from './evaluate.js';
+import { alertRulesFileOf } from './load.js';
 import type { AlertMetrics } from './metrics.js';
 import { type AlertLog, WebhookNotifier } from './notify.js';
 import { prometheusRules } from './prometheus.js';
+import { editRulesFile, readRulesFile } from './rules-file.js';
 import type { AlertRule, AlertRulesFile } from './schema.js';
 import { initialState, type RuleState, step } from './state.js';
 
@@ -41,7 +44,11 @@ interface Entry {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export class AlertEvaluator {
-  private readonly entries: Entry[];
+  private entries: Entry[];
+  private current: AlertRulesFile;
+  /** Set when the rules came from a file (`--alerts FILE`): only those can be edited. */
+  readonly rulesFile: string | undefined;
+  private saving: Promise<unknown> = Promise.resolve();
   private readonly history: AlertHistoryEntry[] = [];
   private readonly notifier: WebhookNotifier;
   private readonly now: () => number;
@@ -55,12 +62,14 @@ export class AlertEvaluator {
   private deliveries = 0;
 
   constructor(
-    readonly config: AlertRulesFile,
+    config: AlertRulesFile,
     private readonly reader: AlertsReader,
     private readonly options: EvaluatorOptions,
   ) {
+    this.current = config;
     this.now = options.now ?? Date.now;
     this.entries = config.rules.map((rule) => ({ rule, state: initialState(), examples: [] }));
+    this.rulesFile = alertRulesFileOf(config);
     this.log = options.log ?? ((m) => process.emitWarning(m, 'HopscopeAlertWarning'));
     this.notifier = new WebhookNotifier(options.metrics, this.log);
     for (const e of this.entries) options.metrics.firing.set({ rule: e.rule.name }, 0);
@@ -205,6 +214,58 @@ export class AlertEvaluator {
     }
   }
 
+  /** The rules in force (replaced by saveRules). */
+  get config(): AlertRulesFile {
+    return this.current;
+  }
+
+  /** The rules file's current text; throws when the rules were not given as a file. */
+  readRules(): Promise<AlertRulesSourceResponse> {
+    if (!this.rulesFile) throw new Error('the alert rules were not loaded from a file');
+    return readRulesFile(this.rulesFile);
+  }
+
+  /**
+   * Validates `text`, writes it over the rules file and evaluates the new rules at once. Refused
+   * text (AlertRulesError) changes nothing. Saves run one at a time, in arrival order.
+   */
+  saveRules(text: string): Promise<AlertsResponse> {
+    const file = this.rulesFile;
+    if (!file) return Promise.reject(new Error('the alert rules were not loaded from a file'));
+    const run = this.saving.then(async () => {
+      const rules = await editRulesFile(file, text);
+      await this.replaceRules(rules);
+      await this.evaluateNow();
+      return this.status();
+    });
+    this.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Swaps in a new rule set between rounds. A rule whose name and definition are unchanged keeps
+   * its state, last value and examples (a firing alert stays firing, no second notification);
+   * any other rule starts inactive. History is kept.
+   */
+  async replaceRules(config: AlertRulesFile): Promise<void> {
+    while (this.running) await this.running;
+    const old = new Map(this.entries.map((e) => [e.rule.name, e]));
+    this.entries = config.rules.map((rule) => {
+      const prev = old.get(rule.name);
+      if (prev && canonical(prev.rule) === canonical(rule)) return { ...prev, rule };
+      return { rule, state: initialState(), examples: [] };
+    });
+    for (const name of old.keys()) {
+      if (!config.rules.some((r) => r.name === name)) {
+        this.options.metrics.firing.remove({ rule: name });
+      }
+    }
+    for (const e of this.entries) {
+      this.options.metrics.firing.set({ rule: e.rule.name }, e.state.state === 'firing' ? 1 : 0);
+    }
+    this.current = config;
+  }
+
   /** The rules as a Prometheus rule file (YAML). */
   prometheusRules(): string {
     return prometheusRules(this.config).yaml;
@@ -259,4 +320,13 @@ function stateView(e: Entry): AlertStateView {
     last_evaluated: iso(s.lastEvaluatedMs),
     examples: s.state === 'firing' || s.state === 'resolved' ? e.examples : [],
   };
+}
+
+/** JSON with sorted keys: two rules are the same definition whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -67,6 +67,14 @@ export function parseAlertRules(
   return result.data;
 }
 
+/** Which file each loaded rule set came from: the evaluator offers editing only for those. */
+const loadedFrom = new WeakMap<AlertRulesFile, string>();
+
+/** The file `loadAlertRules` read these rules from; undefined for rules given in code. */
+export function alertRulesFileOf(rules: AlertRulesFile): string | undefined {
+  return loadedFrom.get(rules);
+}
+
 export function loadAlertRules(file: string): AlertRulesFile {
   let text: string;
   try {
@@ -74,7 +82,9 @@ export function loadAlertRules(file: string): AlertRulesFile {
   } catch (err) {
     throw new AlertRulesError(`alert rules ${file}: cannot read: ${(err as Error).message}`, []);
   }
-  return parseAlertRulesText(text, file);
+  const rules = parseAlertRulesText(text, file);
+  loadedFrom.set(rules, file);
+  return rules;
 }
 
 /** Parses YAML or JSON text; problems are `file:line:column: path: what`. */

@@ -13,6 +13,7 @@ import { redMetricsText, toStatsResponse } from '../query/stats.js';
 import { InvalidCursorError, type StoreReader } from '../store/reader.js';
 import type { LogLevel, SpanRecord } from '../store/records.js';
 import { registerAiRoutes } from './ai-routes.js';
+import { registerAlertRuleRoutes } from './alert-rules-routes.js';
 import { type AlertsView, registerAlertRoutes } from './alerts-routes.js';
 import { bearerAuth } from './auth.js';
 import {
@@ -144,7 +145,7 @@ export function createApi(deps: ApiDeps): Hono {
     const inc = parseQuery({ include: listOf(DEBUG_PARTS).optional() }, c.req.query());
     if (!inc.ok) return badRequest(c, inc.problem);
     const include = inc.value.include ?? [...DEBUG_PARTS];
-    const result = await debugTrace(reader, id, input);
+    const result = await debugTrace(reader, id, input, include);
     if (!result) {
       const body: ApiErrorBody = {
         error: {
@@ -155,12 +156,8 @@ export function createApi(deps: ApiDeps): Hono {
       };
       return c.json(body, 404);
     }
-    // Large requests: a caller that draws from `spans` and `logs` can skip `hops` (and so on),
-    // which halves the body for 50k spans.
-    result.included = include;
-    if (!include.includes('hops')) result.hops = [];
-    if (!include.includes('spans')) result.spans = [];
-    if (!include.includes('logs')) result.logs = [];
+    // Large requests: a caller that draws from `spans` and `logs` skips `hops` (and so on);
+    // parts left out are never built, which halves the work and the body for 50k spans.
     return c.json(result);
   });
 
@@ -358,6 +355,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   registerAiRoutes(app, reader, now); // /api/ai/usage, /api/ai/models, /api/ai/calls
   registerAlertRoutes(app, deps.alerts); // /api/alerts, /api/alerts/prometheus-rules
+  registerAlertRuleRoutes(app, deps.alerts); // GET/PUT /api/alerts/rules
 
   // ---- stats, health, metrics ----------------------------------------------------------------
 

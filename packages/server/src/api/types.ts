@@ -681,3 +681,29 @@ export interface AiSeriesResponse {
   /** One series per key, costliest first; only buckets with calls are listed. */
   series: Array<{ key: string | null; calls: number; cost_usd: number; points: AiSeriesPoint[] }>;
 }
+
+/** GET /api/alerts/rules: the rules file as written, for editing. */
+export interface AlertRulesSourceResponse {
+  file: string;
+  format: 'yaml' | 'json';
+  text: string;
+}
+
+/** One problem of a refused rules text; line and column are 1-based, null when unknown. */
+export interface AlertRuleProblem {
+  line: number | null;
+  column: number | null;
+  message: string;
+}
+
+/** Errors of GET/PUT /api/alerts/rules. */
+export interface AlertRulesErrorBody {
+  error: {
+    status: 400 | 409 | 413;
+    /** `conflict`: the server has no rules file to edit (see message for how to get one). */
+    code: 'bad_request' | 'conflict' | 'payload_too_large';
+    message: string;
+    /** Every problem of a refused text (400), in file order. */
+    problems?: AlertRuleProblem[];
+  };
+}

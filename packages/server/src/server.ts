@@ -208,6 +208,16 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     server.once('error', reject);
   });
   const port = (http.address() as AddressInfo).port;
+  if (routing && peerUrls) {
+    try {
+      const self = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      routing.setPeers(peerUrls, options.self ?? self);
+    } catch (err) {
+      http.close();
+      await store.close();
+      throw err;
+    }
+  }
   try {
     if (options.grpcPort !== false) {
       grpcHandle = await startGrpc(ctx, {
@@ -244,17 +254,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   let closing: Promise<void> | undefined;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   publicUrl = `http://${urlHost}:${port}`;
-  if (routing && peerUrls) {
-    try {
-      routing.setPeers(peerUrls, options.self ?? publicUrl);
-    } catch (err) {
-      http.close();
-      await grpcHandle?.close();
-      await sampling?.flush();
-      await store.close();
-      throw err;
-    }
-  }
   alerts?.start();
   return {
     host,

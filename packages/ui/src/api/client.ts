@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code?: string,
+    /** The parsed error body, for routes whose errors carry more than a message. */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -99,4 +101,32 @@ export async function getJaeger<T>(path: string, params: Params = {}, signal?: A
   const env = await getJson<JaegerEnvelope<T>>(path, params, signal);
   if (env.errors?.length) throw new ApiError(env.errors[0].code, env.errors[0].msg);
   return env.data as T;
+}
+
+/** PUT a text body to a route of the query API; answers and errors as getJson. */
+export async function putText<T>(path: string, text: string, contentType: string): Promise<T> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    'Content-Type': contentType,
+  };
+  const token = getToken() ?? memoryToken;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { method: 'PUT', headers, body: text });
+  } catch (err) {
+    throw new ApiError(0, `cannot reach the Hopscope server: ${(err as Error).message}`);
+  }
+  const raw = await res.text();
+  let body: unknown;
+  try {
+    body = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (res.status === 401) {
+    for (const fn of authListeners) fn();
+  }
+  if (!res.ok) throw new ApiError(res.status, errorMessage(res, body, raw), errorCode(body), body);
+  return body as T;
 }

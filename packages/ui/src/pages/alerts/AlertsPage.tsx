@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { fmtDuration, fmtPct } from '../../lib/format.js';
 import { Link, traceHref } from '../../lib/router.js';
 import { useApi } from '../../lib/useApi.js';
+import { RulesEditor } from './RulesEditor.js';
 
 /** Issue 12: rules, their states, firing alerts with the requests that caused them, history. */
 export function AlertsPage() {
@@ -16,6 +17,8 @@ export function AlertsPage() {
   }, []);
   const res = useApi((s) => getJson<AlertsResponse>('/api/alerts', {}, s), [tick]);
   const data = res.data;
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
 
   return (
     <div className="page">
@@ -29,7 +32,35 @@ export function AlertsPage() {
               : ''}
           </span>
         )}
+        {data?.enabled && !editing && (
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="edit-rules"
+            onClick={() => {
+              setSaved(null);
+              setEditing(true);
+            }}
+          >
+            Edit rules
+          </button>
+        )}
       </div>
+      {editing && (
+        <RulesEditor
+          onCancel={() => setEditing(false)}
+          onSaved={(status) => {
+            setEditing(false);
+            setSaved(`Rules saved: ${status.rules.length} in force, evaluated at once.`);
+            setTick((n) => n + 1); // reload the page's state from the server
+          }}
+        />
+      )}
+      {saved && (
+        <div className="card muted" role="status" data-testid="rules-saved">
+          {saved}
+        </div>
+      )}
       {res.state === 'error' && <ErrorMessage error={res.error} what="alerts" />}
       {data && !data.enabled && (
         <section className="card empty-state" data-testid="alerts-off">

@@ -225,3 +225,36 @@ describe('GET/PUT /api/alerts/rules without a rules file', () => {
     });
   }
 });
+
+describe('a JSON rules file', () => {
+  it('answers format json, takes JSON, and refuses YAML that would make the file unreadable as JSON', async () => {
+    const json = join(dir, 'alerts.json');
+    const first = `${JSON.stringify({ rules: [{ name: 'a', kind: 'error_rate', threshold: 0.1 }] }, null, 2)}\n`;
+    writeFileSync(json, first);
+    const s = await startServer({
+      port: 0,
+      grpcPort: false,
+      dataDir: join(dir, 'data-json'),
+      alertsFile: json,
+    });
+    try {
+      const url = `${s.url}/api/alerts/rules`;
+      const got = (await (await fetch(url)).json()) as AlertRulesSourceResponse;
+      expect(got).toEqual({ file: json, format: 'json', text: first });
+      const yaml = 'rules:\n  - name: b\n    kind: error_rate\n    threshold: 0.1\n';
+      const refused = await fetch(url, { method: 'PUT', body: yaml });
+      expect(refused.status).toBe(400);
+      const e = ((await refused.json()) as AlertRulesErrorBody).error;
+      expect(e.message).toMatch(/expected JSON, as the file name says/);
+      expect(readFileSync(json, 'utf8')).toBe(first);
+      const next = JSON.stringify({ rules: [{ name: 'b', kind: 'error_rate', threshold: 0.1 }] });
+      const saved = await fetch(url, { method: 'PUT', body: next });
+      expect(saved.status).toBe(200);
+      expect(((await saved.json()) as AlertsResponse).rules.map((r) => r.name)).toEqual(['b']);
+      expect(readFileSync(json, 'utf8')).toBe(next);
+      expect(readFileSync(`${json}.bak`, 'utf8')).toBe(first);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -29,11 +29,16 @@ import { isDerived, spansFromLogs } from './log-spans.js';
 /** How many request IDs found on a trace widen the lookup. */
 const MAX_WIDEN_REQUEST_IDS = 50;
 
+/** The list parts of the response a caller can ask for (`?include=`). */
+export type DebugPart = 'hops' | 'spans' | 'logs';
+const ALL_PARTS: readonly DebugPart[] = ['hops', 'spans', 'logs'];
+
 /** Fetches and assembles; null when nothing at all matches. */
 export async function debugTrace(
   reader: StoreReader,
   id: ParsedId,
   input: string,
+  include: readonly DebugPart[] = ALL_PARTS,
 ): Promise<DebugTraceResponse | null> {
   let requestIds: string[];
   let traceIds: string[];
@@ -51,7 +56,7 @@ export async function debugTrace(
   }
   const { spans, logs } = await reader.lookup({ requestIds, traceIds });
   if (spans.length === 0 && logs.length === 0) return null;
-  return assembleDebugTrace(id, input, spans, logs);
+  return assembleDebugTrace(id, input, spans, logs, include);
 }
 
 /** Pure assembly of the response from what the store returned (exported for tests). */
@@ -60,25 +65,19 @@ export function assembleDebugTrace(
   input: string,
   realSpans: SpanRecord[],
   logs: LogRecord[],
+  include: readonly DebugPart[] = ALL_PARTS,
 ): DebugTraceResponse {
   const known = new Set(realSpans.map((s) => s.spanId));
   const derived = spansFromLogs(logs, known);
   const spans = [...realSpans, ...derived].sort(byStart);
   const depthOf = depths(spans);
 
-  const debugSpans = spans.map((s) => toDebugSpan(s, depthOf.get(s.spanId) ?? 0));
-  const debugLogs = logs.map(toDebugLog);
-
-  const hops: Hop[] = [
-    ...spans.map((s) => spanHop(s, depthOf.get(s.spanId) ?? 0)),
-    ...logs.map((l) => logHop(l, l.spanId ? (depthOf.get(l.spanId) ?? 0) : 0)),
-  ].sort(
-    (a, b) =>
-      a.timestamp_us - b.timestamp_us ||
-      typeOrder(a) - typeOrder(b) ||
-      a.depth - b.depth ||
-      a.service.localeCompare(b.service),
-  );
+  // Parts not asked for are never built: at 50k spans each list costs seconds and tens of MB.
+  const debugSpans = include.includes('spans')
+    ? spans.map((s) => toDebugSpan(s, depthOf.get(s.spanId) ?? 0))
+    : [];
+  const debugLogs = include.includes('logs') ? logs.map(toDebugLog) : [];
+  const hops: Hop[] = include.includes('hops') ? buildHops(spans, logs, depthOf) : [];
 
   let startNs: bigint | undefined;
   let endNs: bigint | undefined;
@@ -91,8 +90,7 @@ export function assembleDebugTrace(
   const startUs = startNs === undefined ? null : nsToUs(startNs);
   for (const h of hops) h.offset_ms = startUs === null ? 0 : (h.timestamp_us - startUs) / 1000;
 
-  const services: string[] = [];
-  for (const h of hops) if (!services.includes(h.service)) services.push(h.service);
+  const services = servicesInHopOrder(spans, logs, depthOf);
 
   const requestIdSet = new Set<string>();
   for (const s of spans) if (s.requestId) requestIdSet.add(s.requestId);
@@ -118,12 +116,68 @@ export function assembleDebugTrace(
     log_count: logs.length,
     error_count: errors.length,
     first_error: errors[0] ?? null,
-    included: ['hops', 'spans', 'logs'],
+    included: [...include],
     hops,
     spans: debugSpans,
     logs: debugLogs,
     ...aiSummaryOf(realSpans),
   };
+}
+
+function buildHops(spans: SpanRecord[], logs: LogRecord[], depthOf: Map<string, number>): Hop[] {
+  return [
+    ...spans.map((s) => spanHop(s, depthOf.get(s.spanId) ?? 0)),
+    ...logs.map((l) => logHop(l, logDepth(l, depthOf))),
+  ].sort(
+    (a, b) =>
+      a.timestamp_us - b.timestamp_us ||
+      typeOrder(a) - typeOrder(b) ||
+      a.depth - b.depth ||
+      a.service.localeCompare(b.service),
+  );
+}
+
+function logDepth(l: LogRecord, depthOf: Map<string, number>): number {
+  return l.spanId ? (depthOf.get(l.spanId) ?? 0) : 0;
+}
+
+/**
+ * Services in the order of their first hop (time, spans before logs, shallower first, name),
+ * the order `hops` gives, without building the hops when they were not asked for.
+ */
+function servicesInHopOrder(
+  spans: SpanRecord[],
+  logs: LogRecord[],
+  depthOf: Map<string, number>,
+): string[] {
+  // One key per service, compared in place: no per-span allocation at 50k spans.
+  const first = new Map<string, HopKey>();
+  const see = (service: string, us: number, type: number, depth: number) => {
+    const f = first.get(service);
+    if (!f) first.set(service, { us, type, depth });
+    else if (
+      us < f.us ||
+      (us === f.us && (type < f.type || (type === f.type && depth < f.depth)))
+    ) {
+      f.us = us;
+      f.type = type;
+      f.depth = depth;
+    }
+  };
+  for (const s of spans) see(s.service, nsToUs(s.startNs), 0, depthOf.get(s.spanId) ?? 0);
+  for (const l of logs) see(l.service, nsToUs(l.timestampNs), 1, logDepth(l, depthOf));
+  return [...first.entries()]
+    .sort(
+      ([an, a], [bn, b]) =>
+        a.us - b.us || a.type - b.type || a.depth - b.depth || an.localeCompare(bn),
+    )
+    .map(([name]) => name);
+}
+
+interface HopKey {
+  us: number;
+  type: number;
+  depth: number;
 }
 
 function aiSummaryOf(spans: SpanRecord[]): { ai?: DebugTraceResponse['ai'] } {
@@ -147,6 +201,18 @@ function depths(spans: SpanRecord[]): Map<string, number> {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const out = new Map<string, number>();
   for (const start of spans) {
+    if (out.has(start.spanId)) continue;
+    // Spans come sorted by start, so a parent is usually placed already: no walk needed.
+    const parent = start.parentSpanId ? byId.get(start.parentSpanId) : undefined;
+    if (!parent) {
+      out.set(start.spanId, 0);
+      continue;
+    }
+    const parentDepth = out.get(parent.spanId);
+    if (parentDepth !== undefined) {
+      out.set(start.spanId, parentDepth + 1);
+      continue;
+    }
     const path: string[] = [];
     const onPath = new Set<string>();
     let cur: SpanRecord | undefined = start;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assembleDebugTrace } from '../../src/query/debug-trace.js';
-import type { SpanRecord } from '../../src/store/records.js';
+import type { LogRecord, SpanRecord } from '../../src/store/records.js';
 
 const T = 'f'.repeat(32);
 const id = (i: number) => (i + 1).toString(16).padStart(16, '0');
@@ -39,5 +39,45 @@ describe('assembleDebugTrace', () => {
     expect(depth[id(2)]).toBe(0);
     expect(depth[id(3)]).toBe(1);
     expect([depth[id(0)], depth[id(1)]].sort()).toEqual([0, 1]);
+  });
+
+  it('gives the same summary and services order whether or not hops are built', () => {
+    const at = (i: number, service: string, parent?: number): SpanRecord => ({
+      ...span(i, parent),
+      service,
+    });
+    // `tools` and `llm` start at the same microsecond: spans before logs, then shallower first.
+    const spans = [
+      at(0, 'gateway'),
+      at(1, 'tools', 0),
+      { ...at(2, 'llm', 1), startNs: at(1, 'x').startNs },
+    ];
+    const log: LogRecord = {
+      timestampNs: spans[0].startNs,
+      severityNumber: 9,
+      level: 'info',
+      service: 'billing',
+      body: 'charged',
+      attributes: {},
+      resource: {},
+      source: 'otlp',
+    };
+    const full = assembleDebugTrace({ kind: 'trace_id', traceId: T }, T, spans, [log]);
+    const lean = assembleDebugTrace(
+      { kind: 'trace_id', traceId: T },
+      T,
+      spans,
+      [log],
+      ['spans', 'logs'],
+    );
+    const firstSeen: string[] = [];
+    for (const h of full.hops) if (!firstSeen.includes(h.service)) firstSeen.push(h.service);
+    expect(full.services).toEqual(firstSeen);
+    expect(full.services).toEqual(['gateway', 'billing', 'tools', 'llm']);
+    expect(lean.hops).toEqual([]);
+    expect(lean.included).toEqual(['spans', 'logs']);
+    const { hops: _h, included: _i, ...fullRest } = full;
+    const { hops: _h2, included: _i2, ...leanRest } = lean;
+    expect(leanRest).toEqual(fullRest);
   });
 });

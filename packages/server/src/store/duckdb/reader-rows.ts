@@ -28,9 +28,45 @@ function optNum(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * Sets only the defined values: `delete` on a fresh object (or a loop over Object.entries per
+ * row) turns 50k-row reads into dictionary-mode objects that are slow to build and serialise.
+ */
+function assignDefined<T extends object>(target: T, values: Partial<T>): boolean {
+  let any = false;
+  for (const k in values) {
+    const v = values[k];
+    if (v !== undefined) {
+      target[k] = v as T[typeof k];
+      any = true;
+    }
+  }
+  return any;
+}
+
 /** The span's AI columns, or undefined when it has none. */
 function toAi(r: Row): SpanAiColumns | undefined {
-  const ai: SpanAiColumns = {
+  // Most spans are not AI calls: skip building anything when every AI column is empty.
+  if (
+    r.ai_kind == null &&
+    r.ai_provider == null &&
+    r.ai_model == null &&
+    r.ai_operation == null &&
+    r.ai_input_tokens == null &&
+    r.ai_output_tokens == null &&
+    r.ai_cache_read_tokens == null &&
+    r.ai_cache_creation_tokens == null &&
+    r.ai_reasoning_tokens == null &&
+    r.ai_cost_usd == null &&
+    r.ai_cost_source == null &&
+    r.ai_ttft_ms == null &&
+    r.ai_session_id == null &&
+    r.ai_user_id == null
+  ) {
+    return undefined;
+  }
+  const ai: SpanAiColumns = {};
+  const any = assignDefined(ai, {
     kind: str(r.ai_kind),
     provider: str(r.ai_provider),
     model: str(r.ai_model),
@@ -46,12 +82,7 @@ function toAi(r: Row): SpanAiColumns | undefined {
     ttftMs: optNum(r.ai_ttft_ms),
     sessionId: str(r.ai_session_id),
     userId: str(r.ai_user_id),
-  };
-  let any = false;
-  for (const k of Object.keys(ai) as (keyof SpanAiColumns)[]) {
-    if (ai[k] === undefined) delete ai[k];
-    else any = true;
-  }
+  });
   return any ? ai : undefined;
 }
 
@@ -159,7 +190,7 @@ export function toSpan(r: Row): SpanRecord {
     events: events(r.events),
     links: links(r.links),
   };
-  const optional = {
+  assignDefined<SpanRecord>(span, {
     parentSpanId: str(r.parent_span_id),
     traceState: str(r.trace_state),
     statusMessage: str(r.status_message),
@@ -167,10 +198,7 @@ export function toSpan(r: Row): SpanRecord {
     scopeName: str(r.scope_name),
     scopeVersion: str(r.scope_version),
     ai: toAi(r),
-  };
-  for (const [k, v] of Object.entries(optional)) {
-    if (v !== undefined) (span as unknown as Record<string, unknown>)[k] = v;
-  }
+  });
   return span;
 }
 
@@ -186,15 +214,12 @@ export function toLog(r: Row): LogRecord {
     source: String(r.source) as LogSource,
   };
   if (r.observed_ns !== null && r.observed_ns !== undefined) log.observedNs = big(r.observed_ns);
-  const optional = {
+  assignDefined<LogRecord>(log, {
     event: str(r.event),
     traceId: str(r.trace_id),
     spanId: str(r.span_id),
     requestId: str(r.request_id),
-  };
-  for (const [k, v] of Object.entries(optional)) {
-    if (v !== undefined) (log as unknown as Record<string, unknown>)[k] = v;
-  }
+  });
   return log;
 }
 

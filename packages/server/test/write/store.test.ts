@@ -272,4 +272,52 @@ describe('DuckDbStore', () => {
     conn.closeSync();
     expect(requests).toBe(12n);
   });
+  it('extends trace and request windows written before a restart (keys the new process has not seen)', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const traceId = hex(16);
+    const t0 = 1_000_000_000_000n;
+    const a = new DuckDbStore({ dataDir: dir });
+    await a.open();
+    await a.write({
+      spans: [span({ traceId, requestId: 'req_a', startNs: t0, durationNs: 10n })],
+      logs: [],
+    });
+    await a.close();
+    const b = new DuckDbStore({ dataDir: dir });
+    await b.open();
+    cleanups.push(() => b.close());
+    // Same trace and request again, plus a new trace in the same group: the group must commit.
+    await Promise.all([
+      b.write({
+        spans: [span({ traceId, requestId: 'req_a', startNs: t0 - 5n, durationNs: 100n })],
+        logs: [],
+      }),
+      b.write({ spans: [span({ requestId: 'req_b', startNs: t0, durationNs: 1n })], logs: [] }),
+    ]);
+    // And once more in this process, now a key it has written itself.
+    await b.write({
+      spans: [span({ traceId, requestId: 'req_a', startNs: t0 + 200n, durationNs: 1n })],
+      logs: [],
+    });
+    const conn = await b.connect();
+    const trace = (
+      await conn.runAndReadAll(
+        `SELECT start_ns, end_ns FROM trace_index WHERE trace_id = '${traceId}'`,
+      )
+    ).getRows();
+    const req = (
+      await conn.runAndReadAll(
+        "SELECT request_id, start_ns, end_ns FROM request_index WHERE request_id IN ('req_a', 'req_b') ORDER BY 1",
+      )
+    ).getRows();
+    const spans = (await conn.runAndReadAll('SELECT count(*) FROM spans')).getRows()[0]![0];
+    conn.closeSync();
+    expect(trace).toEqual([[t0 - 5n, t0 + 201n]]);
+    expect(req).toEqual([
+      ['req_a', t0 - 5n, t0 + 201n],
+      ['req_b', t0, t0 + 1n],
+    ]);
+    expect(spans).toBe(4n);
+  });
 });

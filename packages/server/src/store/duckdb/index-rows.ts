@@ -1,5 +1,6 @@
 import type { WriteBatch } from '../records.js';
 import { type CsvText, DELIM, QUOTE } from './csv.js';
+import type { RecentKeys } from './recent-keys.js';
 
 /**
  * The rows one group commit merges into trace_index, request_index and operations, aggregated
@@ -8,8 +9,12 @@ import { type CsvText, DELIM, QUOTE } from './csv.js';
  * staging spans in a temp table and aggregating in SQL.
  */
 export interface IndexRows {
+  /** Keys that may already be in the table: merged with ON CONFLICT. */
   traces: CsvText;
   requests: CsvText;
+  /** Keys this process has not written lately: plainly inserted (see RecentKeys). */
+  freshTraces: CsvText;
+  freshRequests: CsvText;
   operations: CsvText;
   /** Operation keys in `operations` that were not known before this group. */
   newOperations: string[];
@@ -35,7 +40,15 @@ function text(lines: string[], quotedNewline = false): CsvText {
   return { text: lines.join('\n'), rows: lines.length - 1, quotedNewline };
 }
 
-export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<string>): IndexRows {
+/**
+ * Without `recent`, every index row is merged (upserted); with it, keys it does not hold go to
+ * the plain-insert files and are added to it.
+ */
+export function indexRows(
+  batches: readonly WriteBatch[],
+  knownOperations: Set<string>,
+  recent?: RecentKeys,
+): IndexRows {
   const traces = new Map<string, Window>();
   // request ID → trace ID ('' for log lines of no trace) → window
   const requests = new Map<string, Map<string, Window>>();
@@ -73,23 +86,34 @@ export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<s
       if (l.requestId) request(l.requestId, l.traceId ?? '', l.timestampNs, l.timestampNs);
     }
   }
+  const fresh = (key: string): boolean => {
+    if (!recent || recent.has(key)) return false;
+    recent.add(key);
+    return true;
+  };
   const traceLines: string[] = [];
-  for (const [id, [start, end]] of traces) traceLines.push(id + DELIM + start + DELIM + end);
+  const freshTraceLines: string[] = [];
+  for (const [id, [start, end]] of traces) {
+    (fresh(id) ? freshTraceLines : traceLines).push(id + DELIM + start + DELIM + end);
+  }
   const requestLines: string[] = [];
+  const freshRequestLines: string[] = [];
   for (const [requestId, byTrace] of requests) {
     for (const [traceId, w] of byTrace) {
       // A request's window covers its whole traces, not only the spans carrying the ID:
       // children can start or end outside their parent when clocks are coarse or work is async.
       const t = traceId ? traces.get(traceId) : undefined;
       if (t) widen(w, t[0], t[1]);
-      requestLines.push(
+      (fresh(`${requestId}\u0000${traceId}`) ? freshRequestLines : requestLines).push(
         b.text(requestId) + DELIM + (traceId || QUOTE + QUOTE) + DELIM + w[0] + DELIM + w[1],
       );
     }
   }
   return {
     traces: text(traceLines),
-    requests: text(requestLines),
+    requests: text(requestLines, b.quotedNewline),
+    freshTraces: text(freshTraceLines),
+    freshRequests: text(freshRequestLines, b.quotedNewline),
     operations: text(ops, b.quotedNewline),
     newOperations,
   };

@@ -10,6 +10,7 @@ import { GroupCommit } from './group-commit.js';
 import { type IndexRows, indexRows } from './index-rows.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
+import { RecentKeys } from './recent-keys.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
 import { commitSql, type StagedFile } from './write-sql.js';
 
@@ -17,6 +18,7 @@ export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
 
 /** A group of batches encoded for read_csv, ready to commit. */
 interface Prepared {
+  batches: WriteBatch[];
   spans: CsvText;
   logs: CsvText;
   index: IndexRows;
@@ -34,6 +36,8 @@ export interface DuckDbStoreOptions {
    * DEFAULT_CHECKPOINT_THRESHOLD.
    */
   checkpointThreshold?: string;
+  /** Merge every index row with ON CONFLICT, as before RecentKeys (for bench/server.mjs's A/B). */
+  upsertAllIndexRows?: boolean;
 }
 
 /**
@@ -59,9 +63,14 @@ export class DuckDbStore implements Store {
   private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
     prepare: (batches) => ({
+      batches,
       spans: spansCsv(batches),
       logs: logsCsv(batches),
-      index: indexRows(batches, this.knownOperations),
+      index: indexRows(
+        batches,
+        this.knownOperations,
+        this.options.upsertAllIndexRows ? undefined : this.recentKeys,
+      ),
     }),
     execute: (prepared) => this.commit(prepared),
   });
@@ -69,6 +78,8 @@ export class DuckDbStore implements Store {
   readonly stageDir = stagingDir();
   /** Operations known to be in the table, so each is sent to DuckDB once per process. */
   private knownOperations = new Set<string>();
+  /** Index keys written lately, so new ones are inserted without ON CONFLICT. */
+  private recentKeys = new RecentKeys();
   private staged = 0;
   private closed = false;
 
@@ -106,7 +117,21 @@ export class DuckDbStore implements Store {
     return this.group.submit(batch);
   }
 
-  private async commit({ spans, logs, index }: Prepared): Promise<void> {
+  private async commit(prepared: Prepared): Promise<void> {
+    const { index } = prepared;
+    try {
+      await this.commitOnce(prepared);
+    } catch (err) {
+      if (index.freshTraces.rows + index.freshRequests.rows === 0) throw err;
+      // A key taken for new was already in the table (written before a restart, or forgotten
+      // since): redo the group merging every index row. A batch bad for other reasons fails
+      // again here and GroupCommit retries it alone.
+      const merged = indexRows(prepared.batches, this.knownOperations);
+      await this.commitOnce({ ...prepared, index: merged });
+    }
+  }
+
+  private async commitOnce({ spans, logs, index }: Prepared): Promise<void> {
     const conn = this.conn!;
     const n = this.staged++;
     const files: string[] = [];
@@ -118,14 +143,26 @@ export class DuckDbStore implements Store {
       return { path, serial: csv.quotedNewline };
     };
     try {
-      const [s, l, t, r, o] = await Promise.all([
+      const [s, l, t, r, o, ft, fr] = await Promise.all([
         stage(spans, 'spans'),
         stage(logs, 'logs'),
         stage(index.traces, 'traces'),
         stage(index.requests, 'requests'),
         stage(index.operations, 'ops'),
+        stage(index.freshTraces, 'newtraces'),
+        stage(index.freshRequests, 'newrequests'),
       ]);
-      await conn.run(commitSql({ spans: s, logs: l, traces: t, requests: r, operations: o }));
+      await conn.run(
+        commitSql({
+          spans: s,
+          logs: l,
+          traces: t,
+          requests: r,
+          operations: o,
+          freshTraces: ft,
+          freshRequests: fr,
+        }),
+      );
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
       throw err;
@@ -231,7 +268,10 @@ function removeStaleStaging(dir: string): void {
     return;
   }
   for (const name of names) {
-    const m = /^hopscope-(\d+)-\d+-(?:spans|logs|traces|requests|ops)\.csv$/.exec(name);
+    const m =
+      /^hopscope-(\d+)-\d+-(?:spans|logs|traces|requests|ops|newtraces|newrequests)\.csv$/.exec(
+        name,
+      );
     if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
     rmSync(join(dir, name), { force: true });
   }

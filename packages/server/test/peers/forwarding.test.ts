@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DebugTraceResponse, HealthResponse } from '../../src/api/types.js';
 import { FORWARDED_HEADER, PeerRing } from '../../src/pipeline/peers/index.js';
 import { type ServerHandle, startServer } from '../../src/server.js';
+import { ownStagingStore } from './own-staging-store.js';
 
 const dirs: string[] = [];
 async function collector(extra: Parameters<typeof startServer>[0] = {}): Promise<ServerHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'hopscope-fwd-'));
   dirs.push(dir);
-  return startServer({ port: 0, grpcPort: false, dataDir: dir, peers: [], ...extra });
+  return startServer({
+    port: 0,
+    grpcPort: false,
+    store: ownStagingStore(dir),
+    peers: [],
+    ...extra,
+  });
 }
 
 /** A URL nothing listens on: a port taken from the OS and released. */
@@ -225,6 +233,48 @@ describe('an unreachable owner', () => {
       });
     } finally {
       await a.close();
+    }
+  });
+
+  it('answers 429 and stores nothing of a batch when too many records wait on peers', async () => {
+    // A real peer that holds every request until released.
+    const held: (() => void)[] = [];
+    const slow = createHttpServer((req, res) => {
+      req.resume();
+      held.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}`;
+    const a = await collector({ peerForwarding: { maxPendingRecords: 1 } });
+    try {
+      a.peers!.setPeers([a.url, slowUrl], a.url);
+      const ring = new PeerRing([a.url, slowUrl]);
+      const first = fetch(`${a.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spanRequest(traceOwnedBy(ring, slowUrl))),
+      });
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 10));
+      const local = traceOwnedBy(ring, a.url);
+      const both = spanRequest(traceOwnedBy(ring, slowUrl));
+      both.resourceSpans[0]!.scopeSpans[0]!.spans.push(
+        spanRequest(local).resourceSpans[0]!.scopeSpans[0]!.spans[0]!,
+      );
+      const refused = await fetch(`${a.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(both),
+      });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await debug(a.url, local)).toBeUndefined();
+      for (const release of held.splice(0)) release();
+      expect((await first).status).toBe(200);
+      expect(await peers(a.url)).toMatchObject({ spans: { forwarded: 1 }, pending_records: 0 });
+    } finally {
+      for (const release of held.splice(0)) release();
+      await a.close();
+      await new Promise((r) => slow.close(r));
     }
   });
 

@@ -53,13 +53,21 @@ export class PeerForwarder {
     return this.pending;
   }
 
+  /**
+   * Throws QueueFullError when `n` more records would pass the bound. Called for a whole batch
+   * before any of it is written, so a refused request has stored nothing and a retry duplicates
+   * nothing. (A single batch larger than the bound passes when nothing is pending.)
+   */
+  checkRoom(n: number): void {
+    if (this.pending > 0 && this.pending + n > this.o.maxPendingRecords) {
+      throw new QueueFullError(this.o.retryAfterSeconds);
+    }
+  }
+
   /** Resolves once the peer acknowledged; throws after the last attempt failed. */
   async send(peer: string, spans: SpanRecord[], logs: LogRecord[]): Promise<void> {
     const n = spans.length + logs.length;
     if (n === 0) return;
-    if (this.pending > 0 && this.pending + n > this.o.maxPendingRecords) {
-      throw new QueueFullError(this.o.retryAfterSeconds);
-    }
     this.pending += n;
     try {
       await Promise.all([

@@ -78,10 +78,12 @@ export class PeerRouting {
     // Log records follow their trace; those without one stay here.
     for (const l of batch.logs) target(l.traceId).logs.push(l);
 
+    let remoteRecords = 0;
+    for (const b of remote.values()) remoteRecords += b.spans.length + b.logs.length;
+    this.forwarder.checkRoom(remoteRecords);
     const forwards = [...remote].map(([peer, b]) =>
       this.forwarder.send(peer, b.spans, b.logs).catch(async (err: unknown) => {
-        // Overload is the client's to retry; an unreachable owner must not lose the records.
-        if ((err as Error).name === 'QueueFullError') throw err;
+        // An unreachable owner must not lose acknowledged records: keep them here.
         this.onError(err);
         this.keptAfterFailure += b.spans.length + b.logs.length;
         await store.write(b);

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DebugTraceResponse, HealthResponse } from '../../src/api/types.js';
 import { FORWARDED_HEADER, PeerRing } from '../../src/pipeline/peers/index.js';
 import { type ServerHandle, startServer } from '../../src/server.js';
-import { ownStagingStore } from './own-staging-store.js';
 
 const dirs: string[] = [];
 async function collector(extra: Parameters<typeof startServer>[0] = {}): Promise<ServerHandle> {
@@ -21,7 +20,7 @@ async function collector(extra: Parameters<typeof startServer>[0] = {}): Promise
   return startServer({
     port: 0,
     grpcPort: false,
-    store: ownStagingStore(dir),
+    dataDir: dir,
     peers: [],
     ...extra,
   });

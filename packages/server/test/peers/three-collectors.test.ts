@@ -19,7 +19,6 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DebugLogsResponse, DebugTraceResponse, HealthResponse } from '../../src/api/types.js';
 import { type ServerHandle, startServer } from '../../src/server.js';
-import { ownStagingStore } from './own-staging-store.js';
 
 const TRACES = 60;
 const SERVICES = ['peer-gateway', 'peer-agent', 'peer-tool'] as const;
@@ -79,7 +78,7 @@ describe('three collectors with trace-ID affinity', () => {
         await startServer({
           port: 0,
           grpcPort: false,
-          store: ownStagingStore(dir),
+          dataDir: dir,
           sampling: { decision_wait: '2s', policies: [{ type: 'errors', name: 'errors' }] },
           // Ports are only known once listening; the membership is set just below.
           peers: [],

@@ -49,6 +49,9 @@ export interface DuckDbStoreOptions {
  */
 export const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
 
+/** Numbers the stores of this process, to keep their staging file names apart. */
+let nextStoreId = 0;
+
 /**
  * The embedded store: one DuckDB file. All writes go through one connection and a group commit,
  * so concurrent ingest requests share transactions; readers get connections of their own.
@@ -76,6 +79,8 @@ export class DuckDbStore implements Store {
   });
   /** Where group commits stage their rows (tmpfs when available). */
   readonly stageDir = stagingDir();
+  // Several stores can share a process (tests, tools): each names its staging files apart.
+  private readonly storeId = nextStoreId++;
   /** Operations known to be in the table, so each is sent to DuckDB once per process. */
   private knownOperations = new Set<string>();
   /** Index keys written lately, so new ones are inserted without ON CONFLICT. */
@@ -133,7 +138,7 @@ export class DuckDbStore implements Store {
 
   private async commitOnce({ spans, logs, index }: Prepared): Promise<void> {
     const conn = this.conn!;
-    const n = this.staged++;
+    const n = `${this.storeId}-${this.staged++}`;
     const files: string[] = [];
     const stage = async (csv: CsvText, kind: string): Promise<StagedFile | undefined> => {
       if (csv.rows === 0) return undefined;
@@ -269,7 +274,7 @@ function removeStaleStaging(dir: string): void {
   }
   for (const name of names) {
     const m =
-      /^hopscope-(\d+)-\d+-(?:spans|logs|traces|requests|ops|newtraces|newrequests)\.csv$/.exec(
+      /^hopscope-(\d+)-(?:\d+-)?\d+-(?:spans|logs|traces|requests|ops|newtraces|newrequests)\.csv$/.exec(
         name,
       );
     if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;

@@ -26,6 +26,7 @@ import {
   type TraceQuery,
 } from '../reader.js';
 import type { LogLevel, SpanKind } from '../records.js';
+import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { clickHouseAiReader } from './ai-sql.js';
 import { clickHouseAlertsReader } from './reader-alerts.js';
 
@@ -33,10 +34,6 @@ type Row = Record<string, unknown>;
 type ParamType = 'String' | 'Int64' | 'UInt8' | 'UInt64';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
-/** The same slacks and slice widths as the DuckDB reader, so both bound their scans alike. */
-const LOG_SLACK_NS = 15_000_000_000n;
-const SEARCH_FIRST_SLICE_NS = 60_000_000_000n;
-const PARENT_SLACK_NS = 3_600_000_000_000n;
 
 class Sql {
   readonly params: Record<string, string | number | bigint> = {};
@@ -307,24 +304,11 @@ export class ClickHouseReader implements StoreReader {
     };
   }
 
-  /** Newest first, walking back from `endNs` in growing slices, as the DuckDB reader does. */
-  async searchTraces(q: TraceQuery): Promise<string[]> {
-    const found: string[] = [];
-    const seen = new Set<string>();
-    let sliceEnd = q.endNs;
-    let width = SEARCH_FIRST_SLICE_NS;
-    while (found.length < q.limit && sliceEnd >= q.startNs) {
-      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
-      const sliceStart = sliceEnd - width < q.startNs ? q.startNs : sliceEnd - width;
-      const ids = await this.searchSlice(q, sliceStart, sliceEnd, q.limit - found.length, seen);
-      for (const id of ids) {
-        seen.add(id);
-        found.push(id);
-      }
-      sliceEnd = sliceStart - 1n;
-      width *= 4n;
-    }
-    return found;
+  /** Newest first, in growing slices back from the end (see scan-windows.ts). */
+  searchTraces(q: TraceQuery): Promise<string[]> {
+    return searchNewestFirst(q, (from, to, limit, exclude) =>
+      this.searchSlice(q, from, to, limit, exclude),
+    );
   }
 
   private async searchSlice(

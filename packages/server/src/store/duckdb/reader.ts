@@ -22,6 +22,7 @@ import {
   type TraceQuery,
 } from '../reader.js';
 import type { LogLevel, SpanKind } from '../records.js';
+import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { duckDbAiReader } from './ai-sql.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
@@ -38,13 +39,6 @@ type Params = Record<string, DuckDBValue>;
 type Row = Record<string, unknown>;
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
-
-/** Log lines are often written just after their span ends; look this far past a trace's window. */
-const LOG_SLACK_NS = 15_000_000_000n;
-/** The first slice a trace search scans, back from its end; each next one is 4× wider. */
-const SEARCH_FIRST_SLICE_NS = 60_000_000_000n;
-/** A parent span starts before its child; look this far back for parents of edge spans. */
-const PARENT_SLACK_NS = 3_600_000_000_000n;
 
 /**
  * Columns → row objects. The node-api's own getRowObjectsJS took 6 s for 50k spans (per-value
@@ -415,29 +409,11 @@ export class DuckDbReader implements StoreReader {
     };
   }
 
-  /**
-   * Newest first, so the search walks back from `endNs` in growing slices (1 min, then ×4) and
-   * stops once `limit` traces are found: a common query touches the last minute's row groups,
-   * not the whole window. Traces are ranked by their newest matching span; a newer slice's
-   * traces all rank above an older slice's, so the order equals one query over the window.
-   */
-  async searchTraces(q: TraceQuery): Promise<string[]> {
-    const found: string[] = [];
-    const seen = new Set<string>();
-    let sliceEnd = q.endNs;
-    let width = SEARCH_FIRST_SLICE_NS;
-    while (found.length < q.limit && sliceEnd >= q.startNs) {
-      // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
-      const sliceStart = sliceEnd - width < q.startNs ? q.startNs : sliceEnd - width;
-      const ids = await this.searchSlice(q, sliceStart, sliceEnd, q.limit - found.length, seen);
-      for (const id of ids) {
-        seen.add(id);
-        found.push(id);
-      }
-      sliceEnd = sliceStart - 1n;
-      width *= 4n;
-    }
-    return found;
+  /** Newest first, in growing slices back from the end (see scan-windows.ts). */
+  searchTraces(q: TraceQuery): Promise<string[]> {
+    return searchNewestFirst(q, (from, to, limit, exclude) =>
+      this.searchSlice(q, from, to, limit, exclude),
+    );
   }
 
   private async searchSlice(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -45,6 +46,11 @@ import { SelfMetrics } from './self-metrics.js';
 import { createStore } from './store/open-store.js';
 import type { RetentionPolicy, Store } from './store/store.js';
 import { createUiApp } from './ui/index.js';
+
+/** This package's version, reported by /api/health (src/ and dist/ both sit one level down). */
+const SERVER_VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
 
 export interface ServerOptions {
   /** Default 127.0.0.1: nothing is exposed beyond the machine unless asked. */
@@ -183,6 +189,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       reader: store.reader,
       queryToken: options.queryToken,
       storeKind: store.kind,
+      version: SERVER_VERSION,
       metricsText: () => metrics.registry.metrics(),
       alerts,
       ingestStatus: async () => {

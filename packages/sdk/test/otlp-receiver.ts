@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 
-const protoRoot = join(dirname(fileURLToPath(import.meta.url)), 'proto');
+// The OTLP .proto definitions the server ships: the SDK's tests read them as test data only
+// (the SDK itself never touches the server), so there is one copy to keep current.
+const protoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../server/proto');
 
-async function loadTypes() {
+/** The OTLP export request types, decoded with protobufjs from the OTLP .proto files. */
+export async function loadOtlpTypes() {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => join(protoRoot, target);
   await root.load(
@@ -112,10 +115,10 @@ export class OtlpReceiver {
   readonly requests: ReceivedRequest[] = [];
   delayMs = 0;
   private server: Server | undefined;
-  private types: Awaited<ReturnType<typeof loadTypes>> | undefined;
+  private types: Awaited<ReturnType<typeof loadOtlpTypes>> | undefined;
 
   async start(): Promise<string> {
-    this.types = await loadTypes();
+    this.types = await loadOtlpTypes();
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

@@ -1,11 +1,8 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { attrs } from '../../../test/otlp-receiver.js';
+import { attrs, loadOtlpTypes } from '../../../test/otlp-receiver.js';
 import { OTLP_SEVERITY } from '../levels.js';
 import { type CapturedLine, LogsRequestEncoder } from './encode.js';
 
@@ -92,13 +89,7 @@ describe('LogsRequestEncoder', () => {
   });
 
   it('decodes with protobufjs and the OTLP protos to the line’s values', async () => {
-    const protoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../test/proto');
-    const root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => join(protoRoot, target);
-    await root.load('opentelemetry/proto/collector/logs/v1/logs_service.proto', {
-      keepCase: true,
-    });
-    const type = root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+    const type = (await loadOtlpTypes()).logs;
     const captured = lineOf(fields);
     const { bytes } = new LogsRequestEncoder(resource, scope).encode([captured]);
     const msg = type.toObject(type.decode(bytes), { longs: String, bytes: Array }) as {

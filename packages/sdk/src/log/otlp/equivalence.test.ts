@@ -1,13 +1,10 @@
-import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attrs, OtlpReceiver } from '../../../test/otlp-receiver.js';
+import { attrs, loadOtlpTypes, OtlpReceiver } from '../../../test/otlp-receiver.js';
 import { runWithRequestId } from '../../context/index.js';
 import { TracedError } from '../../errors/index.js';
 import { init } from '../../init.js';
@@ -38,11 +35,7 @@ interface PbLogsRequest {
 }
 
 async function loadLogsRequestType() {
-  const protoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../test/proto');
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => join(protoRoot, target);
-  await root.load('opentelemetry/proto/collector/logs/v1/logs_service.proto', { keepCase: true });
-  return root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest');
+  return (await loadOtlpTypes()).logs;
 }
 
 /**

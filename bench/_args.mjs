@@ -14,3 +14,14 @@ export function intArg(argv, name, fallback) {
   }
   return n;
 }
+
+/** A comma-separated list of positive integers for `--name` (`--sizes=1000,50_000`), or `fallback`. */
+export function intListArg(argv, name, fallback) {
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  const i = argv.indexOf(`--${name}`);
+  const value = eq ? eq.slice(name.length + 3) : i >= 0 ? argv[i + 1] : undefined;
+  if (value === undefined) return fallback;
+  return String(value)
+    .split(',')
+    .map((part) => intArg([`--${name}=${part}`], name, undefined));
+}

@@ -1,4 +1,4 @@
-// `npm run bench -- ui [--runs=N]`: how fast the web UI opens a request of 1k, 10k and 50k spans
+// `npm run bench -- ui [--runs=N] [--sizes=1000,10000,50000]`: how fast the web UI opens a request of 1k, 10k and 50k spans
 // in headless Chromium (Debian's /usr/bin/chromium via playwright-core), against a real server
 // fed through the official OpenTelemetry SDK and OTLP/protobuf exporter.
 //
@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { intArg as arg } from './_args.mjs';
+import { intArg as arg, intListArg } from './_args.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const serverDist = join(here, '..', 'packages', 'server', 'dist', 'index.js');
@@ -199,7 +199,7 @@ export default async function run(argv = process.argv.slice(2)) {
   });
   try {
     const rows = [];
-    for (const n of SIZES) {
+    for (const n of intListArg(argv, 'sizes', SIZES)) {
       const rid = `req_bench${String(n).padStart(7, '0')}`;
       const t = performance.now();
       await sendTrace(server.url, n, rid);

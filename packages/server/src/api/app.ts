@@ -80,6 +80,7 @@ export interface ApiDeps {
 }
 
 const DEBUG_PARTS = ['hops', 'spans', 'logs'] as const;
+const DEBUG_FORMATS = ['objects', 'columns'] as const;
 const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
 const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 const HOUR_NS = 3_600_000_000_000n;
@@ -142,10 +143,15 @@ export function createApi(deps: ApiDeps): Hono {
         expected: ID_EXPECTED,
       });
     }
-    const inc = parseQuery({ include: listOf(DEBUG_PARTS).optional() }, c.req.query());
-    if (!inc.ok) return badRequest(c, inc.problem);
-    const include = inc.value.include ?? [...DEBUG_PARTS];
-    const result = await debugTrace(reader, id, input, include);
+    const opts = parseQuery(
+      { include: listOf(DEBUG_PARTS).optional(), format: oneOf(DEBUG_FORMATS).optional() },
+      c.req.query(),
+    );
+    if (!opts.ok) return badRequest(c, opts.problem);
+    const result = await debugTrace(reader, id, input, {
+      include: opts.value.include ?? [...DEBUG_PARTS],
+      format: opts.value.format ?? 'objects',
+    });
     if (!result) {
       const body: ApiErrorBody = {
         error: {

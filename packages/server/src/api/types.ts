@@ -147,6 +147,64 @@ export interface FirstError {
   type: 'span' | 'log_span' | 'log';
 }
 
+/**
+ * A column whose values repeat (services, trace IDs, resources…): each distinct value once in
+ * `values`, and per row its position in `values`.
+ */
+export interface DictColumn<T> {
+  values: T[];
+  index: number[];
+}
+
+/**
+ * `spans` as parallel columns (`?format=columns`): row i of every column is span i, in the order
+ * `spans` would have. At 50,000 spans the object form repeats every key, the resource and the
+ * scope per span (~540 B/span); this form sends each repeated value once, so the server builds
+ * and the browser parses a fraction of the bytes and objects.
+ */
+export interface DebugSpanColumns {
+  count: number;
+  trace_id: DictColumn<string>;
+  span_id: string[];
+  parent_span_id: Array<string | null>;
+  name: DictColumn<string>;
+  kind: DictColumn<SpanKindName>;
+  service: DictColumn<string>;
+  /** µs after the response's `start_us` (add it back for epoch µs). */
+  start_offset_us: number[];
+  duration_ms: number[];
+  status: DictColumn<HopStatus>;
+  status_message: Array<string | null>;
+  request_id: DictColumn<string | null>;
+  attributes: JsonAttributes[];
+  resource: DictColumn<JsonAttributes>;
+  scope: DictColumn<{ name: string | null; version: string | null }>;
+  depth: number[];
+  /** Rows built from a log-only service's lines (`derived_from_logs`), by row number. */
+  derived_from_logs: number[];
+  /** Only rows that have any, keyed by row number. */
+  events: Record<string, DebugSpanEvent[]>;
+  links: Record<string, DebugSpanLink[]>;
+  ai: Record<string, DebugSpanAi>;
+}
+
+/** `logs` as parallel columns (`?format=columns`), oldest first like `logs`. */
+export interface DebugLogColumns {
+  count: number;
+  /** µs after the response's `start_us`. */
+  offset_us: number[];
+  level: DictColumn<LogLevelName>;
+  service: DictColumn<string>;
+  event: DictColumn<string | null>;
+  message: string[];
+  request_id: DictColumn<string | null>;
+  trace_id: DictColumn<string | null>;
+  span_id: Array<string | null>;
+  attributes: JsonAttributes[];
+  resource: DictColumn<JsonAttributes>;
+  source: DictColumn<'otlp' | 'ndjson'>;
+}
+
 /** GET /api/debug/trace/:id — `:id` is a request ID, a 32-hex trace ID or a traceparent. */
 export interface DebugTraceResponse {
   /** What `:id` was understood as. */
@@ -175,6 +233,10 @@ export interface DebugTraceResponse {
   spans: DebugSpan[];
   /** Ordered oldest first. */
   logs: DebugLog[];
+  /** With `?format=columns`: the spans, as columns (`spans` is then []). */
+  span_columns?: DebugSpanColumns;
+  /** With `?format=columns`: the log lines, as columns (`logs` is then []). */
+  log_columns?: DebugLogColumns;
   /** Model calls, tokens, cost and decisions of the request; absent when it has no AI spans. */
   ai?: AiTraceSummary;
 }

@@ -13,6 +13,7 @@ import type {
 import type { StoreReader } from '../store/reader.js';
 import type { LogRecord, SpanRecord } from '../store/records.js';
 import { aiTraceSummary, debugSpanAi } from './ai.js';
+import { debugEvents, debugLinks, logColumns, spanColumns } from './debug-columns.js';
 import {
   jsonAttributes,
   KIND_NAMES,
@@ -33,12 +34,20 @@ const MAX_WIDEN_REQUEST_IDS = 50;
 export type DebugPart = 'hops' | 'spans' | 'logs';
 const ALL_PARTS: readonly DebugPart[] = ['hops', 'spans', 'logs'];
 
+/** `objects`: `spans`/`logs` as lists of objects; `columns`: as `span_columns`/`log_columns`. */
+export type DebugFormat = 'objects' | 'columns';
+
+export interface DebugTraceOptions {
+  include?: readonly DebugPart[];
+  format?: DebugFormat;
+}
+
 /** Fetches and assembles; null when nothing at all matches. */
 export async function debugTrace(
   reader: StoreReader,
   id: ParsedId,
   input: string,
-  include: readonly DebugPart[] = ALL_PARTS,
+  options: DebugTraceOptions = {},
 ): Promise<DebugTraceResponse | null> {
   let requestIds: string[];
   let traceIds: string[];
@@ -56,7 +65,7 @@ export async function debugTrace(
   }
   const { spans, logs } = await reader.lookup({ requestIds, traceIds });
   if (spans.length === 0 && logs.length === 0) return null;
-  return assembleDebugTrace(id, input, spans, logs, include);
+  return assembleDebugTrace(id, input, spans, logs, options);
 }
 
 /** Pure assembly of the response from what the store returned (exported for tests). */
@@ -65,18 +74,13 @@ export function assembleDebugTrace(
   input: string,
   realSpans: SpanRecord[],
   logs: LogRecord[],
-  include: readonly DebugPart[] = ALL_PARTS,
+  { include = ALL_PARTS, format = 'objects' }: DebugTraceOptions = {},
 ): DebugTraceResponse {
   const known = new Set(realSpans.map((s) => s.spanId));
   const derived = spansFromLogs(logs, known);
   const spans = [...realSpans, ...derived].sort(byStart);
   const depthOf = depths(spans);
 
-  // Parts not asked for are never built: at 50k spans each list costs seconds and tens of MB.
-  const debugSpans = include.includes('spans')
-    ? spans.map((s) => toDebugSpan(s, depthOf.get(s.spanId) ?? 0))
-    : [];
-  const debugLogs = include.includes('logs') ? logs.map(toDebugLog) : [];
   const hops: Hop[] = include.includes('hops') ? buildHops(spans, logs, depthOf) : [];
 
   let startNs: bigint | undefined;
@@ -89,6 +93,17 @@ export function assembleDebugTrace(
   for (const l of logs) widen(l.timestampNs, l.timestampNs);
   const startUs = startNs === undefined ? null : nsToUs(startNs);
   for (const h of hops) h.offset_ms = startUs === null ? 0 : (h.timestamp_us - startUs) / 1000;
+
+  // Parts not asked for are never built: at 50k spans each list costs seconds and tens of MB.
+  const columns = format === 'columns';
+  const wantSpans = include.includes('spans');
+  const wantLogs = include.includes('logs');
+  const debugSpans =
+    wantSpans && !columns ? spans.map((s) => toDebugSpan(s, depthOf.get(s.spanId) ?? 0)) : [];
+  const debugLogs = wantLogs && !columns ? logs.map(toDebugLog) : [];
+  const columnParts: Pick<DebugTraceResponse, 'span_columns' | 'log_columns'> = {};
+  if (columns && wantSpans) columnParts.span_columns = spanColumns(spans, depthOf, startUs ?? 0);
+  if (columns && wantLogs) columnParts.log_columns = logColumns(logs, startUs ?? 0);
 
   const services = servicesInHopOrder(spans, logs, depthOf);
 
@@ -120,6 +135,7 @@ export function assembleDebugTrace(
     hops,
     spans: debugSpans,
     logs: debugLogs,
+    ...columnParts,
     ...aiSummaryOf(realSpans),
   };
 }
@@ -314,17 +330,8 @@ export function toDebugSpan(s: SpanRecord, depth: number): DebugSpan {
     attributes: jsonAttributes(s.attributes),
     resource: jsonAttributes(s.resource),
     scope: { name: s.scopeName ?? null, version: s.scopeVersion ?? null },
-    events: s.events.map((e) => ({
-      timestamp: nsToIso(e.timeNs),
-      timestamp_us: nsToUs(e.timeNs),
-      name: e.name,
-      attributes: jsonAttributes(e.attributes),
-    })),
-    links: s.links.map((l) => ({
-      trace_id: l.traceId,
-      span_id: l.spanId,
-      attributes: jsonAttributes(l.attributes),
-    })),
+    events: debugEvents(s),
+    links: debugLinks(s),
     depth,
     derived_from_logs: isDerived(s),
     ...withAi(s),

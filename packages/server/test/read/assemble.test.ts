@@ -63,13 +63,9 @@ describe('assembleDebugTrace', () => {
       source: 'otlp',
     };
     const full = assembleDebugTrace({ kind: 'trace_id', traceId: T }, T, spans, [log]);
-    const lean = assembleDebugTrace(
-      { kind: 'trace_id', traceId: T },
-      T,
-      spans,
-      [log],
-      ['spans', 'logs'],
-    );
+    const lean = assembleDebugTrace({ kind: 'trace_id', traceId: T }, T, spans, [log], {
+      include: ['spans', 'logs'],
+    });
     const firstSeen: string[] = [];
     for (const h of full.hops) if (!firstSeen.includes(h.service)) firstSeen.push(h.service);
     expect(full.services).toEqual(firstSeen);

@@ -178,6 +178,28 @@ describe('GET /api/debug/trace/:id by trace ID or traceparent', () => {
     });
   });
 
+  it('sends spans and lines as columns with format=columns', async () => {
+    const objects = (await api.get(`/api/debug/trace/${REQ_A}?include=spans,logs`)).body;
+    const res = await api.get(`/api/debug/trace/${REQ_A}?include=spans,logs&format=columns`);
+    expect(res.status).toBe(200);
+    const r: DebugTraceResponse = res.body;
+    expect(r.spans).toEqual([]);
+    expect(r.logs).toEqual([]);
+    const c = r.span_columns;
+    if (!c || !r.log_columns || r.start_us === null) throw new Error('no columns');
+    expect(c.count).toBe(objects.spans.length);
+    expect(c.span_id).toEqual(objects.spans.map((s: { span_id: string }) => s.span_id));
+    const startUs = c.start_offset_us.map((o) => (r.start_us ?? 0) + o);
+    expect(startUs).toEqual(objects.spans.map((s: { start_us: number }) => s.start_us));
+    const services = c.service.index.map((i) => c.service.values[i]);
+    expect(services).toEqual(objects.spans.map((s: { service: string }) => s.service));
+    expect(r.log_columns.message).toEqual(objects.logs.map((l: { message: string }) => l.message));
+    const bad = await api.get(`/api/debug/trace/${REQ_A}?format=csv`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ param: 'format' });
+    expect(bad.body.error.expected).toContain('columns');
+  });
+
   it('answers 404 for an unknown request and 400 for an ID of no known shape', async () => {
     const missing = await api.get('/api/debug/trace/req_000000000000');
     expect(missing.status).toBe(404);

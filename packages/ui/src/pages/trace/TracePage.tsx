@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getJson } from '../../api/client.js';
+import { withRows } from '../../api/columns.js';
 import type { DebugLog, DebugTraceResponse } from '../../api/types.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { fmtCount } from '../../lib/format.js';
@@ -21,11 +22,14 @@ import { Waterfall } from './Waterfall.js';
 export function TracePage({ id }: { id: string }) {
   const result = useApi(
     async (s) => {
-      const data = await getJson<DebugTraceResponse>(
-        // The view draws from spans and logs only: skipping `hops` halves the body at 50k spans.
-        `/api/debug/trace/${encodeURIComponent(id)}?include=spans,logs`,
-        {},
-        s,
+      const data = withRows(
+        await getJson<DebugTraceResponse>(
+          // The view draws from spans and logs only: skipping `hops` halves the body at 50k
+          // spans, and columns cut the rest to about a quarter.
+          `/api/debug/trace/${encodeURIComponent(id)}?include=spans,logs&format=columns`,
+          {},
+          s,
+        ),
       );
       // Marks let `npm run bench -- ui` split the time into fetch+parse, model and render.
       performance.mark('hopscope:trace-json');

@@ -22,23 +22,65 @@ import { isDerived } from './log-spans.js';
 class Dict<T> {
   readonly column: DictColumn<T> = { values: [], index: [] };
   private readonly positions = new Map<unknown, number>();
+  private lastKey: unknown = Symbol('none');
+  private lastAt = -1;
 
   constructor(private readonly keyOf: (v: T) => unknown = (v) => v) {}
 
   push(v: T): void {
     const key = this.keyOf(v);
-    let at = this.positions.get(key);
-    if (at === undefined) {
-      at = this.column.values.length;
-      this.column.values.push(v);
-      this.positions.set(key, at);
+    // Neighbouring spans mostly share trace, service, kind, status and scope: skip the lookup.
+    if (key !== this.lastKey) {
+      let at = this.positions.get(key);
+      if (at === undefined) {
+        at = this.column.values.length;
+        this.column.values.push(v);
+        this.positions.set(key, at);
+      }
+      this.lastKey = key;
+      this.lastAt = at;
     }
-    this.column.index.push(at);
+    this.column.index.push(this.lastAt);
   }
 }
 
-/** Resources are a handful per request but a fresh object per span: compare them by content. */
-const byJson = (v: unknown) => JSON.stringify(v);
+/**
+ * Resources are a handful per request but a fresh object per span: compare each with the last
+ * distinct one seen for its first value (service.name, usually) before paying for its JSON.
+ */
+class ResourceKeys {
+  private readonly seen = new Map<unknown, Array<{ resource: JsonAttributes; key: string }>>();
+
+  keyOf = (r: JsonAttributes): string => {
+    let first: unknown;
+    for (const k in r) {
+      first = r[k];
+      break;
+    }
+    const bucket = this.seen.get(first);
+    if (bucket) for (const c of bucket) if (shallowEqual(c.resource, r)) return c.key;
+    const key = JSON.stringify(r);
+    if (bucket) bucket.push({ resource: r, key });
+    else this.seen.set(first, [{ resource: r, key }]);
+    return key;
+  };
+}
+
+function shallowEqual(a: JsonAttributes, b: JsonAttributes): boolean {
+  let n = 0;
+  for (const k in a) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== y && (typeof x !== 'object' || JSON.stringify(x) !== JSON.stringify(y))) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+/** null and '' kept apart: \u0001 stands for null. */
+const byScope = (v: { name: string | null; version: string | null }) =>
+  `${v.name ?? '\u0001'}\u0000${v.version ?? '\u0001'}`;
 
 export function debugEvents(s: SpanRecord): DebugSpanEvent[] {
   return s.events.map((e) => ({
@@ -59,7 +101,7 @@ export function debugLinks(s: SpanRecord): DebugSpanLink[] {
 
 export function spanColumns(
   spans: SpanRecord[],
-  depthOf: Map<string, number>,
+  depthOf: Int32Array,
   startUs: number,
 ): DebugSpanColumns {
   const traceId = new Dict<string>();
@@ -68,8 +110,8 @@ export function spanColumns(
   const service = new Dict<string>();
   const status = new Dict<DebugSpanColumns['status']['values'][number]>();
   const requestId = new Dict<string | null>();
-  const resource = new Dict<JsonAttributes>(byJson);
-  const scope = new Dict<{ name: string | null; version: string | null }>(byJson);
+  const resource = new Dict<JsonAttributes>(new ResourceKeys().keyOf);
+  const scope = new Dict<{ name: string | null; version: string | null }>(byScope);
   const spanId: string[] = [];
   const parentSpanId: Array<string | null> = [];
   const startOffsetUs: number[] = [];
@@ -98,7 +140,7 @@ export function spanColumns(
     attributes.push(jsonAttributes(s.attributes));
     resource.push(jsonAttributes(s.resource));
     scope.push({ name: s.scopeName ?? null, version: s.scopeVersion ?? null });
-    depth.push(depthOf.get(s.spanId) ?? 0);
+    depth.push(depthOf[i]);
     if (isDerived(s)) derived.push(i);
     if (s.events.length > 0) events[i] = debugEvents(s);
     if (s.links.length > 0) links[i] = debugLinks(s);
@@ -135,7 +177,7 @@ export function logColumns(logs: LogRecord[], startUs: number): DebugLogColumns 
   const event = new Dict<string | null>();
   const requestId = new Dict<string | null>();
   const traceId = new Dict<string | null>();
-  const resource = new Dict<JsonAttributes>(byJson);
+  const resource = new Dict<JsonAttributes>(new ResourceKeys().keyOf);
   const source = new Dict<'otlp' | 'ndjson'>();
   const offsetUs: number[] = [];
   const message: string[] = [];

@@ -223,23 +223,37 @@ export class DuckDbReader implements StoreReader {
 
   /**
    * For results of thousands of rows: DuckDB renders them as one JSON text, parsed once here.
-   * Converting values one by one through the node-api took ~5× longer at 50k spans. BIGINT
-   * fields travel as text so nanoseconds keep every digit.
+   * Converting values one by one through the node-api took ~5× longer at 50k spans. Each row is
+   * a JSON array in `fields` order: objects repeated every key (the AI columns' mostly null ones
+   * too), twice the text to build and parse (50k spans: 40 MB → 17 MB, ~2× faster overall).
+   * BIGINT fields travel as text so nanoseconds keep every digit.
    */
   private async queryJsonRows(
     sql: string,
     params: Params,
     fields: ReadonlyArray<{ name: string; big: boolean }>,
   ): Promise<Row[]> {
-    const pack = fields
-      .map((f) => `${f.name} := ${f.big ? `${f.name}::VARCHAR` : f.name}`)
+    const values = fields
+      .map(
+        (f) =>
+          `coalesce(${f.big ? `'"' || ${f.name}::VARCHAR || '"'` : `to_json(${f.name})::VARCHAR`}, 'null')`,
+      )
       .join(', ');
     const [r] = await this.query(
-      `SELECT string_agg(to_json(struct_pack(${pack}))::VARCHAR, ',') AS j FROM (${sql})`,
+      `SELECT string_agg('[' || concat_ws(',', ${values}) || ']', ',') AS j FROM (${sql})`,
       params,
     );
     const text = r?.j;
-    return typeof text === 'string' && text !== '' ? (JSON.parse(`[${text}]`) as Row[]) : [];
+    if (typeof text !== 'string' || text === '') return [];
+    const tuples = JSON.parse(`[${text}]`) as unknown[][];
+    const rows: Row[] = new Array(tuples.length);
+    for (let i = 0; i < tuples.length; i++) {
+      const t = tuples[i];
+      const row: Row = {};
+      for (let k = 0; k < fields.length; k++) row[fields[k].name] = t[k];
+      rows[i] = row;
+    }
+    return rows;
   }
 
   /** Closes the connections the reader opened itself (not one it was given). */

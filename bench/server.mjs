@@ -1,11 +1,15 @@
-// `npm run bench -- server [--spans=N]`: OTLP ingest throughput, acknowledged and durable.
-// 512-span protobuf batches go over HTTP to a real server (in-process, loopback) from 8
-// concurrent senders; each answer is awaited, and an answer means committed to DuckDB. Beside it,
-// the raw limits measured in the same run: protobuf decode alone, decode + conversion, and DuckDB
-// Appender alone. Also bytes on disk per span after a checkpoint. Needs `npm run build`.
+// `npm run bench -- server [--spans=N] [--baseline=DIR]`: OTLP ingest throughput, acknowledged
+// and durable. 512-span protobuf batches go over HTTP to a real server (in-process, loopback)
+// from 8 concurrent senders; each answer is awaited, and an answer means committed to DuckDB.
+// Beside it, the raw limits measured in the same run: protobuf decode alone, decode + conversion,
+// and DuckDB Appender alone. Also bytes on disk per span after a checkpoint. Needs `npm run build`.
+//
+// --baseline=DIR: another build's packages/server/dist (e.g. a `git worktree` of an older commit,
+// built): its DuckDbStore and server run alternately with this build's in the same process, so
+// a store change is measured as a before/after under the same machine load.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { intArg as arg } from './_args.mjs';
 import { spanRecords, traceBatches } from './_gen.mjs';
@@ -28,9 +32,17 @@ export default async function serverBench(argv = []) {
     process.exit(2);
   }
   const SPANS = arg(argv, 'spans', 512 * 600);
+  const baselineArg = argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+  const baseline = baselineArg ? resolve(baselineArg) : undefined;
+  if (baseline && !existsSync(join(baseline, 'store', 'duckdb', 'store.js'))) {
+    console.error(
+      `--baseline: ${baseline} is not a packages/server/dist (no store/duckdb/store.js)`,
+    );
+    process.exit(2);
+  }
+  const loadFrom = (root, p) => import(pathToFileURL(join(root, p)).href);
   const PER_BATCH = 512;
   const SENDERS = 8;
-  const { startServer } = await load('index.js');
   const proto = await load('ingest/otlp/proto.js');
   const { convertTraces } = await load('ingest/otlp/convert.js');
   const { decodeTraceRequest } = await load('ingest/otlp/decode-proto.js');
@@ -101,13 +113,20 @@ export default async function serverBench(argv = []) {
   rmSync(rawDir, { recursive: true, force: true });
 
   // 4. The store alone: DuckDbStore.write of pre-built records, 8 writers, group commit, then a
-  // checkpoint (its compression is part of what storing costs). Run as the store was before
-  // (DuckDB's default 16 MB checkpoint threshold, every index row upserted) and as it is now
-  // (64 MB, rows of keys not written lately plainly inserted), alternating, in this process.
-  const { DuckDbStore, DEFAULT_CHECKPOINT_THRESHOLD } = await load('store/duckdb/store.js');
-  const storeRun = async (checkpointThreshold, upsertAllIndexRows) => {
+  // checkpoint (its compression is part of what storing costs). With --baseline, the baseline
+  // build's store and this build's alternate, 2 runs each, best by CPU.
+  const builds = [];
+  if (baseline) builds.push({ name: 'baseline', root: baseline });
+  builds.push({ name: 'now', root: dist });
+  for (const b of builds) {
+    b.store = await loadFrom(b.root, 'store/duckdb/store.js');
+    b.server = await loadFrom(b.root, 'index.js');
+    b.storeRuns = [];
+    b.serverRuns = [];
+  }
+  const storeRun = async ({ store: { DuckDbStore } }) => {
     const storeDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-store-'));
-    const store = new DuckDbStore({ dataDir: storeDir, checkpointThreshold, upsertAllIndexRows });
+    const store = new DuckDbStore({ dataDir: storeDir });
     await store.open();
     let k = 0;
     const writer = async () => {
@@ -128,49 +147,55 @@ export default async function serverBench(argv = []) {
     rmSync(storeDir, { recursive: true, force: true });
     return { ms, cpu: used, bytes: bytesOnDisk };
   };
-  const storeRuns = { old: [], cur: [] };
-  for (let round = 0; round < 2; round++) {
-    storeRuns.old.push(await storeRun('16MB', true));
-    storeRuns.cur.push(await storeRun(DEFAULT_CHECKPOINT_THRESHOLD, false));
-  }
   const best = (runs) => runs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
-  const storeOld = best(storeRuns.old);
-  const storeCur = best(storeRuns.cur);
+  for (let round = 0; round < 2; round++) {
+    for (const b of builds) b.storeRuns.push(await storeRun(b));
+  }
+  for (const b of builds) b.storeBest = best(b.storeRuns);
 
   // 5. The server: HTTP + decode + convert + group commit, every batch acknowledged = durable.
-  const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-server-'));
-  const server = await startServer({ port: 0, grpcPort: false, dataDir });
-  const url = `${server.url}/v1/traces`;
-  let next = 0;
-  let failed = 0;
-  const sender = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++];
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body,
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) failed++;
-    }
+  const serverRun = async ({ server: { startServer } }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-server-'));
+    const server = await startServer({ port: 0, grpcPort: false, dataDir });
+    const url = `${server.url}/v1/traces`;
+    let next = 0;
+    let failed = 0;
+    const sender = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf' },
+          body,
+        });
+        await res.arrayBuffer();
+        if (res.status !== 200) failed++;
+      }
+    };
+    const t0 = performance.now();
+    const c0 = cpu();
+    await Promise.all(Array.from({ length: SENDERS }, sender));
+    const ms = performance.now() - t0;
+    const used = cpu() - c0;
+    const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
+    await server.store.checkpoint();
+    const stats = await server.store.stats();
+    const conn = await server.store.connect();
+    const [usedBytes] = (
+      await conn.runAndReadAll('SELECT used_blocks * block_size FROM pragma_database_size()')
+    ).getRows()[0];
+    conn.closeSync();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
+    return { ms, cpu: used, commits, stats, usedBytes: Number(usedBytes) };
   };
-  t = performance.now();
-  c = cpu();
-  await Promise.all(Array.from({ length: SENDERS }, sender));
-  const ingestMs = performance.now() - t;
-  const ingestCpu = cpu() - c;
-  const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
-  await server.store.checkpoint();
-  const stats = await server.store.stats();
-  const conn = await server.store.connect();
-  const [usedBytes] = (
-    await conn.runAndReadAll('SELECT used_blocks * block_size FROM pragma_database_size()')
-  ).getRows()[0];
-  conn.closeSync();
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
-  if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
+  for (let round = 0; round < (baseline ? 2 : 1); round++) {
+    for (const b of builds) b.serverRuns.push(await serverRun(b));
+  }
+  for (const b of builds) b.serverBest = best(b.serverRuns);
+  const now = builds[builds.length - 1];
+  const { ms: ingestMs, cpu: ingestCpu, commits, stats, usedBytes } = now.serverBest;
 
   const ingest = rate(spans, ingestMs);
   const rows = [
@@ -178,14 +203,17 @@ export default async function serverBench(argv = []) {
     ['protobufjs decode + convert to records', rate(spans, convertMs), convertCpu],
     ['hand-written decode to records (server)', rate(spans, fastMs), fastCpu],
     ['DuckDB Appender alone (same schema)', rate(spans, appendMs), appendCpu],
-    ['store.write: 16 MB ckpt, all upserts (was)', rate(spans, storeOld.ms), storeOld.cpu],
-    [
-      `store.write: ${DEFAULT_CHECKPOINT_THRESHOLD} ckpt, new keys inserted (now)`,
-      rate(spans, storeCur.ms),
-      storeCur.cpu,
-    ],
-    ['server: HTTP → durable ack (8 senders)', ingest, ingestCpu],
   ];
+  for (const b of builds) {
+    rows.push([`store.write alone (${b.name})`, rate(spans, b.storeBest.ms), b.storeBest.cpu]);
+  }
+  for (const b of builds) {
+    rows.push([
+      `server: HTTP → durable ack (${b.name})`,
+      rate(spans, b.serverBest.ms),
+      b.serverBest.cpu,
+    ]);
+  }
   // CPU time is what a loaded machine distorts least: wall-clock rates swing with other load.
   console.log(
     '\n                                        spans/s (wall)  server is   CPU µs/span  server is',
@@ -199,15 +227,19 @@ export default async function serverBench(argv = []) {
     `server CPU per span ${(ingestCpu / spans).toFixed(1)} µs (process total, in-process HTTP clients included): ` +
       `${fmt(Math.round(1e6 / (ingestCpu / spans)))} spans per CPU-second`,
   );
+  for (const b of builds) {
+    const s = b.serverBest;
+    console.log(
+      `${b.name}: store alone ${(b.storeBest.bytes / spans).toFixed(1)} B/span (file, after checkpoint); ` +
+        `server ${(s.stats.bytesOnDisk / s.stats.spansTotal).toFixed(1)} B/span file, ` +
+        `${(s.usedBytes / s.stats.spansTotal).toFixed(1)} B/span in blocks in use; ` +
+        `${s.commits} commits for ${bodies.length} requests`,
+    );
+  }
   console.log(
-    `store file after checkpoint: ${(storeOld.bytes / spans).toFixed(1)} B/span at 16 MB, ${(storeCur.bytes / spans).toFixed(1)} B/span at ${DEFAULT_CHECKPOINT_THRESHOLD} (best of 2 runs each by CPU)`,
-  );
-  console.log(
-    `\ncommits: ${commits} for ${bodies.length} requests (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
-  );
-  console.log(
-    `bytes on disk: file ${fmt(stats.bytesOnDisk)} for ${fmt(stats.spansTotal)} spans = ${(stats.bytesOnDisk / stats.spansTotal).toFixed(1)} B/span; ` +
-      `blocks in use ${fmt(Number(usedBytes))} = ${(Number(usedBytes) / stats.spansTotal).toFixed(1)} B/span (goal ≤ 40; includes trace/request indexes)`,
+    `\nbytes on disk (now): file ${fmt(stats.bytesOnDisk)} for ${fmt(stats.spansTotal)} spans = ${(stats.bytesOnDisk / stats.spansTotal).toFixed(1)} B/span; ` +
+      `blocks in use ${fmt(usedBytes)} = ${(usedBytes / stats.spansTotal).toFixed(1)} B/span (goal ≤ 40; includes trace/request indexes); ` +
+      `${commits} commits (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
   );
   console.log(
     `machine load average during the run: ${loadavg()

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spanHexSql } from '../../src/store/duckdb/ids.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { hex, otlpJson, postJson, tempDir } from './helpers.js';
 
@@ -67,7 +68,9 @@ describe('durability: kill -9 after acknowledgements', () => {
     await store.open();
     try {
       const conn = await store.connect();
-      const rows = (await conn.runAndReadAll('SELECT span_id FROM spans')).getRows();
+      const rows = (
+        await conn.runAndReadAll(`SELECT ${spanHexSql('span_id')} FROM spans`)
+      ).getRows();
       conn.closeSync();
       const stored = new Set(rows.map((r) => r[0] as string));
       const missing = ackedAtKill.filter((id) => !stored.has(id));

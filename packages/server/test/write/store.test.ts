@@ -1,6 +1,8 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UBIGINT } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
+import { traceHexSql, traceKey } from '../../src/store/duckdb/ids.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import type { LogRecord, SpanRecord } from '../../src/store/records.js';
@@ -94,6 +96,62 @@ describe('DuckDbStore', () => {
     expect(stats.bytesOnDisk).toBeGreaterThan(0);
   });
 
+  it('stores IDs as integers and gives back the same hex, at both ends of the range', async () => {
+    const { store } = await openStore();
+    const spans = [
+      span({ traceId: 'f'.repeat(32), spanId: 'f'.repeat(16), parentSpanId: '8'.repeat(16) }),
+      span({ traceId: `${'0'.repeat(31)}1`, spanId: `${'0'.repeat(15)}1` }),
+      span({ traceId: 'ABCDEF0123456789abcdef0123456789', spanId: '00ff00ff00ff00ff' }),
+    ];
+    await store.write({ spans, logs: [] });
+    for (const s of spans) {
+      const [back] = (await store.reader.lookup({ traceIds: [s.traceId], requestIds: [] })).spans;
+      expect([back?.traceId, back?.spanId, back?.parentSpanId]).toEqual([
+        s.traceId.toLowerCase(),
+        s.spanId,
+        s.parentSpanId,
+      ]);
+    }
+    // A malformed ID fails its batch (and only it) instead of being stored as something else.
+    await expect(store.write({ spans: [span({ traceId: 'xyz' })], logs: [] })).rejects.toThrow(
+      /invalid trace ID/,
+    );
+    await expect(
+      store.write({ spans: [span({ durationNs: 2n ** 63n })], logs: [] }),
+    ).rejects.toThrow(/outside BIGINT/);
+    expect((await store.stats()).spansTotal).toBe(3);
+  });
+
+  it('keeps request.id out of the stored attributes JSON and puts it back where it was', async () => {
+    const { store } = await openStore();
+    const moved = span({
+      requestId: 'req_1',
+      attributes: { a: 1, 'request.id': 'req_1', b: 'two' },
+    });
+    const last = span({ requestId: 'req_2', attributes: { x: true, 'request.id': 'req_2' } });
+    const only = span({ requestId: 'req_3', attributes: { 'request.id': 'req_3' } });
+    // From an alias: request.id says something else and stays in the JSON.
+    const other = span({ requestId: 'req_4', attributes: { 'request.id': 'not-it', c: 3 } });
+    await store.write({ spans: [moved, last, only, other], logs: [] });
+    for (const s of [moved, last, only, other]) {
+      const [back] = (await store.reader.lookup({ traceIds: [s.traceId], requestIds: [] })).spans;
+      expect(Object.entries(back!.attributes)).toEqual(Object.entries(s.attributes));
+    }
+    const conn = await store.connect();
+    const stored = (
+      await conn.runAndReadAll(
+        'SELECT request_id, attributes, request_id_at FROM spans ORDER BY request_id',
+      )
+    ).getRows();
+    conn.closeSync();
+    expect(stored).toEqual([
+      ['req_1', '{"a":1,"b":"two"}', 1],
+      ['req_2', '{"x":true}', 1],
+      ['req_3', null, 0],
+      ['req_4', '{"request.id":"not-it","c":3}', null],
+    ]);
+  });
+
   it('coalesces concurrent writes into fewer transactions, and each resolves after its commit', async () => {
     let commits = 0;
     let rows = 0;
@@ -129,17 +187,22 @@ describe('DuckDbStore', () => {
       logs: [],
     });
     await store.write({ spans: [span({ traceId, startNs: 500n, durationNs: 2000n })], logs: [] });
-    // The same (request, trace) again in a later commit: the merge widens the existing row.
+    // The same (request, trace) again in a later commit: one more row, folded by readers.
     await store.write({
       spans: [span({ traceId, startNs: 700n, durationNs: 3000n, requestId: 'req_w' })],
       logs: [],
     });
     await store.write({ spans: [], logs: [log({ requestId: 'req_w', timestampNs: 9000n })] });
     const conn = await store.connect();
-    const t = (await conn.runAndReadAll('SELECT start_ns, end_ns FROM trace_index')).getRows();
+    const t = (
+      await conn.runAndReadAll(
+        'SELECT min(start_ns), max(end_ns) FROM trace_index GROUP BY trace_key',
+      )
+    ).getRows();
     const r = (
       await conn.runAndReadAll(
-        'SELECT trace_id, start_ns, end_ns FROM request_index ORDER BY trace_id',
+        `SELECT coalesce(${traceHexSql('trace_id')}, ''), min(start_ns), max(end_ns)
+           FROM request_index GROUP BY trace_id ORDER BY 1`,
       )
     ).getRows();
     const ops = (await conn.runAndReadAll('SELECT count(*) FROM operations')).getRows();
@@ -266,7 +329,7 @@ describe('DuckDbStore', () => {
     const conn = await reopened.connect();
     const requests = (
       await conn.runAndReadAll(
-        "SELECT count(DISTINCT request_id) FROM request_index WHERE trace_id <> ''",
+        'SELECT count(DISTINCT request_id) FROM request_index WHERE trace_id IS NOT NULL',
       )
     ).getRows()[0]![0];
     conn.closeSync();
@@ -303,12 +366,14 @@ describe('DuckDbStore', () => {
     const conn = await b.connect();
     const trace = (
       await conn.runAndReadAll(
-        `SELECT start_ns, end_ns FROM trace_index WHERE trace_id = '${traceId}'`,
+        'SELECT min(start_ns), max(end_ns) FROM trace_index WHERE trace_key = $k',
+        { k: traceKey(traceId)! },
+        { k: UBIGINT },
       )
     ).getRows();
     const req = (
       await conn.runAndReadAll(
-        "SELECT request_id, start_ns, end_ns FROM request_index WHERE request_id IN ('req_a', 'req_b') ORDER BY 1",
+        "SELECT request_id, min(start_ns), max(end_ns) FROM request_index WHERE request_id IN ('req_a', 'req_b') GROUP BY 1 ORDER BY 1",
       )
     ).getRows();
     const spans = (await conn.runAndReadAll('SELECT count(*) FROM spans')).getRows()[0]![0];

@@ -15,6 +15,7 @@ import type {
   AiUsageRow,
   AiWindowQuery,
 } from '../ai-reader.js';
+import { spanHexSql, traceHexSql } from './ids.js';
 import { nsToMs } from './reader-rows.js';
 
 type Row = Record<string, unknown>;
@@ -55,7 +56,7 @@ const GROUP_EXPR: Record<AiGroupKey, string> = {
   provider: 'ai_provider',
   service: 'service',
   request: 'g_request',
-  trace: 'trace_id',
+  trace: traceHexSql('trace_id'),
   session: 'g_session',
   user: 'g_user',
   day: "strftime(make_timestamp(start_ns // 1000), '%Y-%m-%d')",
@@ -184,7 +185,8 @@ export function duckDbAiReader(run: RunQuery): AiReader {
             : 'start_ns DESC';
       const rows = await run(
         `${windowCtes(q, params)}
-         SELECT trace_id, span_id, g_request, service, name, start_ns, duration_ns, status_code,
+         SELECT ${traceHexSql('trace_id')} AS trace_id, ${spanHexSql('span_id')} AS span_id,
+                g_request, service, name, start_ns, duration_ns, status_code,
                 ai_model, ai_provider, ai_operation, ai_input_tokens, ai_output_tokens,
                 ai_cost_usd, ai_cost_source, ai_ttft_ms
          FROM calls WHERE ai_kind = 'llm' ORDER BY ${order} LIMIT $limit`,

@@ -1,11 +1,13 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { LogRecord, SpanAiColumns, SpanRecord } from '../records.js';
+import { spanIdValue, traceIdValue } from './ids.js';
+import { attributesWithoutRequestId } from './span-chunks.js';
 
 /**
- * Row writers for DuckDB's Appender, in the column order of schema.ts: the obvious way to load
- * rows from JavaScript, kept as the baseline bench/server.mjs measures the store against. The
- * store itself stages rows for read_csv (csv.ts): the Appender costs ~18 synchronous native
- * calls per row on the JavaScript thread, which then cannot decode the next request.
+ * Row writers for DuckDB's Appender, one value at a time, in the column order of schema.ts: the
+ * obvious way to load rows from JavaScript, kept as the baseline bench/server.mjs measures the
+ * store against (~30 synchronous native calls per row). The store fills whole data chunks
+ * instead (span-chunks.ts) and stages log lines for read_csv (csv.ts).
  */
 
 function optVarchar(app: DuckDBAppender, value: string | undefined): void {
@@ -28,10 +30,16 @@ function isEmpty(o: object): boolean {
   return true;
 }
 
+function id(value: bigint | undefined, hex: string): bigint {
+  if (value === undefined) throw new Error(`invalid ID: ${JSON.stringify(hex)}`);
+  return value;
+}
+
 export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
-  app.appendVarchar(s.traceId);
-  app.appendVarchar(s.spanId);
-  optVarchar(app, s.parentSpanId);
+  app.appendUHugeInt(id(traceIdValue(s.traceId), s.traceId));
+  app.appendUBigInt(id(spanIdValue(s.spanId), s.spanId));
+  if (s.parentSpanId) app.appendUBigInt(id(spanIdValue(s.parentSpanId), s.parentSpanId));
+  else app.appendNull();
   optVarchar(app, s.traceState);
   app.appendVarchar(s.name);
   app.appendUTinyInt(s.kind);
@@ -41,7 +49,9 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
   app.appendUTinyInt(s.statusCode);
   optVarchar(app, s.statusMessage);
   optVarchar(app, s.requestId);
-  json(app, s.attributes, isEmpty(s.attributes));
+  const attrs = attributesWithoutRequestId(s.attributes, s.requestId || undefined);
+  if (attrs.json === undefined) app.appendNull();
+  else app.appendVarchar(attrs.json);
   json(app, s.resource, isEmpty(s.resource));
   optVarchar(app, s.scopeName);
   optVarchar(app, s.scopeVersion);
@@ -61,6 +71,8 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
     s.links.length === 0,
   );
   appendAi(app, s.ai);
+  if (attrs.at === undefined) app.appendNull();
+  else app.appendUSmallInt(attrs.at);
   app.endRow();
 }
 

@@ -1,20 +1,25 @@
+import { BIGINT, type DuckDBDataChunk, UBIGINT, UHUGEINT, VARCHAR } from '@duckdb/node-api';
 import type { WriteBatch } from '../records.js';
+import {
+  ChunkBuilder,
+  FixedColumn,
+  TextColumn,
+  writeBigInt,
+  writeTraceId,
+  writeUBigInt,
+} from './chunk-columns.js';
 import { type CsvText, DELIM, QUOTE } from './csv.js';
-import type { RecentKeys } from './recent-keys.js';
+import { requestKey, traceKey } from './ids.js';
 
 /**
- * The rows one group commit merges into trace_index, request_index and operations, aggregated
- * in JavaScript (one row per key) so DuckDB upserts a few hundred rows instead of grouping the
- * whole batch again: bench/server.mjs's store phase spent ~25% less CPU per span this way than
- * staging spans in a temp table and aggregating in SQL.
+ * The rows one group commit adds to trace_index, request_index and operations, aggregated in
+ * JavaScript (one row per key per commit). Since schema v4 the index tables have no primary
+ * keys: rows are appended, and a key written by several commits has several rows that readers
+ * fold with min/max. Operations stay merged (a few rows, ON CONFLICT DO NOTHING).
  */
 export interface IndexRows {
-  /** Keys that may already be in the table: merged with ON CONFLICT. */
-  traces: CsvText;
-  requests: CsvText;
-  /** Keys this process has not written lately: plainly inserted (see RecentKeys). */
-  freshTraces: CsvText;
-  freshRequests: CsvText;
+  traces: DuckDBDataChunk[];
+  requests: DuckDBDataChunk[];
   operations: CsvText;
   /** Operation keys in `operations` that were not known before this group. */
   newOperations: string[];
@@ -40,15 +45,10 @@ function text(lines: string[], quotedNewline = false): CsvText {
   return { text: lines.join('\n'), rows: lines.length - 1, quotedNewline };
 }
 
-/**
- * Without `recent`, every index row is merged (upserted); with it, keys it does not hold go to
- * the plain-insert files and are added to it.
- */
-export function indexRows(
-  batches: readonly WriteBatch[],
-  knownOperations: Set<string>,
-  recent?: RecentKeys,
-): IndexRows {
+const TRACE_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
+const REQUEST_INDEX_TYPES = [UBIGINT, VARCHAR, UHUGEINT, BIGINT, BIGINT];
+
+export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<string>): IndexRows {
   const traces = new Map<string, Window>();
   // request ID → trace ID ('' for log lines of no trace) → window
   const requests = new Map<string, Map<string, Window>>();
@@ -86,34 +86,43 @@ export function indexRows(
       if (l.requestId) request(l.requestId, l.traceId ?? '', l.timestampNs, l.timestampNs);
     }
   }
-  const fresh = (key: string): boolean => {
-    if (!recent || recent.has(key)) return false;
-    recent.add(key);
-    return true;
-  };
-  const traceLines: string[] = [];
-  const freshTraceLines: string[] = [];
+  const tk = new FixedColumn(8);
+  const ts = new FixedColumn(8);
+  const te = new FixedColumn(8);
+  const traceOut = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te]);
   for (const [id, [start, end]] of traces) {
-    (fresh(id) ? freshTraceLines : traceLines).push(id + DELIM + start + DELIM + end);
+    const key = traceKey(id);
+    if (key === undefined) throw new Error(`invalid trace ID: ${JSON.stringify(id)}`);
+    const i = traceOut.next();
+    writeUBigInt(tk, i, key);
+    writeBigInt(ts, i, start);
+    writeBigInt(te, i, end);
   }
-  const requestLines: string[] = [];
-  const freshRequestLines: string[] = [];
+  const rk = new FixedColumn(8);
+  const rid = new TextColumn();
+  const rt = new FixedColumn(16);
+  const rs = new FixedColumn(8);
+  const re = new FixedColumn(8);
+  const requestOut = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rid, rt, rs, re]);
   for (const [requestId, byTrace] of requests) {
+    const key = requestKey(requestId);
     for (const [traceId, w] of byTrace) {
       // A request's window covers its whole traces, not only the spans carrying the ID:
       // children can start or end outside their parent when clocks are coarse or work is async.
       const t = traceId ? traces.get(traceId) : undefined;
       if (t) widen(w, t[0], t[1]);
-      (fresh(`${requestId}\u0000${traceId}`) ? freshRequestLines : requestLines).push(
-        b.text(requestId) + DELIM + (traceId || QUOTE + QUOTE) + DELIM + w[0] + DELIM + w[1],
-      );
+      const i = requestOut.next();
+      writeUBigInt(rk, i, key);
+      rid.set(i, requestId);
+      if (traceId) writeTraceId(rt, i, traceId);
+      else rt.setNull(i);
+      writeBigInt(rs, i, w[0]);
+      writeBigInt(re, i, w[1]);
     }
   }
   return {
-    traces: text(traceLines),
-    requests: text(requestLines, b.quotedNewline),
-    freshTraces: text(freshTraceLines),
-    freshRequests: text(freshRequestLines, b.quotedNewline),
+    traces: traceOut.finish(),
+    requests: requestOut.finish(),
     operations: text(ops, b.quotedNewline),
     newOperations,
   };

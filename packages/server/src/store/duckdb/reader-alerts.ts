@@ -9,13 +9,14 @@ import type {
   AlertsReader,
   AlertWindowStats,
 } from '../alerts-reader.js';
+import { traceHexSql } from './ids.js';
 import { nsToMs } from './reader-rows.js';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
 
-const ENTRY_SPAN = `(kind IN (2, 5) OR parent_span_id IS NULL OR parent_span_id = '')`;
+const ENTRY_SPAN = '(kind IN (2, 5) OR parent_span_id IS NULL)';
 
 function jsonPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -40,6 +41,9 @@ function scopeWhere(scope: AlertScope, params: Params): string {
     params[`v${i}`] = f.value;
     if (f.key === 'model') {
       where.push(`ai_model = $v${i}`);
+    } else if (f.key === 'request.id') {
+      // Kept in its own column, not in the attributes JSON (schema v4).
+      where.push(`request_id = $v${i}`);
     } else {
       params[`k${i}`] = jsonPath(f.key);
       where.push(
@@ -86,7 +90,7 @@ export function duckDbAlertsReader(run: RunQuery): AlertsReader {
          SELECT id, max(start_ns) AS t FROM (
            SELECT coalesce(hit.request_id,
                     (SELECT min(ri.request_id) FROM request_index ri WHERE ri.trace_id = hit.trace_id),
-                    hit.trace_id) AS id, hit.start_ns FROM hit)
+                    ${traceHexSql('hit.trace_id')}) AS id, hit.start_ns FROM hit)
          GROUP BY id ORDER BY t DESC, id LIMIT $limit`,
         params,
       );

@@ -15,6 +15,7 @@ import type {
   SpanRecord,
   StatusCode,
 } from '../records.js';
+import { spanHexSql, traceHexSql } from './ids.js';
 
 /** Schema v2's AI columns (src/pipeline/ai fills them at ingest). */
 const AI_COLUMNS =
@@ -86,10 +87,26 @@ function toAi(r: Row): SpanAiColumns | undefined {
   return any ? ai : undefined;
 }
 
+/** Span column names, as both stores name them (the ClickHouse reader selects these). */
 export const SPAN_COLUMNS =
   'trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns, duration_ns, ' +
   'status_code, status_message, request_id, attributes, resource, scope_name, scope_version, events, links, ' +
   AI_COLUMNS;
+
+/**
+ * DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers), plus
+ * `request_id_at` for toSpan to put `request.id` back into the attributes.
+ */
+export const SPAN_SELECT = `${SPAN_COLUMNS}, request_id_at`
+  .split(', ')
+  .map((name) =>
+    name === 'trace_id'
+      ? `${traceHexSql(name)} AS ${name}`
+      : name === 'span_id' || name === 'parent_span_id'
+        ? `${spanHexSql(name)} AS ${name}`
+        : name,
+  )
+  .join(', ');
 
 export const LOG_COLUMNS =
   'timestamp_ns, observed_ns, severity_number, level, service, event, body, trace_id, span_id, ' +
@@ -108,7 +125,8 @@ function fields(columns: string) {
   return columns.split(', ').map((name) => ({ name, big: BIGINT_COLUMNS.has(name) }));
 }
 
-export const SPAN_FIELDS = fields(SPAN_COLUMNS);
+/** The fields of SPAN_SELECT. */
+export const SPAN_FIELDS = fields(`${SPAN_COLUMNS}, request_id_at`);
 /** Log columns plus `row_id`, which lookups select to keep equal lines in a stable order. */
 export const LOG_FIELDS = fields(`${LOG_COLUMNS}, row_id`);
 
@@ -132,6 +150,25 @@ function parseJson(v: unknown): unknown {
   } catch {
     return null;
   }
+}
+
+/**
+ * The stored attributes with `request.id` back at the key position it had when the writer took
+ * it out of the JSON (schema v4: the request_id column holds it).
+ */
+function spanAttributes(v: unknown, requestId: unknown, at: unknown): Attributes {
+  const stored = attrs(v);
+  if (typeof requestId !== 'string' || at === null || at === undefined) return stored;
+  const pos = Number(at);
+  const out: Attributes = {};
+  let i = 0;
+  for (const k in stored) {
+    if (i === pos) out['request.id'] = requestId;
+    out[k] = stored[k]!;
+    i++;
+  }
+  if (pos >= i) out['request.id'] = requestId;
+  return out;
 }
 
 function attrs(v: unknown): Attributes {
@@ -185,7 +222,7 @@ export function toSpan(r: Row): SpanRecord {
     startNs: big(r.start_ns),
     durationNs: big(r.duration_ns),
     statusCode: Number(r.status_code) as StatusCode,
-    attributes: attrs(r.attributes),
+    attributes: spanAttributes(r.attributes, r.request_id, r.request_id_at),
     resource: attrs(r.resource),
     events: events(r.events),
     links: links(r.links),

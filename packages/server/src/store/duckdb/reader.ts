@@ -3,7 +3,14 @@
  * `$p0, $p1 …` placeholders). Point lookups go through trace_index / request_index first so the
  * scan of spans and logs is bounded by a time range, which DuckDB prunes with row-group min/max.
  */
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBType,
+  type DuckDBValue,
+  UBIGINT,
+  UHUGEINT,
+} from '@duckdb/node-api';
 import type { AiReader } from '../ai-reader.js';
 import type { AlertsReader } from '../alerts-reader.js';
 import {
@@ -24,19 +31,26 @@ import {
 import type { LogLevel, SpanKind } from '../records.js';
 import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { duckDbAiReader } from './ai-sql.js';
+import { requestKey, traceIdValue, traceKey } from './ids.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
   LOG_COLUMNS,
   LOG_FIELDS,
   nsToMs,
-  SPAN_COLUMNS,
   SPAN_FIELDS,
+  SPAN_SELECT,
   toLog,
   toSpan,
 } from './reader-rows.js';
 
 type Params = Record<string, DuckDBValue>;
+type Types = Record<string, DuckDBType>;
 type Row = Record<string, unknown>;
+
+/** A UHUGEINT trace ID (as node-api returns it) → 32 lowercase hex digits. */
+function traceHex(v: unknown): string {
+  return typeof v === 'bigint' ? v.toString(16).padStart(32, '0') : String(v);
+}
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
 
@@ -109,17 +123,25 @@ function clusterWindows(windows: Window[]): Cluster[] {
 /** Builds `$name` parameters for a query, so values never become SQL text. */
 class Sql {
   readonly params: Params = {};
+  /** Types of the parameters that need one (unsigned 64/128-bit IDs and keys). */
+  readonly types: Types = {};
   private n = 0;
   /** Registers a value and returns its placeholder. */
-  p(value: DuckDBValue): string {
+  p(value: DuckDBValue, type?: DuckDBType): string {
     const name = `p${this.n++}`;
     this.params[name] = value;
+    if (type) this.types[name] = type;
     return `$${name}`;
   }
   /** `($p0, $p1, …)` for a non-empty list. */
-  list(values: readonly DuckDBValue[]): string {
-    return `(${values.map((v) => this.p(v)).join(', ')})`;
+  list(values: readonly DuckDBValue[], type?: DuckDBType): string {
+    return `(${values.map((v) => this.p(v, type)).join(', ')})`;
   }
+}
+
+/** The UHUGEINT values of the well-formed trace IDs among `ids` (others match nothing). */
+function traceValues(ids: readonly string[]): bigint[] {
+  return ids.map(traceIdValue).filter((v): v is bigint => v !== undefined);
 }
 
 function jsonPath(key: string): string {
@@ -153,7 +175,7 @@ const LATENCY =
   'count(*) AS n, count(*) FILTER (WHERE status_code = 2) AS errors, avg(duration_ns) AS avg_ns, ' +
   'quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS q, max(duration_ns) AS max_ns';
 
-const ENTRY_SPAN = `kind IN (2, 5) OR parent_span_id IS NULL OR parent_span_id = ''`;
+const ENTRY_SPAN = 'kind IN (2, 5) OR parent_span_id IS NULL';
 
 export class DuckDbReader implements StoreReader {
   private readonly idle: DuckDBConnection[] = [];
@@ -211,10 +233,10 @@ export class DuckDbReader implements StoreReader {
   }
 
   /** DuckDB connections are not for concurrent use: each query holds one from the pool. */
-  private async query(sql: string, params: Params = {}): Promise<Row[]> {
+  private async query(sql: string, params: Params = {}, types?: Types): Promise<Row[]> {
     const c = await this.acquire();
     try {
-      const reader = await c.runAndReadAll(sql, params);
+      const reader = await c.runAndReadAll(sql, params, types);
       return rowsOf(reader.columnNames(), reader.getColumnsJS());
     } finally {
       this.release(c);
@@ -232,6 +254,7 @@ export class DuckDbReader implements StoreReader {
     sql: string,
     params: Params,
     fields: ReadonlyArray<{ name: string; big: boolean }>,
+    types?: Types,
   ): Promise<Row[]> {
     const values = fields
       .map(
@@ -242,6 +265,7 @@ export class DuckDbReader implements StoreReader {
     const [r] = await this.query(
       `SELECT string_agg('[' || concat_ws(',', ${values}) || ']', ',') AS j FROM (${sql})`,
       params,
+      types,
     );
     const text = r?.j;
     if (typeof text !== 'string' || text === '') return [];
@@ -269,33 +293,53 @@ export class DuckDbReader implements StoreReader {
     const traceIds = [...new Set(q.traceIds)];
     if (requestIds.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
 
-    // 1. Index point lookups: which traces, and the time window they cover.
+    // 1. Index lookups (a scan of one 64-bit key column each): which traces, and the time
+    // window they cover. Several rows per key (one per commit that wrote it) fold into one.
     const idx = new Sql();
     const parts: string[] = [];
     if (requestIds.length > 0) {
       parts.push(
-        `SELECT trace_id, start_ns, end_ns, false AS asked FROM request_index WHERE request_id IN ${idx.list(requestIds)}`,
+        `SELECT trace_id, NULL AS trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM request_index ` +
+          `WHERE request_key IN ${idx.list(requestIds.map(requestKey), UBIGINT)} ` +
+          `AND request_id IN ${idx.list(requestIds)} GROUP BY trace_id`,
       );
     }
-    if (traceIds.length > 0) {
+    // Keys of the well-formed trace IDs asked for (a malformed one has no spans, only logs).
+    const keyOf = new Map<string, bigint>();
+    for (const t of traceIds) {
+      const k = traceKey(t);
+      if (k !== undefined) keyOf.set(t, k);
+    }
+    if (keyOf.size > 0) {
       parts.push(
-        `SELECT trace_id, start_ns, end_ns, true AS asked FROM trace_index WHERE trace_id IN ${idx.list(traceIds)}`,
+        `SELECT NULL AS trace_id, trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM trace_index ` +
+          `WHERE trace_key IN ${idx.list([...new Set(keyOf.values())], UBIGINT)} GROUP BY trace_key`,
       );
     }
-    const windows = await this.query(parts.join(' UNION ALL '), idx.params);
+    const rows = parts.length
+      ? await this.query(parts.join(' UNION ALL '), idx.params, idx.types)
+      : [];
+    const windows: Window[] = [];
+    const indexed = new Set<string>();
+    for (const r of rows) {
+      const w = { startNs: r.start_ns as bigint, endNs: r.end_ns as bigint };
+      if (r.trace_key === null || r.trace_key === undefined) {
+        // request_index: a trace, or NULL for log lines of the request that belong to no trace.
+        windows.push({ traceId: r.trace_id === null ? '' : traceHex(r.trace_id), ...w });
+        continue;
+      }
+      for (const [t, k] of keyOf) {
+        if (k !== r.trace_key) continue;
+        windows.push({ traceId: t, ...w });
+        indexed.add(t);
+      }
+    }
     // Unknown request IDs alone: nothing was indexed, so there is nothing to scan for.
     if (windows.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
-    const indexed = new Set(windows.filter((w) => w.asked).map((w) => String(w.trace_id)));
     // A trace ID with no trace_index entry has no spans, but may have log lines (an OTLP logs
     // sender with no tracer): those are found by an unbounded scan of logs.
     const unindexed = traceIds.filter((t) => !indexed.has(t));
-    const clusters = clusterWindows(
-      windows.map((w) => ({
-        traceId: String(w.trace_id),
-        startNs: w.start_ns as bigint,
-        endNs: w.end_ns as bigint,
-      })),
-    );
+    const clusters = clusterWindows(windows);
 
     // 2. One branch per cluster of nearby windows, so each scan is pruned to its own range even
     // when the traces of a search result lie hours apart.
@@ -304,11 +348,11 @@ export class DuckDbReader implements StoreReader {
       .filter((c) => c.traceIds.length > 0)
       .map(
         (c) =>
-          `SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id IN ${s.list(c.traceIds)} ` +
+          `SELECT ${SPAN_SELECT} FROM spans WHERE trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
           `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}`,
       );
     const spansQuery = spanBranches.length
-      ? this.queryJsonRows(spanBranches.join(' UNION ALL '), s.params, SPAN_FIELDS)
+      ? this.queryJsonRows(spanBranches.join(' UNION ALL '), s.params, SPAN_FIELDS, s.types)
       : Promise.resolve([]);
 
     const l = new Sql();
@@ -358,19 +402,24 @@ export class DuckDbReader implements StoreReader {
   }
 
   async requestIdsOfTraces(traceIds: string[]): Promise<string[]> {
-    if (traceIds.length === 0) return [];
+    const ids = [...new Set(traceIds)];
+    const values = traceValues(ids);
+    if (values.length === 0) return [];
     const s = new Sql();
-    const ids = s.list([...new Set(traceIds)]);
+    const keys = ids.map(traceKey).filter((k): k is bigint => k !== undefined);
     // request_index is keyed by request ID; the trace's own window bounds a scan of its rows.
     const rows = await this.query(
-      `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM trace_index WHERE trace_id IN ${ids})
+      `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM trace_index
+                   WHERE trace_key IN ${s.list(keys, UBIGINT)})
        SELECT DISTINCT request_id FROM (
-         SELECT request_id FROM spans, w WHERE trace_id IN ${ids} AND start_ns BETWEEN w.lo AND w.hi
+         SELECT request_id FROM spans, w WHERE trace_id IN ${s.list(values, UHUGEINT)}
+           AND start_ns BETWEEN w.lo AND w.hi
          UNION ALL
-         SELECT request_id FROM logs, w WHERE trace_id IN ${ids}
+         SELECT request_id FROM logs, w WHERE trace_id IN ${s.list(ids)}
            AND (w.lo IS NULL OR timestamp_ns BETWEEN w.lo - ${s.p(LOG_SLACK_NS)} AND w.hi + ${s.p(LOG_SLACK_NS)})
        ) WHERE request_id IS NOT NULL AND request_id <> '' ORDER BY request_id`,
       s.params,
+      s.types,
     );
     return rows.map((r) => String(r.request_id));
   }
@@ -383,8 +432,9 @@ export class DuckDbReader implements StoreReader {
     if (q.requestId) {
       // The request's window from request_index bounds the scan to a few row groups.
       const [w] = await this.query(
-        'SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM request_index WHERE request_id = $r',
-        { r: q.requestId },
+        'SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM request_index WHERE request_key = $k AND request_id = $r',
+        { k: requestKey(q.requestId), r: q.requestId },
+        { k: UBIGINT },
       );
       if (w?.lo === null || w?.lo === undefined) return { logs: [], nextCursor: null };
       where.push(`request_id = ${s.p(q.requestId)}`);
@@ -457,7 +507,7 @@ export class DuckDbReader implements StoreReader {
       s.params,
     );
     return rows
-      .map((r) => String(r.trace_id))
+      .map((r) => traceHex(r.trace_id))
       .filter((id) => !exclude.has(id))
       .slice(0, limit);
   }
@@ -542,11 +592,11 @@ export class DuckDbReader implements StoreReader {
     const [r] = await this.query(
       `SELECT (SELECT count(*) FROM spans) AS spans_total,
               (SELECT count(*) FROM logs) AS logs_total,
-              (SELECT count(*) FROM trace_index) AS traces_total,
-              (SELECT count(*) FROM trace_index WHERE start_ns >= ${since}) AS recent_traces,
+              (SELECT count(DISTINCT trace_key) FROM trace_index) AS traces_total,
+              (SELECT count(DISTINCT trace_key) FROM trace_index WHERE start_ns >= ${since}) AS recent_traces,
               count(*) AS recent_spans,
               count(*) FILTER (WHERE status_code = 2) AS recent_errors,
-              avg(duration_ns) FILTER (WHERE parent_span_id IS NULL OR parent_span_id = '') AS avg_root_ns
+              avg(duration_ns) FILTER (WHERE parent_span_id IS NULL) AS avg_root_ns
          FROM spans WHERE start_ns >= ${since}`,
       s.params,
     );

@@ -1,3 +1,5 @@
+import { spanFromHexSql, traceFromHexSql } from './ids.js';
+
 /**
  * DuckDB schema, versioned. Each entry in MIGRATIONS runs once, in order, recorded in
  * `schema_version`. Column names and query shapes are kept identical to the ClickHouse twin.
@@ -5,8 +7,9 @@
  * Layout notes:
  * - spans/logs are append-only and arrive roughly in time order, so DuckDB's per-row-group
  *   min/max (zonemaps) on start_ns/timestamp_ns prune scans once a time range is known.
- * - trace_index and request_index turn "trace by id" and "request by id" into an index
- *   point lookup (ART) that yields the time range, then a pruned scan of spans/logs.
+ * - trace_index and request_index turn "trace by id" and "request by id" into a scan of one
+ *   64-bit key column that yields the time range, then a pruned scan of spans/logs (v4; v1–v3
+ *   used ART primary keys, ~35 B per span on disk and an upsert per commit).
  * - JSON columns keep attribute types; hot fields are promoted to their own columns.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -85,5 +88,68 @@ export const MIGRATIONS: readonly string[] = [
    * (request_id, trace_id) for a lookup by its first column, so without this every request-ID
    * lookup scanned request_index (108 ms → 10.7 ms at 10M spans, bench/RESULTS.md). */ `
   CREATE INDEX request_index_by_request ON request_index (request_id);
+  `,
+  /* v4: binary IDs and key-scanned index tables (bytes per span 155 → see bench/RESULTS.md).
+   * - spans: trace_id UHUGEINT, span_id/parent_span_id UBIGINT instead of hex text.
+   * - spans.request_id_at: where `request.id` stood among the attribute keys when the writer
+   *   took it out of the attributes JSON (it is the request_id column); NULL when it did not.
+   *   Rows written before v4 keep it inside the JSON.
+   * - trace_index / request_index: no primary keys (their ART indexes were ~35 B per span and
+   *   forced upserts); one row per key per commit, read with min/max. Lookups scan a UBIGINT
+   *   key: the trace ID's low 64 bits, the request ID's md5_number_upper (ids.ts).
+   * The ClickHouse twin keeps hex IDs; the readers return hex either way. */ `
+  CREATE TABLE spans_v4 (
+    trace_id        UHUGEINT NOT NULL,
+    span_id         UBIGINT NOT NULL,
+    parent_span_id  UBIGINT,
+    trace_state     VARCHAR,
+    name            VARCHAR NOT NULL,
+    kind            UTINYINT NOT NULL,
+    service         VARCHAR NOT NULL,
+    start_ns        BIGINT NOT NULL,
+    duration_ns     BIGINT NOT NULL,
+    status_code     UTINYINT NOT NULL,
+    status_message  VARCHAR,
+    request_id      VARCHAR,
+    attributes      JSON,
+    resource        JSON,
+    scope_name      VARCHAR,
+    scope_version   VARCHAR,
+    events          JSON,
+    links           JSON,
+    ai_kind VARCHAR, ai_provider VARCHAR, ai_model VARCHAR, ai_operation VARCHAR,
+    ai_input_tokens BIGINT, ai_output_tokens BIGINT, ai_cache_read_tokens BIGINT,
+    ai_cache_creation_tokens BIGINT, ai_reasoning_tokens BIGINT, ai_cost_usd DOUBLE,
+    ai_cost_source VARCHAR, ai_ttft_ms DOUBLE, ai_session_id VARCHAR, ai_user_id VARCHAR,
+    request_id_at   USMALLINT
+  );
+  INSERT INTO spans_v4 SELECT ${traceFromHexSql('trace_id')}, ${spanFromHexSql('span_id')},
+    ${spanFromHexSql('parent_span_id')}, * EXCLUDE (trace_id, span_id, parent_span_id), NULL
+    FROM spans;
+  DROP TABLE spans;
+  ALTER TABLE spans_v4 RENAME TO spans;
+  CREATE TABLE trace_index_v4 (
+    trace_key       UBIGINT NOT NULL,
+    start_ns        BIGINT NOT NULL,
+    end_ns          BIGINT NOT NULL
+  );
+  INSERT INTO trace_index_v4
+    SELECT ('0x' || substr(trace_id, 17, 16))::UBIGINT, start_ns, end_ns FROM trace_index;
+  DROP TABLE trace_index;
+  ALTER TABLE trace_index_v4 RENAME TO trace_index;
+  CREATE TABLE request_index_v4 (
+    request_key     UBIGINT NOT NULL,
+    request_id      VARCHAR NOT NULL,
+    trace_id        UHUGEINT, -- NULL for log lines that belong to no trace
+    start_ns        BIGINT NOT NULL,
+    end_ns          BIGINT NOT NULL
+  );
+  INSERT INTO request_index_v4
+    SELECT md5_number_upper(request_id), request_id,
+      CASE WHEN trace_id = '' THEN NULL ELSE ${traceFromHexSql('trace_id')} END, start_ns, end_ns
+    FROM request_index;
+  DROP INDEX request_index_by_request;
+  DROP TABLE request_index;
+  ALTER TABLE request_index_v4 RENAME TO request_index;
   `,
 ];

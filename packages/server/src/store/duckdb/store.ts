@@ -2,24 +2,24 @@ import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { WriteBatch } from '../records.js';
 import type { RetentionPolicy, Store, StoreStats } from '../store.js';
-import { type CsvText, logsCsv, spansCsv } from './csv.js';
+import { type CsvText, logsCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
 import { type IndexRows, indexRows } from './index-rows.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
-import { RecentKeys } from './recent-keys.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { commitSql, type StagedFile } from './write-sql.js';
+import { SPAN_TYPES, spanChunks } from './span-chunks.js';
+import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
 
-/** A group of batches encoded for read_csv, ready to commit. */
+/** A group of batches encoded for DuckDB (chunks for the Appender, text for read_csv). */
 interface Prepared {
-  batches: WriteBatch[];
-  spans: CsvText;
+  spans: DuckDBDataChunk[];
+  spanRows: number;
   logs: CsvText;
   index: IndexRows;
 }
@@ -36,8 +36,6 @@ export interface DuckDbStoreOptions {
    * DEFAULT_CHECKPOINT_THRESHOLD.
    */
   checkpointThreshold?: string;
-  /** Merge every index row with ON CONFLICT, as before RecentKeys (for bench/server.mjs's A/B). */
-  upsertAllIndexRows?: boolean;
 }
 
 /**
@@ -66,14 +64,10 @@ export class DuckDbStore implements Store {
   private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
     prepare: (batches) => ({
-      batches,
-      spans: spansCsv(batches),
+      spans: spanChunks(batches),
+      spanRows: batches.reduce((n, b) => n + b.spans.length, 0),
       logs: logsCsv(batches),
-      index: indexRows(
-        batches,
-        this.knownOperations,
-        this.options.upsertAllIndexRows ? undefined : this.recentKeys,
-      ),
+      index: indexRows(batches, this.knownOperations),
     }),
     execute: (prepared) => this.commit(prepared),
   });
@@ -83,8 +77,6 @@ export class DuckDbStore implements Store {
   private readonly storeId = nextStoreId++;
   /** Operations known to be in the table, so each is sent to DuckDB once per process. */
   private knownOperations = new Set<string>();
-  /** Index keys written lately, so new ones are inserted without ON CONFLICT. */
-  private recentKeys = new RecentKeys();
   private staged = 0;
   private closed = false;
 
@@ -105,6 +97,7 @@ export class DuckDbStore implements Store {
     this.instance = await DuckDBInstance.create(this.path, config);
     this.conn = await this.instance.connect();
     await migrate(this.conn);
+    await checkColumnTypes(this.conn, 'spans', SPAN_TYPES);
     this.statsConn = await this.instance.connect();
     removeStaleStaging(this.stageDir);
     this.duckReader = new DuckDbReader(this.instance);
@@ -122,21 +115,12 @@ export class DuckDbStore implements Store {
     return this.group.submit(batch);
   }
 
-  private async commit(prepared: Prepared): Promise<void> {
-    const { index } = prepared;
-    try {
-      await this.commitOnce(prepared);
-    } catch (err) {
-      if (index.freshTraces.rows + index.freshRequests.rows === 0) throw err;
-      // A key taken for new was already in the table (written before a restart, or forgotten
-      // since): redo the group merging every index row. A batch bad for other reasons fails
-      // again here and GroupCommit retries it alone.
-      const merged = indexRows(prepared.batches, this.knownOperations);
-      await this.commitOnce({ ...prepared, index: merged });
-    }
-  }
-
-  private async commitOnce({ spans, logs, index }: Prepared): Promise<void> {
+  /**
+   * One transaction: spans and index rows through Appenders (their data chunks were filled in
+   * prepare), log lines and new operations through staged text, then COMMIT (WAL fsync). Any
+   * failure rolls the whole group back; GroupCommit then retries its batches one by one.
+   */
+  private async commit({ spans, spanRows, logs, index }: Prepared): Promise<void> {
     const conn = this.conn!;
     const n = `${this.storeId}-${this.staged++}`;
     const files: string[] = [];
@@ -148,26 +132,14 @@ export class DuckDbStore implements Store {
       return { path, serial: csv.quotedNewline };
     };
     try {
-      const [s, l, t, r, o, ft, fr] = await Promise.all([
-        stage(spans, 'spans'),
-        stage(logs, 'logs'),
-        stage(index.traces, 'traces'),
-        stage(index.requests, 'requests'),
-        stage(index.operations, 'ops'),
-        stage(index.freshTraces, 'newtraces'),
-        stage(index.freshRequests, 'newrequests'),
-      ]);
-      await conn.run(
-        commitSql({
-          spans: s,
-          logs: l,
-          traces: t,
-          requests: r,
-          operations: o,
-          freshTraces: ft,
-          freshRequests: fr,
-        }),
-      );
+      const [l, o] = await Promise.all([stage(logs, 'logs'), stage(index.operations, 'ops')]);
+      await conn.run('BEGIN TRANSACTION');
+      await append(conn, 'spans', spans);
+      await append(conn, 'trace_index', index.traces);
+      await append(conn, 'request_index', index.requests);
+      const staged = stagedSql({ logs: l, operations: o });
+      if (staged) await conn.run(staged);
+      await conn.run('COMMIT');
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
       throw err;
@@ -175,7 +147,7 @@ export class DuckDbStore implements Store {
       await Promise.all(files.map((f) => rm(f, { force: true })));
     }
     for (const op of index.newOperations) this.knownOperations.add(op);
-    this.options.onCommit?.(spans.rows, logs.rows);
+    this.options.onCommit?.(spanRows, logs.rows);
   }
 
   enforceRetention(
@@ -211,7 +183,7 @@ export class DuckDbStore implements Store {
     const conn = this.statsConn;
     if (!conn) throw new Error('store is not open');
     const reader = await conn.runAndReadAll(
-      'SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(*) FROM trace_index)',
+      'SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(DISTINCT trace_key) FROM trace_index)',
     );
     const [spans, logs, traces] = reader.getRows()[0]!;
     return {
@@ -243,6 +215,44 @@ export class DuckDbStore implements Store {
     this.instance?.closeSync();
     this.conn = undefined;
     this.instance = undefined;
+  }
+}
+
+/** Appends the chunks in the connection's open transaction. */
+async function append(
+  conn: DuckDBConnection,
+  table: string,
+  chunks: readonly DuckDBDataChunk[],
+): Promise<void> {
+  if (chunks.length === 0) return;
+  const appender = await conn.createAppender(table);
+  try {
+    for (const chunk of chunks) appender.appendDataChunk(chunk);
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** The writer fills chunks by column position: refuse a table whose columns differ. */
+async function checkColumnTypes(
+  conn: DuckDBConnection,
+  table: string,
+  types: readonly { toString(): string }[],
+): Promise<void> {
+  const appender = await conn.createAppender(table);
+  try {
+    const actual = Array.from({ length: appender.columnCount }, (_, k) =>
+      appender.columnType(k).toString(),
+    );
+    const expected = types.map((t) => t.toString());
+    if (actual.join() !== expected.join()) {
+      throw new Error(
+        `table ${table} has columns (${actual.join(', ')}), the writer expects (${expected.join(', ')})`,
+      );
+    }
+  } finally {
+    appender.closeSync();
   }
 }
 

@@ -1,4 +1,4 @@
-import { DELIM, LOG_CSV_COLUMNS, QUOTE, SPAN_CSV_COLUMNS } from './csv.js';
+import { DELIM, LOG_CSV_COLUMNS, QUOTE } from './csv.js';
 
 export interface StagedFile {
   path: string;
@@ -6,20 +6,11 @@ export interface StagedFile {
   serial: boolean;
 }
 
+/** The part of a group commit that still goes through staged text (spans use data chunks). */
 export interface StagedGroup {
-  spans?: StagedFile;
   logs?: StagedFile;
-  traces?: StagedFile;
-  requests?: StagedFile;
-  /** Index rows whose keys are believed new: plain INSERT, which fails if one is not. */
-  freshTraces?: StagedFile;
-  freshRequests?: StagedFile;
   operations?: StagedFile;
 }
-
-const TRACE_COLUMNS = "{'trace_id':'VARCHAR','start_ns':'BIGINT','end_ns':'BIGINT'}";
-const REQUEST_COLUMNS =
-  "{'request_id':'VARCHAR','trace_id':'VARCHAR','start_ns':'BIGINT','end_ns':'BIGINT'}";
 
 function readCsv(file: StagedFile, columns: string): string {
   return (
@@ -31,37 +22,15 @@ function readCsv(file: StagedFile, columns: string): string {
 }
 
 /**
- * One group commit as SQL, in one transaction: rows appended to spans/logs straight from their
- * staged files, and the pre-aggregated index rows merged (windows only ever widen).
+ * The staged part of one group commit as SQL, run inside the group's transaction: log rows
+ * appended straight from their file, operations merged (only ones this process has not sent).
  */
-export function commitSql(g: StagedGroup): string {
-  const out = ['BEGIN TRANSACTION;'];
-  if (g.spans) out.push(`INSERT INTO spans SELECT * FROM ${readCsv(g.spans, SPAN_CSV_COLUMNS)};`);
+export function stagedSql(g: StagedGroup): string | undefined {
+  const out: string[] = [];
   if (g.logs) out.push(`INSERT INTO logs SELECT * FROM ${readCsv(g.logs, LOG_CSV_COLUMNS)};`);
-  if (g.freshTraces) {
-    out.push(`INSERT INTO trace_index SELECT * FROM ${readCsv(g.freshTraces, TRACE_COLUMNS)};`);
-  }
-  if (g.freshRequests) {
-    out.push(
-      `INSERT INTO request_index SELECT * FROM ${readCsv(g.freshRequests, REQUEST_COLUMNS)};`,
-    );
-  }
-  if (g.traces) {
-    out.push(`INSERT INTO trace_index SELECT * FROM ${readCsv(g.traces, TRACE_COLUMNS)}
-      ON CONFLICT (trace_id) DO UPDATE SET
-        start_ns = least(trace_index.start_ns, excluded.start_ns),
-        end_ns = greatest(trace_index.end_ns, excluded.end_ns);`);
-  }
-  if (g.requests) {
-    out.push(`INSERT INTO request_index SELECT * FROM ${readCsv(g.requests, REQUEST_COLUMNS)}
-      ON CONFLICT (request_id, trace_id) DO UPDATE SET
-        start_ns = least(request_index.start_ns, excluded.start_ns),
-        end_ns = greatest(request_index.end_ns, excluded.end_ns);`);
-  }
   if (g.operations) {
     out.push(`INSERT INTO operations SELECT * FROM ${readCsv(g.operations, "{'service':'VARCHAR','name':'VARCHAR','kind':'UTINYINT'}")}
       ON CONFLICT DO NOTHING;`);
   }
-  out.push('COMMIT;');
-  return out.join('\n');
+  return out.length > 0 ? out.join('\n') : undefined;
 }

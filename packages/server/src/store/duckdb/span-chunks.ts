@@ -1,0 +1,266 @@
+/**
+ * Spans → DuckDB data chunks in schema v4's column order, for the Appender. Replaces the
+ * delimited text that read_csv parsed (csv.ts still stages log lines): no text to build in
+ * JavaScript and none to parse in DuckDB (bench/RESULTS.md has the A/B).
+ */
+import {
+  BIGINT,
+  DOUBLE,
+  type DuckDBDataChunk,
+  type DuckDBType,
+  DuckDBVarCharType,
+  UBIGINT,
+  UHUGEINT,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+} from '@duckdb/node-api';
+import type { Attributes, SpanAiColumns, SpanRecord } from '../records.js';
+import {
+  ChunkBuilder,
+  FixedColumn,
+  TextColumn,
+  writeBigInt,
+  writeSmallUint,
+  writeSpanId,
+  writeTraceId,
+} from './chunk-columns.js';
+
+const JSON_TEXT = DuckDBVarCharType.create('JSON');
+
+/** The spans table's column types, in order (schema.ts v4). */
+export const SPAN_TYPES: readonly DuckDBType[] = [
+  UHUGEINT, // trace_id
+  UBIGINT, // span_id
+  UBIGINT, // parent_span_id
+  VARCHAR, // trace_state
+  VARCHAR, // name
+  UTINYINT, // kind
+  VARCHAR, // service
+  BIGINT, // start_ns
+  BIGINT, // duration_ns
+  UTINYINT, // status_code
+  VARCHAR, // status_message
+  VARCHAR, // request_id
+  JSON_TEXT, // attributes
+  JSON_TEXT, // resource
+  VARCHAR, // scope_name
+  VARCHAR, // scope_version
+  JSON_TEXT, // events
+  JSON_TEXT, // links
+  VARCHAR, // ai_kind
+  VARCHAR, // ai_provider
+  VARCHAR, // ai_model
+  VARCHAR, // ai_operation
+  BIGINT, // ai_input_tokens
+  BIGINT, // ai_output_tokens
+  BIGINT, // ai_cache_read_tokens
+  BIGINT, // ai_cache_creation_tokens
+  BIGINT, // ai_reasoning_tokens
+  DOUBLE, // ai_cost_usd
+  VARCHAR, // ai_cost_source
+  DOUBLE, // ai_ttft_ms
+  VARCHAR, // ai_session_id
+  VARCHAR, // ai_user_id
+  USMALLINT, // request_id_at
+];
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/** Optional text: '' and undefined are NULL, as the read_csv staging stored them. */
+function opt(s: string | undefined): string | undefined {
+  return s === '' ? undefined : s;
+}
+
+/**
+ * The attributes JSON without `request.id` when it is the span's request ID (the request_id
+ * column holds it; reader-rows.ts puts it back at `at`), else as is. ~13 B per span on disk.
+ */
+export function attributesWithoutRequestId(
+  attributes: Attributes,
+  requestId: string | undefined,
+): { json: string | undefined; at: number | undefined } {
+  if (requestId === undefined || attributes['request.id'] !== requestId) {
+    return { json: isEmpty(attributes) ? undefined : JSON.stringify(attributes), at: undefined };
+  }
+  const rest: Attributes = {};
+  let at = 0;
+  let seen = 0;
+  for (const k in attributes) {
+    if (k === 'request.id') at = seen;
+    else rest[k] = attributes[k]!;
+    seen++;
+  }
+  // Past USMALLINT (attribute caps keep counts far lower), keep the JSON whole.
+  if (at > 0xffff) return { json: JSON.stringify(attributes), at: undefined };
+  return { json: isEmpty(rest) ? undefined : JSON.stringify(rest), at };
+}
+
+/** Spans of one resource share its attributes object: serialise it once per group. */
+class ResourceCache {
+  private seen = new WeakMap<object, string | undefined>();
+  get(resource: Attributes): string | undefined {
+    if (this.seen.has(resource)) return this.seen.get(resource);
+    const text = isEmpty(resource) ? undefined : JSON.stringify(resource);
+    this.seen.set(resource, text);
+    return text;
+  }
+}
+
+class SpanColumns {
+  readonly traceId = new FixedColumn(16);
+  readonly spanId = new FixedColumn(8);
+  readonly parentSpanId = new FixedColumn(8);
+  readonly traceState = new TextColumn();
+  readonly name = new TextColumn();
+  readonly kind = new FixedColumn(1);
+  readonly service = new TextColumn();
+  readonly startNs = new FixedColumn(8);
+  readonly durationNs = new FixedColumn(8);
+  readonly statusCode = new FixedColumn(1);
+  readonly statusMessage = new TextColumn();
+  readonly requestId = new TextColumn();
+  readonly attributes = new TextColumn();
+  readonly resource = new TextColumn();
+  readonly scopeName = new TextColumn();
+  readonly scopeVersion = new TextColumn();
+  readonly events = new TextColumn();
+  readonly links = new TextColumn();
+  readonly aiText = [0, 1, 2, 3].map(() => new TextColumn());
+  readonly aiTokens = [0, 1, 2, 3, 4].map(() => new FixedColumn(8));
+  readonly aiCost = new FixedColumn(8);
+  readonly aiCostSource = new TextColumn();
+  readonly aiTtft = new FixedColumn(8);
+  readonly aiSession = new TextColumn();
+  readonly aiUser = new TextColumn();
+  readonly requestIdAt = new FixedColumn(2);
+
+  /** In table order. */
+  all() {
+    return [
+      this.traceId,
+      this.spanId,
+      this.parentSpanId,
+      this.traceState,
+      this.name,
+      this.kind,
+      this.service,
+      this.startNs,
+      this.durationNs,
+      this.statusCode,
+      this.statusMessage,
+      this.requestId,
+      this.attributes,
+      this.resource,
+      this.scopeName,
+      this.scopeVersion,
+      this.events,
+      this.links,
+      ...this.aiText,
+      ...this.aiTokens,
+      this.aiCost,
+      this.aiCostSource,
+      this.aiTtft,
+      this.aiSession,
+      this.aiUser,
+      this.requestIdAt,
+    ];
+  }
+}
+
+function setAi(c: SpanColumns, row: number, ai: SpanAiColumns | undefined): void {
+  const text = [ai?.kind, ai?.provider, ai?.model, ai?.operation];
+  for (let k = 0; k < 4; k++) c.aiText[k]!.set(row, opt(text[k]));
+  const tokens = [ai?.input, ai?.output, ai?.cacheRead, ai?.cacheCreation, ai?.reasoning];
+  for (let k = 0; k < 5; k++) {
+    const n = tokens[k];
+    if (n === undefined || !Number.isFinite(n)) c.aiTokens[k]!.setNull(row);
+    else writeBigInt(c.aiTokens[k]!, row, BigInt(Math.round(n)));
+  }
+  const dbl = (col: FixedColumn, n: number | null | undefined) => {
+    if (n === undefined || n === null || !Number.isFinite(n)) col.setNull(row);
+    else col.view.setFloat64(row * 8, n, true);
+  };
+  dbl(c.aiCost, ai?.costUsd);
+  c.aiCostSource.set(row, opt(ai?.costSource));
+  dbl(c.aiTtft, ai?.ttftMs);
+  c.aiSession.set(row, opt(ai?.sessionId));
+  c.aiUser.set(row, opt(ai?.userId));
+}
+
+function setNoAi(c: SpanColumns, row: number): void {
+  for (const col of c.aiText) col.setNull(row);
+  for (const col of c.aiTokens) col.setNull(row);
+  c.aiCost.setNull(row);
+  c.aiCostSource.setNull(row);
+  c.aiTtft.setNull(row);
+  c.aiSession.setNull(row);
+  c.aiUser.setNull(row);
+}
+
+/** Throws (failing the batch, as a bad value did in read_csv) on IDs or numbers that do not fit. */
+export function spanChunks(
+  batches: readonly { spans: readonly SpanRecord[] }[],
+  types: readonly DuckDBType[] = SPAN_TYPES,
+): DuckDBDataChunk[] {
+  const c = new SpanColumns();
+  const out = new ChunkBuilder(types, c.all());
+  const resources = new ResourceCache();
+  for (const batch of batches) {
+    for (const s of batch.spans) {
+      const i = out.next();
+      writeTraceId(c.traceId, i, s.traceId);
+      writeSpanId(c.spanId, i, s.spanId);
+      if (s.parentSpanId) writeSpanId(c.parentSpanId, i, s.parentSpanId);
+      else c.parentSpanId.setNull(i);
+      c.traceState.set(i, opt(s.traceState));
+      c.name.set(i, s.name);
+      writeSmallUint(c.kind, i, s.kind);
+      c.service.set(i, s.service);
+      writeBigInt(c.startNs, i, s.startNs);
+      writeBigInt(c.durationNs, i, s.durationNs);
+      writeSmallUint(c.statusCode, i, s.statusCode);
+      c.statusMessage.set(i, opt(s.statusMessage));
+      const requestId = opt(s.requestId);
+      c.requestId.set(i, requestId);
+      const attrs = attributesWithoutRequestId(s.attributes, requestId);
+      c.attributes.set(i, attrs.json);
+      if (attrs.at === undefined) c.requestIdAt.setNull(i);
+      else writeSmallUint(c.requestIdAt, i, attrs.at);
+      c.resource.set(i, resources.get(s.resource));
+      c.scopeName.set(i, opt(s.scopeName));
+      c.scopeVersion.set(i, opt(s.scopeVersion));
+      c.events.set(
+        i,
+        s.events.length === 0
+          ? undefined
+          : JSON.stringify(
+              s.events.map((e) => ({
+                time_ns: e.timeNs.toString(),
+                name: e.name,
+                attributes: e.attributes,
+              })),
+            ),
+      );
+      c.links.set(
+        i,
+        s.links.length === 0
+          ? undefined
+          : JSON.stringify(
+              s.links.map((l) => ({
+                trace_id: l.traceId,
+                span_id: l.spanId,
+                trace_state: l.traceState,
+                attributes: l.attributes,
+              })),
+            ),
+      );
+      if (s.ai === undefined) setNoAi(c, i);
+      else setAi(c, i, s.ai);
+    }
+  }
+  return out.finish();
+}

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
+import { DUCKDB_FILE_NAME, DuckDbStore } from '../../src/store/duckdb/store.js';
+import { hex, tempDir } from './helpers.js';
+
+/** A data file as schema v3 left it: hex IDs, ART-keyed index tables, request.id in the JSON. */
+async function writeV3File(
+  dir: string,
+  ids: { t: string; u: string; root: string; child: string; other: string },
+) {
+  const db = await DuckDBInstance.create(join(dir, DUCKDB_FILE_NAME));
+  const c = await db.connect();
+  await c.run(
+    'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)',
+  );
+  for (let v = 1; v <= 3; v++) {
+    await c.run(MIGRATIONS[v - 1]!);
+    await c.run(`INSERT INTO schema_version (version) VALUES (${v})`);
+  }
+  const attrs = JSON.stringify({ 'http.route': '/chat', 'request.id': 'req_m' });
+  await c.run(
+    `INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, duration_ns,
+                        status_code, request_id, attributes, resource)
+     VALUES ($t, $root, NULL, 'POST /chat', 2, 'gateway', 1000, 500, 0, 'req_m', $attrs, '{"service.name":"gateway"}'),
+            ($t, $child, $root, 'llm.call', 3, 'agent', 1100, 300, 2, 'req_m', NULL, NULL),
+            ($u, $other, '', 'lonely', 1, 'agent', 5000, 10, 0, NULL, NULL, NULL)`,
+    { ...ids, attrs },
+  );
+  const { t, u, child } = ids;
+  await c.run('INSERT INTO trace_index VALUES ($t, 1000, 1500), ($u, 5000, 5010)', { t, u });
+  await c.run(
+    "INSERT INTO request_index VALUES ('req_m', $t, 1000, 1500), ('req_m', '', 900, 900)",
+    {
+      t,
+    },
+  );
+  await c.run(
+    "INSERT INTO operations VALUES ('gateway', 'POST /chat', 2), ('agent', 'llm.call', 3), ('agent', 'lonely', 1)",
+  );
+  await c.run(
+    `INSERT INTO logs (timestamp_ns, severity_number, level, service, body, trace_id, span_id, request_id, source)
+       VALUES (900, 9, 'info', 'gateway', 'no trace yet', NULL, NULL, 'req_m', 'ndjson'),
+              (1200, 17, 'error', 'agent', 'in the trace', $t, $child, 'req_m', 'otlp')`,
+    { t, child },
+  );
+  c.closeSync();
+  db.closeSync();
+}
+
+describe('schema v4 migration', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('converts a v3 file: every span, log and index row still answers the same lookups', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const ids = {
+      t: hex(16),
+      u: `${'0'.repeat(16)}${hex(8)}`,
+      root: hex(8),
+      child: hex(8),
+      other: hex(8),
+    };
+    await writeV3File(dir, ids);
+
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    cleanups.push(() => store.close());
+    const conn = await store.connect();
+    const version = (await conn.runAndReadAll('SELECT max(version) FROM schema_version')).getRows();
+    const types = (
+      await conn.runAndReadAll(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'spans' AND column_name IN ('trace_id', 'span_id', 'parent_span_id') ORDER BY 1",
+      )
+    ).getRows();
+    const indexes = (await conn.runAndReadAll('SELECT count(*) FROM duckdb_indexes()')).getRows();
+    conn.closeSync();
+    expect(version).toEqual([[MIGRATIONS.length]]);
+    expect(types).toEqual([
+      ['parent_span_id', 'UBIGINT'],
+      ['span_id', 'UBIGINT'],
+      ['trace_id', 'UHUGEINT'],
+    ]);
+    expect(indexes).toEqual([[0n]]);
+
+    const byRequest = await store.reader.lookup({ requestIds: ['req_m'], traceIds: [] });
+    expect(byRequest.spans.map((s) => [s.traceId, s.spanId, s.parentSpanId])).toEqual([
+      [ids.t, ids.root, undefined],
+      [ids.t, ids.child, ids.root],
+    ]);
+    // Rows from before v4 keep request.id inside their JSON.
+    expect(byRequest.spans[0]!.attributes).toEqual({
+      'http.route': '/chat',
+      'request.id': 'req_m',
+    });
+    expect(byRequest.spans[0]!.resource).toEqual({ 'service.name': 'gateway' });
+    expect(byRequest.logs.map((l) => l.body)).toEqual(['no trace yet', 'in the trace']);
+
+    // A 64-bit trace ID padded with zeros, and an empty parent stored as '' in v3.
+    const byTrace = await store.reader.lookup({ requestIds: [], traceIds: [ids.u] });
+    expect(byTrace.spans.map((s) => [s.traceId, s.spanId, s.parentSpanId])).toEqual([
+      [ids.u, ids.other, undefined],
+    ]);
+    expect(await store.reader.requestIdsOfTraces([ids.t])).toEqual(['req_m']);
+    expect(await store.stats()).toMatchObject({ spansTotal: 3, logsTotal: 2, tracesTotal: 2 });
+    const found = await store.reader.searchTraces({
+      startNs: 0n,
+      endNs: 10_000n,
+      tags: [{ key: 'request.id', value: 'req_m' }],
+      limit: 10,
+    });
+    expect(found).toEqual([ids.t]);
+    const deps = await store.reader.dependencies(0n, 10_000n);
+    expect(deps).toEqual([{ parent: 'gateway', child: 'agent', callCount: 1, errorCount: 1 }]);
+
+    // New rows of the same trace and request, written through v4, join the migrated ones.
+    await store.write({
+      spans: [
+        {
+          traceId: ids.t,
+          spanId: hex(8),
+          parentSpanId: ids.child,
+          name: 'tool',
+          kind: 1,
+          service: 'sandbox',
+          startNs: 1150n,
+          durationNs: 900n,
+          statusCode: 0,
+          requestId: 'req_m',
+          attributes: { 'request.id': 'req_m', n: 1 },
+          resource: {},
+          events: [],
+          links: [],
+        },
+      ],
+      logs: [],
+    });
+    const after = await store.reader.lookup({ requestIds: ['req_m'], traceIds: [] });
+    expect(after.spans.map((s) => s.name)).toEqual(['POST /chat', 'llm.call', 'tool']);
+    expect(after.spans[2]!.attributes).toEqual({ 'request.id': 'req_m', n: 1 });
+    expect(await store.stats()).toMatchObject({ spansTotal: 4, tracesTotal: 2 });
+  });
+});

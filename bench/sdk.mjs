@@ -1,7 +1,8 @@
 // `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N]`: what instrumenting an HTTP
 // service costs. autocannon drives a 1 ms handler in child processes, one at a time: bare
-// node:http; Hopscope (init + middleware + one log line; also with log export off, and with the
-// log records sent through the OpenTelemetry logs SDK path instead of Hopscope's line export);
+// node:http; Hopscope (init + middleware + one log line; also with log export off, with the
+// log records sent through the OpenTelemetry logs SDK path instead of Hopscope's line export, and
+// with spans exported by BatchSpanProcessor + OTLPTraceExporter instead of Hopscope's processor);
 // the OpenTelemetry SDK with @opentelemetry/instrumentation-http + pino-http (+ one log line).
 // Spans go over OTLP to a local discard receiver; logs to /dev/null. Reports req/s and p95
 // latency at full speed, CPU µs per request at a fixed rate (--rate, default 500 req/s), and the
@@ -105,6 +106,7 @@ export default async function bench(argv = process.argv.slice(2)) {
     ['Hopscope middleware + 1 log line', ['hopscope.mjs']],
     ['  same, log export off', ['hopscope.mjs', { EXPORT_LOGS: '0' }]],
     ['  same, logs via the OTel logs SDK', ['hopscope.mjs', { LOG_EXPORT: 'logs-sdk' }]],
+    ['  same, spans via BatchSpanProcessor', ['hopscope.mjs', { SPAN_EXPORT: 'official' }]],
     ['OTel instrumentation-http + pino-http', ['otel.cjs']],
   ];
   // rounds interleave the variants so machine noise hits each alike; medians are reported
@@ -123,7 +125,7 @@ export default async function bench(argv = process.argv.slice(2)) {
       cpuPerReq: median(rs.map((x) => x.cpuPerReq)),
     };
   });
-  const [bare, hop, hopNoExport, hopLogsSdk, otel] = rows;
+  const [bare, hop, hopNoExport, hopLogsSdk, hopOfficialSpans, otel] = rows;
   console.log(
     `${options.connections} connections, ${options.duration} s per run, CPU at ${options.rate} req/s, median of ${rounds} rounds\n`,
   );
@@ -137,6 +139,7 @@ export default async function bench(argv = process.argv.slice(2)) {
   const hopAdded = hop.cpuPerReq - bare.cpuPerReq;
   const hopNoExportAdded = hopNoExport.cpuPerReq - bare.cpuPerReq;
   const hopLogsSdkAdded = hopLogsSdk.cpuPerReq - bare.cpuPerReq;
+  const hopOfficialSpansAdded = hopOfficialSpans.cpuPerReq - bare.cpuPerReq;
   const otelAdded = otel.cpuPerReq - bare.cpuPerReq;
   console.log('\nratios');
   console.log(
@@ -154,6 +157,12 @@ export default async function bench(argv = process.argv.slice(2)) {
   );
   console.log(
     `  added CPU  Hopscope with log export through the OTel logs SDK / OTel+pino-http: ${(hopLogsSdkAdded / otelAdded).toFixed(2)}`,
+  );
+  console.log(
+    `  added CPU  Hopscope with spans through BatchSpanProcessor + OTLPTraceExporter / OTel+pino-http: ${(hopOfficialSpansAdded / otelAdded).toFixed(2)}`,
+  );
+  console.log(
+    `  span export CPU per request: Hopscope's processor vs BatchSpanProcessor + OTLPTraceExporter ${(hop.cpuPerReq - hopOfficialSpans.cpuPerReq).toFixed(1)} µs`,
   );
   console.log(
     `  log export CPU per request (vs export off): line export ${(hop.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs, OTel logs SDK ${(hopLogsSdk.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs`,

@@ -1,11 +1,11 @@
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import type { Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ResolvedOptions } from '../config/index.js';
 import { dropCountingMeterProvider } from './drops.js';
+import { OtlpSpanProcessor } from './otlp/span-processor.js';
 
 function exporterConfig(options: ResolvedOptions, url: string) {
   return {
@@ -28,14 +28,19 @@ function batchConfig(options: ResolvedOptions, signal: 'spans' | 'logs') {
 }
 
 /**
- * OTLP protobuf-over-HTTP span export behind the official batch processor: bounded queue,
- * export off the request path, every drop counted.
+ * OTLP protobuf-over-HTTP span export: bounded queue, export off the request path, every drop
+ * counted (see OtlpSpanProcessor).
  */
 export function createSpanExportProcessor(options: ResolvedOptions): SpanProcessor {
-  return new BatchSpanProcessor(
-    new OTLPTraceExporter(exporterConfig(options, options.tracesEndpoint)),
-    batchConfig(options, 'spans'),
-  );
+  return new OtlpSpanProcessor({
+    url: options.tracesEndpoint,
+    headers: options.headers,
+    compression: options.compression,
+    timeoutMs: options.exportTimeoutMs,
+    exportDelayMs: options.exportDelayMs,
+    maxQueueSize: options.maxQueueSize,
+    maxExportBatchSize: options.maxExportBatchSize,
+  });
 }
 
 /** The OTLP log pipeline the logger feeds (same batching and drop counting as spans). */

@@ -1,5 +1,5 @@
 /**
- * The protobuf wire primitives an OTLP logs request needs, written into one growable Buffer.
+ * The protobuf wire primitives OTLP logs and traces requests need, written into one growable Buffer.
  * Length-delimited fields reserve a single length byte and move their body only when it turns
  * out longer than 127 bytes, so nested messages are written in one pass without sizing them
  * first. Strings are UTF-8 encoded by Buffer (native), not character by character.
@@ -20,10 +20,15 @@ export class ProtoWriter {
     this.buf = next;
   }
 
-  /** A field's tag (`field << 3 | wireType`); fields here are < 16, so one byte. */
+  /** A field's tag (`field << 3 | wireType`): one byte for fields < 16, two up to 2047. */
   tag(field: number, wireType: number): void {
-    this.reserve(1);
-    this.buf[this.pos++] = (field << 3) | wireType;
+    this.reserve(2);
+    const t = (field << 3) | wireType;
+    if (t < 128) this.buf[this.pos++] = t;
+    else {
+      this.buf[this.pos++] = (t & 127) | 128;
+      this.buf[this.pos++] = t >>> 7;
+    }
   }
 
   /** A non-negative integer up to 2^64 − 1 (exactly representable ones). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 // The server's pure assembly step (no store): the same function answers the API.
 import { assembleDebugTrace } from '../../server/src/query/debug-trace.js';
 import type { LogRecord, SpanRecord } from '../../server/src/store/records.js';
-import { withRows } from '../src/api/columns.js';
+import { fillDetails, withRows } from '../src/api/columns.js';
 
 const T1 = '1'.repeat(32);
 const T2 = '2'.repeat(32);
@@ -101,6 +101,35 @@ describe('the column form of the debug trace', () => {
     expect(c?.resource.values).toHaveLength(5);
     expect(c?.service.index).toHaveLength(c?.count ?? -1);
     expect(r.log_columns?.service.values).toEqual(['python-worker']);
+  });
+
+  it('marks the spans an outline answer left out, which fillDetails completes', () => {
+    const { spans, logs } = request();
+    const q = { kind: 'request_id', requestId: 'req_abcdefabcdef' } as const;
+    const whole = assembleDebugTrace(q, 'req_abcdefabcdef', spans, logs, { include: ['spans'] });
+    // What an outline lookup returns: details only on error and AI spans.
+    const stripped = spans.map((s) =>
+      s.statusCode === 2 || s.ai?.kind
+        ? s
+        : { ...s, attributes: {}, resource: {}, events: [], links: [] },
+    );
+    const outline = withRows(
+      JSON.parse(
+        JSON.stringify(
+          assembleDebugTrace(q, 'req_abcdefabcdef', stripped, logs, {
+            include: ['spans'],
+            format: 'columns',
+            outline: true,
+          }),
+        ),
+      ),
+    );
+    const left = outline.spans.filter((s) => s.outline);
+    expect(left).toHaveLength(38); // 41 less the error span, the AI span and the derived one
+    for (const s of left) expect(s.attributes).toEqual({});
+    const wholeSpans = JSON.parse(JSON.stringify(whole.spans));
+    for (const [i, s] of outline.spans.entries()) if (s.outline) fillDetails(s, wholeSpans[i]);
+    expect(outline.spans).toEqual(wholeSpans);
   });
 
   it('leaves an object-form answer as it is', () => {

@@ -4,7 +4,7 @@
  * the StoreReader interface.
  */
 import { type Context, Hono } from 'hono';
-import { debugTrace, toDebugLog } from '../query/debug-trace.js';
+import { debugTrace, toDebugLog, toDebugSpan } from '../query/debug-trace.js';
 import { KIND_BY_NAME, KIND_NAMES, nsToIso } from '../query/format.js';
 import { ID_EXPECTED, parseId } from '../query/ids.js';
 import { envelope, jaegerError, jaegerTraceId, toJaegerTraces } from '../query/jaeger.js';
@@ -30,6 +30,7 @@ import {
   parseTags,
   requestId,
   resolveTime,
+  spanId,
   text,
   timeMs,
   timeUs,
@@ -38,6 +39,7 @@ import {
 import type {
   ApiErrorBody,
   DebugLogsResponse,
+  DebugSpanResponse,
   HealthResponse,
   JaegerDependenciesResponse,
   JaegerOperationsResponse,
@@ -144,13 +146,18 @@ export function createApi(deps: ApiDeps): Hono {
       });
     }
     const opts = parseQuery(
-      { include: listOf(DEBUG_PARTS).optional(), format: oneOf(DEBUG_FORMATS).optional() },
+      {
+        include: listOf(DEBUG_PARTS).optional(),
+        format: oneOf(DEBUG_FORMATS).optional(),
+        outline: bool().optional(),
+      },
       c.req.query(),
     );
     if (!opts.ok) return badRequest(c, opts.problem);
     const result = await debugTrace(reader, id, input, {
       include: opts.value.include ?? [...DEBUG_PARTS],
       format: opts.value.format ?? 'objects',
+      outline: opts.value.outline ?? false,
     });
     if (!result) {
       const body: ApiErrorBody = {
@@ -165,6 +172,32 @@ export function createApi(deps: ApiDeps): Hono {
     // Large requests: a caller that draws from `spans` and `logs` skips `hops` (and so on);
     // parts left out are never built, which halves the work and the body for 50k spans.
     return c.json(result);
+  });
+
+  // One span whole, for views that loaded the request with `outline=true`.
+  app.get('/api/debug/span/:traceId/:spanId', async (c) => {
+    const q = parseQuery(
+      { trace_id: traceId(), span_id: spanId() },
+      { trace_id: c.req.param('traceId'), span_id: c.req.param('spanId') },
+    );
+    if (!q.ok) return badRequest(c, q.problem);
+    const { trace_id, span_id } = q.value;
+    const { spans } = await reader.lookup({
+      requestIds: [],
+      traceIds: [trace_id],
+      spanIds: [span_id],
+    });
+    if (spans.length === 0) {
+      const body: ApiErrorBody = {
+        error: {
+          status: 404,
+          code: 'not_found',
+          message: `no span ${span_id} in trace ${trace_id}`,
+        },
+      };
+      return c.json(body, 404);
+    }
+    return c.json({ span: toDebugSpan(spans[0], 0) } satisfies DebugSpanResponse);
   });
 
   app.get('/api/debug/logs', async (c) => {

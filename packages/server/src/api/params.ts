@@ -132,6 +132,10 @@ export const traceId = () =>
         ? `0000000000000000${s.toLowerCase()}`
         : null,
   );
+export const spanId = () =>
+  custom('a span ID of 16 hex digits', (s) =>
+    /^[0-9a-fA-F]{16}$/.test(s) ? s.toLowerCase() : null,
+  );
 export const cursor = () =>
   custom('the next_cursor value of a previous page', (s) =>
     /^[A-Za-z0-9_-]{1,200}$/.test(s) ? s : null,

@@ -112,6 +112,16 @@ export interface DebugSpan {
   derived_from_logs: boolean;
   /** Normalised AI columns, on LLM/agent/tool/decision spans only. */
   ai?: DebugSpanAi;
+  /**
+   * Asked with `outline=true`: attributes, resource, events and links were left out (empty
+   * here); `GET /api/debug/span/:trace_id/:span_id` has them. Error and AI spans come whole.
+   */
+  outline?: true;
+}
+
+/** GET /api/debug/span/:trace_id/:span_id — one span, whole (`depth` is not computed: 0). */
+export interface DebugSpanResponse {
+  span: DebugSpan;
 }
 
 export interface DebugLog {
@@ -176,7 +186,9 @@ export interface DebugSpanColumns {
   status: DictColumn<HopStatus>;
   status_message: Array<string | null>;
   request_id: DictColumn<string | null>;
-  attributes: JsonAttributes[];
+  /** null: left out by `outline=true` (so are the row's resource, events and links). */
+  attributes: Array<JsonAttributes | null>;
+  /** Index -1: left out by `outline=true`. */
   resource: DictColumn<JsonAttributes>;
   scope: DictColumn<{ name: string | null; version: string | null }>;
   depth: number[];

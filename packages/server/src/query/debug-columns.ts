@@ -27,6 +27,11 @@ class Dict<T> {
 
   constructor(private readonly keyOf: (v: T) => unknown = (v) => v) {}
 
+  /** A row with no value: index -1. */
+  skip(): void {
+    this.column.index.push(-1);
+  }
+
   push(v: T): void {
     const key = this.keyOf(v);
     // Neighbouring spans mostly share trace, service, kind, status and scope: skip the lookup.
@@ -103,6 +108,7 @@ export function spanColumns(
   spans: SpanRecord[],
   depthOf: Int32Array,
   startUs: number,
+  leftOut: (s: SpanRecord) => boolean = () => false,
 ): DebugSpanColumns {
   const traceId = new Dict<string>();
   const name = new Dict<string>();
@@ -117,7 +123,7 @@ export function spanColumns(
   const startOffsetUs: number[] = [];
   const durationMs: number[] = [];
   const statusMessage: Array<string | null> = [];
-  const attributes: JsonAttributes[] = [];
+  const attributes: Array<JsonAttributes | null> = [];
   const depth: number[] = [];
   const derived: number[] = [];
   const events: Record<string, DebugSpanEvent[]> = {};
@@ -137,8 +143,13 @@ export function spanColumns(
     status.push(statusName(s.statusCode));
     statusMessage.push(s.statusMessage ?? null);
     requestId.push(s.requestId ?? null);
-    attributes.push(jsonAttributes(s.attributes));
-    resource.push(jsonAttributes(s.resource));
+    if (leftOut(s)) {
+      attributes.push(null);
+      resource.skip();
+    } else {
+      attributes.push(jsonAttributes(s.attributes));
+      resource.push(jsonAttributes(s.resource));
+    }
     scope.push({ name: s.scopeName ?? null, version: s.scopeVersion ?? null });
     depth.push(depthOf[i]);
     if (isDerived(s)) derived.push(i);

@@ -10,7 +10,7 @@ import type {
   Hop,
   LogLevelName,
 } from '../api/types.js';
-import type { StoreReader } from '../store/reader.js';
+import { keepsDetail, type StoreReader } from '../store/reader.js';
 import type { LogRecord, SpanRecord } from '../store/records.js';
 import { aiTraceSummary, debugSpanAi } from './ai.js';
 import { debugEvents, debugLinks, logColumns, spanColumns } from './debug-columns.js';
@@ -40,6 +40,8 @@ export type DebugFormat = 'objects' | 'columns';
 export interface DebugTraceOptions {
   include?: readonly DebugPart[];
   format?: DebugFormat;
+  /** Spans without attributes, resource, events and links, except error and AI spans. */
+  outline?: boolean;
 }
 
 /** Fetches and assembles; null when nothing at all matches. */
@@ -63,7 +65,11 @@ export async function debugTrace(
     // A 32-hex value may also be a request ID (the x-trace-id alias carries one).
     if (id.kind === 'trace_id') requestIds.push(input.trim());
   }
-  const { spans, logs } = await reader.lookup({ requestIds, traceIds });
+  const { spans, logs } = await reader.lookup({
+    requestIds,
+    traceIds,
+    outline: options.outline === true,
+  });
   if (spans.length === 0 && logs.length === 0) return null;
   return assembleDebugTrace(id, input, spans, logs, options);
 }
@@ -74,7 +80,7 @@ export function assembleDebugTrace(
   input: string,
   realSpans: SpanRecord[],
   logs: LogRecord[],
-  { include = ALL_PARTS, format = 'objects' }: DebugTraceOptions = {},
+  { include = ALL_PARTS, format = 'objects', outline = false }: DebugTraceOptions = {},
 ): DebugTraceResponse {
   const known = new Set(realSpans.map((s) => s.spanId));
   const derived = spansFromLogs(logs, known);
@@ -98,12 +104,20 @@ export function assembleDebugTrace(
   const columns = format === 'columns';
   const wantSpans = include.includes('spans');
   const wantLogs = include.includes('logs');
+  // What the store left out of an outline lookup (derived spans are built here, whole).
+  const leftOut = (s: SpanRecord) => outline && !keepsDetail(s) && !isDerived(s);
   const debugSpans =
-    wantSpans && !columns ? spans.map((s, i) => toDebugSpan(s, depth.ofSpan[i])) : [];
+    wantSpans && !columns
+      ? spans.map((s, i) => {
+          const d = toDebugSpan(s, depth.ofSpan[i]);
+          if (leftOut(s)) d.outline = true;
+          return d;
+        })
+      : [];
   const debugLogs = wantLogs && !columns ? logs.map(toDebugLog) : [];
   const columnParts: Pick<DebugTraceResponse, 'span_columns' | 'log_columns'> = {};
   if (columns && wantSpans)
-    columnParts.span_columns = spanColumns(spans, depth.ofSpan, startUs ?? 0);
+    columnParts.span_columns = spanColumns(spans, depth.ofSpan, startUs ?? 0, leftOut);
   if (columns && wantLogs) columnParts.log_columns = logColumns(logs, startUs ?? 0);
 
   const services = servicesInHopOrder(spans, logs, depth);

@@ -20,6 +20,19 @@ export interface LookupQuery {
   requestIds: string[];
   /** These whole traces and their log lines. */
   traceIds: string[];
+  /**
+   * Spans without their attributes, resource, events and links (left empty), except the spans
+   * `keepsDetail` names, which the summary and the waterfall's marks read. For views of large
+   * requests: the rest is fetched per span (`spanIds`) when someone looks at it.
+   */
+  outline?: boolean;
+  /** Only these spans of the traces, and no log lines: one span's detail. */
+  spanIds?: string[];
+}
+
+/** Spans an outline lookup returns whole: errors (the first error's exception) and AI spans. */
+export function keepsDetail(s: SpanRecord): boolean {
+  return s.statusCode === 2 || !!s.ai?.kind;
 }
 
 export interface LogQuery {

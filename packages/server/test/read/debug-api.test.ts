@@ -200,6 +200,46 @@ describe('GET /api/debug/trace/:id by trace ID or traceparent', () => {
     expect(bad.body.error.expected).toContain('columns');
   });
 
+  it('leaves span details out with outline=true, and gives one span whole', async () => {
+    const whole: DebugTraceResponse = (await api.get(`/api/debug/trace/${REQ_A}?include=spans`))
+      .body;
+    const res = await api.get(`/api/debug/trace/${REQ_A}?include=spans&outline=true`);
+    expect(res.status).toBe(200);
+    const r: DebugTraceResponse = res.body;
+    expect(r.spans.map((s) => s.span_id)).toEqual(whole.spans.map((s) => s.span_id));
+    expect(r.first_error).toEqual(whole.first_error);
+    const left = r.spans.filter((s) => s.outline);
+    expect(left.length).toBeGreaterThan(0);
+    // Errors come whole: the summary and the waterfall's error marks read them.
+    for (const s of r.spans.filter((s) => s.status === 'error')) expect(s.outline).toBeUndefined();
+    for (const s of left) {
+      expect(s.attributes).toEqual({});
+      const full = whole.spans.find((w) => w.span_id === s.span_id);
+      const one = await api.get(`/api/debug/span/${s.trace_id}/${s.span_id}`);
+      expect(one.status).toBe(200);
+      expect(one.body.span).toEqual({ ...full, depth: 0 });
+    }
+    const columns = (
+      await api.get(`/api/debug/trace/${REQ_A}?include=spans&outline=true&format=columns`)
+    ).body as DebugTraceResponse;
+    const attrs = columns.span_columns?.attributes ?? [];
+    expect(attrs.filter((a) => a === null)).toHaveLength(left.length);
+  });
+
+  it('answers 404 for an unknown span and 400 for malformed IDs', async () => {
+    const missing = await api.get(`/api/debug/span/${T1}/${'0'.repeat(15)}9`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain(T1);
+    const bad = await api.get(`/api/debug/span/${T1}/xyz`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ param: 'span_id' });
+    const badTrace = await api.get(`/api/debug/span/nothex/${'1'.repeat(16)}`);
+    expect(badTrace.body.error).toMatchObject({ param: 'trace_id' });
+    const badFlag = await api.get(`/api/debug/trace/${REQ_A}?outline=maybe`);
+    expect(badFlag.status).toBe(400);
+    expect(badFlag.body.error).toMatchObject({ param: 'outline', expected: 'true or false' });
+  });
+
   it('answers 404 for an unknown request and 400 for an ID of no known shape', async () => {
     const missing = await api.get('/api/debug/trace/req_000000000000');
     expect(missing.status).toBe(404);

@@ -18,7 +18,12 @@ import { ClickHouseStore } from '../../src/store/clickhouse/store.js';
 import { parseClickHouseUrl } from '../../src/store/clickhouse/url.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { createStore } from '../../src/store/open-store.js';
-import type { LogQuery, StoreReader, TraceQuery } from '../../src/store/reader.js';
+import {
+  keepsDetail,
+  type LogQuery,
+  type StoreReader,
+  type TraceQuery,
+} from '../../src/store/reader.js';
 import type { Store } from '../../src/store/store.js';
 import { REQ_A, REQ_B, T1, T2, T3 } from '../read/fixtures.js';
 import { type ChdbHttp, startChdbHttp } from './chdb-http.js';
@@ -86,6 +91,34 @@ describe('store parity: DuckDB and ClickHouse answer alike', () => {
     // Every trace at once: bind values past 4 KiB travel as a multipart body.
     const all = await both((r) => r.lookup({ requestIds: [], traceIds: data.traceIds }));
     expect(new Set(all.spans.map((s) => s.traceId)).size).toBe(data.traceIds.length);
+  });
+
+  it('outline lookups and single spans', async () => {
+    const whole = await both((r) => r.lookup({ requestIds: [REQ_A], traceIds: [] }));
+    const outline = await both((r) =>
+      r.lookup({ requestIds: [REQ_A], traceIds: [], outline: true }),
+    );
+    expect(outline.spans.map((s) => s.spanId)).toEqual(whole.spans.map((s) => s.spanId));
+    expect(outline.logs).toEqual(whole.logs);
+    const kept = outline.spans.filter(keepsDetail);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(outline.spans.length);
+    for (const [i, s] of outline.spans.entries()) {
+      if (keepsDetail(s)) expect(s).toEqual(whole.spans[i]);
+      else
+        expect(s).toEqual({
+          ...whole.spans[i],
+          attributes: {},
+          resource: {},
+          events: [],
+          links: [],
+        });
+    }
+    const one = whole.spans[1];
+    const got = await both((r) =>
+      r.lookup({ requestIds: [], traceIds: [one.traceId], spanIds: [one.spanId] }),
+    );
+    expect(got).toEqual({ spans: [one], logs: [] });
   });
 
   it('request IDs of traces', async () => {

@@ -146,6 +146,13 @@ describe.skipIf(skipBrowser)('web UI in Chromium against a real server', () => {
     // Ancestors stay for context, dimmed; the other trace's root does not match at all.
     expect(await page.locator('.wf-row.dimmed').count()).toBe(4);
     expect(await page.locator('.wf-row').count()).toBe(5);
+    // The request loaded in outline: a plain span's attributes come in when the filter asks.
+    const loads = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => e.name),
+    );
+    expect(loads.some((u) => u.includes('outline=true'))).toBe(true);
+    await page.fill('input[aria-label="Filter spans"]', 'http.request.method=post');
+    await poll(() => page.locator('.wf-row.matched .wf-name').textContent()).toBe('POST /chat');
     await page.fill('input[aria-label="Filter spans"]', '');
     await poll(() => page.locator('.wf-row').count()).toBe(sc.spanNames.length);
   });

@@ -35,8 +35,8 @@ export function spansFromColumns(c: DebugSpanColumns, startUs: number): DebugSpa
       status: at(c.status, i),
       status_message: c.status_message[i],
       request_id: at(c.request_id, i),
-      attributes: c.attributes[i],
-      resource: at(c.resource, i),
+      attributes: c.attributes[i] ?? {},
+      resource: c.resource.index[i] < 0 ? {} : at(c.resource, i),
       scope: at(c.scope, i),
       events: c.events[i] ?? [],
       links: c.links[i] ?? [],
@@ -45,6 +45,7 @@ export function spansFromColumns(c: DebugSpanColumns, startUs: number): DebugSpa
     };
     const ai = c.ai[i];
     if (ai) span.ai = ai;
+    if (c.attributes[i] === null) span.outline = true;
     out[i] = span;
   }
   return out;
@@ -81,4 +82,16 @@ export function withRows(data: DebugTraceResponse): DebugTraceResponse {
     spans: span_columns ? spansFromColumns(span_columns, startUs) : data.spans,
     logs: log_columns ? logsFromColumns(log_columns, startUs) : data.logs,
   };
+}
+
+/**
+ * Fills spans loaded in outline with what was left out (attributes, resource, events, links),
+ * in place: the span objects are the view's cache of the request, shared by its model.
+ */
+export function fillDetails(outline: DebugSpan, whole: DebugSpan): void {
+  outline.attributes = whole.attributes;
+  outline.resource = whole.resource;
+  outline.events = whole.events;
+  outline.links = whole.links;
+  delete outline.outline;
 }

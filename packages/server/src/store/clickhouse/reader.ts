@@ -9,7 +9,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { AiReader } from '../ai-reader.js';
 import type { AlertsReader } from '../alerts-reader.js';
 // Row → record mapping is shared with the DuckDB twin so both return identical records.
-import { LOG_COLUMNS, nsToMs, SPAN_COLUMNS, toLog, toSpan } from '../duckdb/reader-rows.js';
+import {
+  DETAIL_COLUMNS,
+  LOG_COLUMNS,
+  nsToMs,
+  SPAN_COLUMNS,
+  toLog,
+  toSpan,
+} from '../duckdb/reader-rows.js';
 import {
   type DependencyEdge,
   type HealthCounts,
@@ -123,6 +130,13 @@ function clusterWindows(windows: Window[]): Cluster[] {
   return out;
 }
 
+/** Outline lookups: the detail columns only on the rows `keepsDetail` names (ai_kind is '' when unset here). */
+const SPAN_OUTLINE_COLUMNS = SPAN_COLUMNS.split(', ')
+  .map((c) =>
+    DETAIL_COLUMNS.has(c) ? `if(status_code = 2 OR ai_kind != '', ${c}, '') AS ${c}` : c,
+  )
+  .join(', ');
+
 export class ClickHouseReader implements StoreReader {
   // ---- AI roll-ups (/api/ai/*): SQL in ai-sql.ts ----
   private readonly ai = clickHouseAiReader((sql, params) => this.query(sql, params));
@@ -184,8 +198,12 @@ export class ClickHouseReader implements StoreReader {
         (c) =>
           `(trace_id IN ${s.list(c.traceIds)} AND start_ns BETWEEN ${s.p(c.startNs, 'Int64')} AND ${s.p(c.endNs, 'Int64')})`,
       );
+    const onlySpans = q.spanIds ? ` AND span_id IN ${s.list(q.spanIds)}` : '';
     const spansQuery = spanWhere.length
-      ? this.query(`SELECT ${SPAN_COLUMNS} FROM spans WHERE ${spanWhere.join(' OR ')}`, s.params)
+      ? this.query(
+          `SELECT ${q.outline ? SPAN_OUTLINE_COLUMNS : SPAN_COLUMNS} FROM spans WHERE (${spanWhere.join(' OR ')})${onlySpans}`,
+          s.params,
+        )
       : Promise.resolve([]);
 
     const l = new Sql();
@@ -205,10 +223,12 @@ export class ClickHouseReader implements StoreReader {
     if (unindexed.length > 0) logWhere.push(`trace_id IN ${l.list(unindexed)}`);
     const [spanRows, logRows] = await Promise.all([
       spansQuery,
-      this.query(
-        `SELECT ${LOG_COLUMNS}, row_id FROM logs WHERE ${logWhere.join(' OR ')}`,
-        l.params,
-      ),
+      q.spanIds
+        ? []
+        : this.query(
+            `SELECT ${LOG_COLUMNS}, row_id FROM logs WHERE ${logWhere.join(' OR ')}`,
+            l.params,
+          ),
     ]);
     const spans = spanRows
       .map(toSpan)

@@ -120,13 +120,33 @@ const BIGINT_COLUMNS = new Set([
   'row_id',
 ]);
 
-/** Columns with whether they are BIGINT (sent as text through JSON to keep all digits). */
-function fields(columns: string) {
+/** A selected column: BIGINT ones travel as text through JSON to keep all digits. */
+export interface JsonField {
+  name: string;
+  big: boolean;
+  /** Sent only on rows where this SQL condition holds, else null. */
+  onlyIf?: string;
+}
+
+function fields(columns: string): JsonField[] {
   return columns.split(', ').map((name) => ({ name, big: BIGINT_COLUMNS.has(name) }));
 }
 
 /** The fields of SPAN_SELECT. */
 export const SPAN_FIELDS = fields(`${SPAN_COLUMNS}, request_id_at`);
+
+/** The columns an outline lookup leaves empty, and the rows that keep them (`keepsDetail`). */
+// request_id_at goes with attributes: toSpan puts request.id back into them from it.
+export const DETAIL_COLUMNS = new Set([
+  'attributes',
+  'resource',
+  'events',
+  'links',
+  'request_id_at',
+]);
+export const SPAN_OUTLINE_FIELDS = SPAN_FIELDS.map((f) =>
+  DETAIL_COLUMNS.has(f.name) ? { ...f, onlyIf: 'status_code = 2 OR ai_kind IS NOT NULL' } : f,
+);
 /** Log columns plus `row_id`, which lookups select to keep equal lines in a stable order. */
 export const LOG_FIELDS = fields(`${LOG_COLUMNS}, row_id`);
 

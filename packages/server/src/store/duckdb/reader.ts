@@ -31,13 +31,15 @@ import {
 import type { LogLevel, SpanKind } from '../records.js';
 import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { duckDbAiReader } from './ai-sql.js';
-import { requestKey, traceIdValue, traceKey } from './ids.js';
+import { requestKey, spanIdValue, traceIdValue, traceKey } from './ids.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
+  type JsonField,
   LOG_COLUMNS,
   LOG_FIELDS,
   nsToMs,
   SPAN_FIELDS,
+  SPAN_OUTLINE_FIELDS,
   SPAN_SELECT,
   toLog,
   toSpan,
@@ -253,14 +255,14 @@ export class DuckDbReader implements StoreReader {
   private async queryJsonRows(
     sql: string,
     params: Params,
-    fields: ReadonlyArray<{ name: string; big: boolean }>,
+    fields: readonly JsonField[],
     types?: Types,
   ): Promise<Row[]> {
     const values = fields
-      .map(
-        (f) =>
-          `coalesce(${f.big ? `'"' || ${f.name}::VARCHAR || '"'` : `to_json(${f.name})::VARCHAR`}, 'null')`,
-      )
+      .map((f) => {
+        const col = f.onlyIf ? `CASE WHEN ${f.onlyIf} THEN ${f.name} END` : f.name;
+        return `coalesce(${f.big ? `'"' || ${col}::VARCHAR || '"'` : `to_json(${col})::VARCHAR`}, 'null')`;
+      })
       .join(', ');
     const [r] = await this.query(
       `SELECT string_agg('[' || concat_ws(',', ${values}) || ']', ',') AS j FROM (${sql})`,
@@ -344,15 +346,28 @@ export class DuckDbReader implements StoreReader {
     // 2. One branch per cluster of nearby windows, so each scan is pruned to its own range even
     // when the traces of a search result lie hours apart.
     const s = new Sql();
+    let spanIdList: string | undefined;
+    const spanFilter = () => {
+      if (!q.spanIds) return '';
+      const values = q.spanIds.map(spanIdValue).filter((v): v is bigint => v !== undefined);
+      if (values.length === 0) return ' AND false';
+      spanIdList ??= s.list(values, UBIGINT);
+      return ` AND span_id IN ${spanIdList}`;
+    };
     const spanBranches = clusters
       .filter((c) => c.traceIds.length > 0)
       .map(
         (c) =>
           `SELECT ${SPAN_SELECT} FROM spans WHERE trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
-          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}`,
+          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}${spanFilter()}`,
       );
     const spansQuery = spanBranches.length
-      ? this.queryJsonRows(spanBranches.join(' UNION ALL '), s.params, SPAN_FIELDS, s.types)
+      ? this.queryJsonRows(
+          spanBranches.join(' UNION ALL '),
+          s.params,
+          q.outline ? SPAN_OUTLINE_FIELDS : SPAN_FIELDS,
+          s.types,
+        )
       : Promise.resolve([]);
 
     const l = new Sql();
@@ -381,11 +396,13 @@ export class DuckDbReader implements StoreReader {
     // Sorting here, not in SQL: wrapping the branches in an ORDER BY doubled the scan time.
     const [spanRows, logRows] = await Promise.all([
       spansQuery,
-      this.queryJsonRows(
-        logBranches.join(unindexed.length > 0 ? ' UNION ' : ' UNION ALL '),
-        l.params,
-        LOG_FIELDS,
-      ),
+      q.spanIds
+        ? []
+        : this.queryJsonRows(
+            logBranches.join(unindexed.length > 0 ? ' UNION ' : ' UNION ALL '),
+            l.params,
+            LOG_FIELDS,
+          ),
     ]);
     const spans = spanRows
       .map(toSpan)

@@ -5,6 +5,7 @@ import { type DecisionSummary, decisionSummary, fmtUsd, llmSummary } from '../..
 import { fmtDuration, fmtTime, valueText } from '../../lib/format.js';
 import { Link, traceHref } from '../../lib/router.js';
 import type { SpanNode, TraceModel } from './model.js';
+import { useSpanDetail } from './useSpanDetail.js';
 
 /** Everything about one span. Every value is rendered as text: span data is never markup. */
 export function SpanDetails({
@@ -20,7 +21,8 @@ export function SpanDetails({
   onClose: () => void;
   onSelect: (n: SpanNode) => void;
 }) {
-  const s = node.span;
+  const detail = useSpanDetail(node.span);
+  const s = detail.span;
   const exceptions = s.events.filter((e) => e.name === 'exception');
   const others = s.events.filter((e) => e.name !== 'exception');
   return (
@@ -112,6 +114,16 @@ export function SpanDetails({
         ))}
 
         <AiFacts span={s} />
+        {detail.state === 'loading' && (
+          <div className="muted" aria-busy="true" data-testid="details-loading">
+            Loading attributes…
+          </div>
+        )}
+        {detail.state === 'error' && (
+          <div className="text-error">
+            Could not load this span's attributes: {detail.error.message}
+          </div>
+        )}
         <Attrs title="Attributes" attrs={s.attributes} />
         <Attrs title="Resource" attrs={s.resource} />
 

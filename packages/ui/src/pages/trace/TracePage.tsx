@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getJson } from '../../api/client.js';
-import { withRows } from '../../api/columns.js';
+import { fillDetails, withRows } from '../../api/columns.js';
 import type { DebugLog, DebugTraceResponse } from '../../api/types.js';
 import { ErrorMessage } from '../../components/ErrorMessage.js';
 import { fmtCount } from '../../lib/format.js';
@@ -12,6 +12,7 @@ import {
   matchSpans,
   type SpanNode,
   spanKey,
+  type TraceModel,
   visibleRows,
 } from './model.js';
 import { SpanDetails } from './SpanDetails.js';
@@ -25,8 +26,10 @@ export function TracePage({ id }: { id: string }) {
       const data = withRows(
         await getJson<DebugTraceResponse>(
           // The view draws from spans and logs only: skipping `hops` halves the body at 50k
-          // spans, and columns cut the rest to about a quarter.
-          `/api/debug/trace/${encodeURIComponent(id)}?include=spans,logs&format=columns`,
+          // spans, and columns cut the rest to about a quarter. In outline, spans come without
+          // attributes, resource, events and links (but for error and AI spans): a span's are
+          // fetched when it is opened, all of them when the filter needs them.
+          `/api/debug/trace/${encodeURIComponent(id)}?include=spans,logs&format=columns&outline=true`,
           {},
           s,
         ),
@@ -98,10 +101,16 @@ function TraceView({ data }: { data: DebugTraceResponse }) {
     const t = setTimeout(() => setAppliedFilter(filter.trim()), filter ? 120 : 0);
     return () => clearTimeout(t);
   }, [filter]);
-  const matches = useMemo(
-    () => (appliedFilter ? matchSpans(model, appliedFilter, searchCache.current) : null),
-    [model, appliedFilter],
-  );
+  const details = useAllDetails(data.query.input, model, appliedFilter !== '');
+  const cacheEpoch = useRef(0);
+  const matches = useMemo(() => {
+    // Haystacks built before the attributes arrived would miss them.
+    if (cacheEpoch.current !== details.epoch) {
+      cacheEpoch.current = details.epoch;
+      searchCache.current = [];
+    }
+    return appliedFilter ? matchSpans(model, appliedFilter, searchCache.current) : null;
+  }, [model, appliedFilter, details.epoch]);
   const matchCount = useMemo(() => (matches ? matches.reduce((a, b) => a + b, 0) : 0), [matches]);
   const rows = useMemo(() => visibleRows(model, collapsed, matches), [model, collapsed, matches]);
 
@@ -224,6 +233,8 @@ function TraceView({ data }: { data: DebugTraceResponse }) {
             {matches && (
               <span className="muted" data-testid="match-count">
                 {fmtCount(matchCount)} match{matchCount === 1 ? '' : 'es'}
+                {details.loading && ' · searching attributes…'}
+                {details.error && ` · attributes not searched: ${details.error}`}
               </span>
             )}
             <label className="check">
@@ -296,4 +307,38 @@ function TraceView({ data }: { data: DebugTraceResponse }) {
       </div>
     </div>
   );
+}
+
+/**
+ * Every span's attributes, fetched once when first needed (the filter searches them): the
+ * request view loads in outline, so opening a 50,000-span request does not wait for them.
+ */
+function useAllDetails(
+  id: string,
+  model: TraceModel,
+  needed: boolean,
+): { epoch: number; loading: boolean; error: string | null } {
+  const [state, setState] = useState({ epoch: 0, loading: false, error: null as string | null });
+  const started = useRef(false);
+  useEffect(() => {
+    if (!needed || started.current) return;
+    if (!model.nodes.some((n) => n.span.outline)) return;
+    started.current = true;
+    setState((s) => ({ ...s, loading: true }));
+    getJson<DebugTraceResponse>(
+      `/api/debug/trace/${encodeURIComponent(id)}?include=spans&format=columns`,
+    ).then(
+      (r) => {
+        const whole = withRows(r).spans;
+        const byKey = new Map(whole.map((s) => [spanKey(s.trace_id, s.span_id), s]));
+        for (const n of model.nodes) {
+          const w = n.span.outline ? byKey.get(n.key) : undefined;
+          if (w) fillDetails(n.span, w);
+        }
+        setState((s) => ({ epoch: s.epoch + 1, loading: false, error: null }));
+      },
+      (err: Error) => setState((s) => ({ ...s, loading: false, error: err.message })),
+    );
+  }, [id, model, needed]);
+  return state;
 }

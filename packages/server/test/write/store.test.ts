@@ -113,9 +113,14 @@ describe('DuckDbStore', () => {
       ]);
     }
     // A malformed ID fails its batch (and only it) instead of being stored as something else.
-    await expect(store.write({ spans: [span({ traceId: 'xyz' })], logs: [] })).rejects.toThrow(
-      /invalid trace ID/,
-    );
+    for (const traceId of ['xyz', 'g'.repeat(32), `${'a'.repeat(31)}\u0660`]) {
+      await expect(store.write({ spans: [span({ traceId })], logs: [] })).rejects.toThrow(
+        /invalid trace ID/,
+      );
+    }
+    await expect(
+      store.write({ spans: [span({ parentSpanId: `${'0'.repeat(15)}-` })], logs: [] }),
+    ).rejects.toThrow(/invalid span ID/);
     await expect(
       store.write({ spans: [span({ durationNs: 2n ** 63n })], logs: [] }),
     ).rejects.toThrow(/outside BIGINT/);
@@ -132,8 +137,18 @@ describe('DuckDbStore', () => {
     const only = span({ requestId: 'req_3', attributes: { 'request.id': 'req_3' } });
     // From an alias: request.id says something else and stays in the JSON.
     const other = span({ requestId: 'req_4', attributes: { 'request.id': 'not-it', c: 3 } });
-    await store.write({ spans: [moved, last, only, other], logs: [] });
-    for (const s of [moved, last, only, other]) {
+    // A nested map with a request.id of its own keeps it.
+    const nested = span({
+      requestId: 'req_5',
+      attributes: {
+        n: { 'request.id': 'req_5' },
+        'request.id': 'req_5',
+        z: '"request.id":"req_5"',
+      },
+    });
+    const all = [moved, last, only, other, nested];
+    await store.write({ spans: all, logs: [] });
+    for (const s of all) {
       const [back] = (await store.reader.lookup({ traceIds: [s.traceId], requestIds: [] })).spans;
       expect(Object.entries(back!.attributes)).toEqual(Object.entries(s.attributes));
     }
@@ -149,6 +164,7 @@ describe('DuckDbStore', () => {
       ['req_2', '{"x":true}', 1],
       ['req_3', null, 0],
       ['req_4', '{"request.id":"not-it","c":3}', null],
+      ['req_5', '{"n":{"request.id":"req_5"},"z":"\\"request.id\\":\\"req_5\\""}', 1],
     ]);
   });
 

@@ -115,30 +115,47 @@ export class ChunkBuilder {
   }
 }
 
-const TRACE_HEX = /^[0-9a-fA-F]{32}$/;
-const SPAN_HEX = /^[0-9a-fA-F]{16}$/;
+/** Hex digit → value by char code; -1 for anything else. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
 
-function hex32(hex: string, at: number): number {
-  return Number.parseInt(hex.slice(at, at + 8), 16);
+/** Eight hex digits at `at` as a uint32, or -1 if any is not a hex digit (no substrings made). */
+function hexWord(hex: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = hex.charCodeAt(i);
+    const n = c < 128 ? NIBBLE[c]! : -1;
+    if (n < 0) return -1;
+    v = (v << 4) | n;
+  }
+  return v >>> 0;
 }
 
 /** A 32-hex-digit trace ID into a UHUGEINT slot (DuckDB: lower then upper uint64, little-endian). */
 export function writeTraceId(col: FixedColumn, row: number, hex: string): void {
-  if (!TRACE_HEX.test(hex)) throw new Error(`invalid trace ID: ${JSON.stringify(hex)}`);
+  const a = hex.length === 32 ? hexWord(hex, 0) : -1;
+  const b = hexWord(hex, 8);
+  const c = hexWord(hex, 16);
+  const d = hexWord(hex, 24);
+  if (a < 0 || b < 0 || c < 0 || d < 0) throw new Error(`invalid trace ID: ${JSON.stringify(hex)}`);
   const v = col.view;
   const o = row * 16;
-  v.setUint32(o, hex32(hex, 24), true);
-  v.setUint32(o + 4, hex32(hex, 16), true);
-  v.setUint32(o + 8, hex32(hex, 8), true);
-  v.setUint32(o + 12, hex32(hex, 0), true);
+  v.setUint32(o, d, true);
+  v.setUint32(o + 4, c, true);
+  v.setUint32(o + 8, b, true);
+  v.setUint32(o + 12, a, true);
 }
 
 /** A 16-hex-digit span ID into a UBIGINT slot. */
 export function writeSpanId(col: FixedColumn, row: number, hex: string): void {
-  if (!SPAN_HEX.test(hex)) throw new Error(`invalid span ID: ${JSON.stringify(hex)}`);
-  const o = row * 8;
-  col.view.setUint32(o, hex32(hex, 8), true);
-  col.view.setUint32(o + 4, hex32(hex, 0), true);
+  const a = hex.length === 16 ? hexWord(hex, 0) : -1;
+  const b = hexWord(hex, 8);
+  if (a < 0 || b < 0) throw new Error(`invalid span ID: ${JSON.stringify(hex)}`);
+  col.view.setUint32(row * 8, b, true);
+  col.view.setUint32(row * 8 + 4, a, true);
 }
 
 /** A BIGINT; refuses values outside int64 rather than letting them wrap. */

@@ -69,6 +69,10 @@ export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<s
     if (w) widen(w, start, end);
     else byTrace.set(traceId, [start, end]);
   };
+  // Spans of one operation tend to come together: skip the key for a repeat of the last one.
+  let lastService: string | undefined;
+  let lastName: string | undefined;
+  let lastKind = -1;
   for (const batch of batches) {
     for (const s of batch.spans) {
       const end = s.startNs + s.durationNs;
@@ -76,6 +80,10 @@ export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<s
       if (t) widen(t, s.startNs, end);
       else traces.set(s.traceId, [s.startNs, end]);
       if (s.requestId) request(s.requestId, s.traceId, s.startNs, end);
+      if (s.service === lastService && s.name === lastName && s.kind === lastKind) continue;
+      lastService = s.service;
+      lastName = s.name;
+      lastKind = s.kind;
       const op = `${s.service}\u0000${s.name}\u0000${s.kind}`;
       if (!knownOperations.has(op) && !newOperations.includes(op)) {
         newOperations.push(op);

@@ -86,17 +86,34 @@ export function attributesWithoutRequestId(
   if (requestId === undefined || attributes['request.id'] !== requestId) {
     return { json: isEmpty(attributes) ? undefined : JSON.stringify(attributes), at: undefined };
   }
-  const rest: Attributes = {};
-  let at = 0;
+  let at = -1;
   let seen = 0;
+  let nested = false;
   for (const k in attributes) {
     if (k === 'request.id') at = seen;
-    else rest[k] = attributes[k]!;
+    const v = attributes[k];
+    if (typeof v === 'object' && v !== null) nested = true;
     seen++;
   }
   // Past USMALLINT (attribute caps keep counts far lower), keep the JSON whole.
   if (at > 0xffff) return { json: JSON.stringify(attributes), at: undefined };
-  return { json: isEmpty(rest) ? undefined : JSON.stringify(rest), at };
+  if (seen === 1) return { json: undefined, at };
+  if (nested) {
+    // A nested object may hold a "request.id" key of its own: rebuild without the top-level one.
+    const rest: Attributes = {};
+    for (const k in attributes) if (k !== 'request.id') rest[k] = attributes[k]!;
+    return { json: JSON.stringify(rest), at };
+  }
+  // Flat: cut the member out of the text. Inside a string value its quotes would be escaped, so
+  // the only match is the key itself; one neighbouring comma goes with it.
+  const json = JSON.stringify(attributes);
+  const member = `"request.id":${JSON.stringify(requestId)}`;
+  const i = json.indexOf(member);
+  const cut =
+    json[i - 1] === ','
+      ? json.slice(0, i - 1) + json.slice(i + member.length)
+      : json.slice(0, i) + json.slice(i + member.length + 1);
+  return { json: cut, at };
 }
 
 /** Spans of one resource share its attributes object: serialise it once per group. */

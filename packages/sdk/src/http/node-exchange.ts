@@ -10,6 +10,7 @@ export function infoFromIncoming(req: IncomingMessage): ServerRequestInfo {
     method: req.method,
     target: req.url,
     headers,
+    lowercaseHeaders: true,
     host: headers.host ?? (headers[':authority'] as string | undefined),
     scheme: encrypted ? 'https' : 'http',
     clientAddress: req.socket?.remoteAddress,
@@ -42,8 +43,9 @@ export function beginNodeRequest(
     // Body events fire outside the request's async context; binding the request emitter makes
     // body parsers (and the handlers they call) run with the request ID and span.
     context.bind(scope.context, req);
-    res.once('finish', () => scope.end(res.statusCode));
-    res.once('close', () => scope.end(res.statusCode, !res.writableFinished));
+    // 'close' follows 'finish' for every response (one tick later) and also comes when the
+    // connection drops first: one listener covers both, and the span ends once either way
+    res.on('close', () => scope.end(res.statusCode, !res.writableFinished));
   } catch {
     // keep whatever part of the instrumentation worked
   }

@@ -8,6 +8,7 @@ import {
   SpanStatusCode,
   type TextMapPropagator,
   type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import {
@@ -29,10 +30,10 @@ import {
   setRequestId,
 } from '../context/index.js';
 import { logger as defaultLogger, type HopscopeLogger } from '../log/index.js';
-import { type Carrier, carrierGetter } from '../propagation/carrier.js';
+import { type Carrier, carrierGetter, nodeHeadersGetter } from '../propagation/carrier.js';
 import { activePropagator } from '../propagation/inject-extract.js';
 import { getRequestIdRejection } from '../propagation/keys.js';
-import { getTracer } from '../trace/index.js';
+import { SDK_VERSION, TRACER_NAME } from '../trace/index.js';
 import { cap, hostAttributes, methodAttributes, splitTarget } from './semconv.js';
 
 export const ATTR_REQUEST_ID = 'request.id';
@@ -62,6 +63,11 @@ export interface ServerRequestInfo {
   /** The request target as received (`/path?query`). */
   target: string | undefined;
   headers: Carrier;
+  /**
+   * `headers` is node's `IncomingHttpHeaders`, whose keys are already lowercase: headers are then
+   * read with one property lookup each instead of a case-insensitive scan.
+   */
+  lowercaseHeaders?: boolean;
   host?: string;
   scheme?: 'http' | 'https';
   clientAddress?: string;
@@ -94,7 +100,11 @@ export class ServerRequest {
     const propagator = options.propagator ?? activePropagator();
     let parent: Context;
     try {
-      parent = propagator.extract(ROOT_CONTEXT, info.headers, carrierGetter);
+      parent = propagator.extract(
+        ROOT_CONTEXT,
+        info.headers,
+        info.lowercaseHeaders === true ? nodeHeadersGetter : carrierGetter,
+      );
     } catch {
       parent = ROOT_CONTEXT;
     }
@@ -125,7 +135,7 @@ export class ServerRequest {
     const upstream = getUpstreamService(parent);
     if (upstream !== undefined) attributes[ATTR_UPSTREAM_SERVICE] = upstream;
 
-    const tracer = options.tracer ?? getTracer();
+    const tracer = options.tracer ?? defaultTracer();
     this.span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
     this.log = options.logRequests === false ? undefined : (options.logger ?? defaultLogger);
@@ -229,11 +239,30 @@ export class ServerRequest {
 
   private inContext(fn: () => void): void {
     try {
-      context.with(this.context, fn);
+      // the response usually ends inside the request's own context: no need to enter it again
+      if (context.active() === this.context) fn();
+      else context.with(this.context, fn);
     } catch {
       // a failing log destination must not fail the request
     }
   }
+}
+
+let cachedTracer: Tracer | undefined;
+let cachedProvider: TracerProvider | undefined;
+
+/**
+ * Hopscope's tracer from the registered provider, looked up again only when another provider is
+ * registered (`init()`, `shutdown()`, or by hand): the lookup builds a key string per call.
+ */
+function defaultTracer(): Tracer {
+  const global = trace.getTracerProvider();
+  const provider = (global as { getDelegate?: () => TracerProvider }).getDelegate?.() ?? global;
+  if (cachedTracer === undefined || provider !== cachedProvider) {
+    cachedTracer = provider.getTracer(TRACER_NAME, SDK_VERSION);
+    cachedProvider = provider;
+  }
+  return cachedTracer;
 }
 
 function spanMethod(method: string): string {

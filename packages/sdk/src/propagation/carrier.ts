@@ -73,6 +73,21 @@ export const carrierGetter: TextMapGetter<Carrier> = {
 };
 
 /**
+ * Reads node's `IncomingHttpHeaders` (`req.headers`), whose keys node has already lowercased:
+ * one property read per header, where `carrierGetter` scans every key for a header that is
+ * absent (most of the propagated ones, on most requests).
+ */
+export const nodeHeadersGetter: TextMapGetter<Record<string, string | string[] | undefined>> = {
+  get(carrier, key) {
+    const value = carrier[key];
+    return typeof value === 'string' || Array.isArray(value) ? value : undefined;
+  },
+  keys(carrier) {
+    return Object.keys(carrier);
+  },
+};
+
+/**
  * Writes headers into every carrier shape. On plain objects an existing key in another casing is
  * replaced rather than duplicated (`X-Request-Id` and `x-request-id` would both be sent).
  */

@@ -18,7 +18,10 @@ export class RequestIdSpanProcessor implements SpanProcessor {
       const inherited = parent?.attributes?.[REQUEST_ID_ATTRIBUTE];
       if (typeof inherited === 'string') id = inherited;
     }
-    if (id !== undefined) span.setAttribute(REQUEST_ID_ATTRIBUTE, id);
+    // spans that were started with it (the HTTP middleware's) are left as they are
+    if (id !== undefined && span.attributes[REQUEST_ID_ATTRIBUTE] !== id) {
+      span.setAttribute(REQUEST_ID_ATTRIBUTE, id);
+    }
   }
 
   onEnd(_span: ReadableSpan): void {}

@@ -3,10 +3,7 @@ import {
   ExportResultCode,
   type InstrumentationScope,
 } from '@opentelemetry/core';
-import {
-  CompressionAlgorithm,
-  type OTLPExporterNodeConfigBase,
-} from '@opentelemetry/otlp-exporter-base';
+import type { OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions,
   createOtlpHttpExportDelegate,
@@ -17,9 +14,10 @@ import {
   ProtobufLogsSerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
+import { compressThen, type EncodedPayload, transportSettings } from '../../otlp/payload.js';
 import { countDropped, dropCountingMeterProvider } from '../../trace/drops.js';
 import type { LogSink } from '../sink.js';
-import { type CapturedLine, LogsRequestEncoder } from './encode.js';
+import { LogsRequestEncoder } from './encode.js';
 import { LineQueue } from './line-queue.js';
 
 export interface LineExporterOptions {
@@ -40,17 +38,18 @@ export interface LineExporterOptions {
 /**
  * OTLP log export of the logger's lines, built so the logging call pays only for storing the
  * finished line in a bounded queue (LineQueue). Encoding the lines as an OTLP protobuf request
- * (encode.ts) and sending it (the official OTLP/HTTP transport: gzip, timeout, retries with
- * backoff honouring Retry-After) happen per batch, after the delay or
- * once a batch is full, on a later turn of the event loop. One batch is in flight at a time;
+ * (encode.ts), gzipping it at level 1 (otlp/payload.ts) and sending it (the official OTLP/HTTP
+ * transport: timeout, retries with backoff honouring Retry-After) happen per batch, after the
+ * delay or once a batch is full, on a later turn of the event loop. One batch is in flight at a time;
  * lines arriving while the queue is full are dropped and counted, as are batches the
  * collector did not take.
  */
 export class LineLogExporter implements LogSink {
   private readonly queue: LineQueue;
   private readonly delegate: ReturnType<
-    typeof createOtlpHttpExportDelegate<CapturedLine[], IExportLogsServiceResponse>
+    typeof createOtlpHttpExportDelegate<EncodedPayload, IExportLogsServiceResponse>
   >;
+  private readonly encoder: LogsRequestEncoder;
   private readonly processed = dropCountingMeterProvider('logs')
     .getMeter('hopscope')
     .createCounter('otel.sdk.processor.log.processed');
@@ -61,17 +60,15 @@ export class LineLogExporter implements LogSink {
 
   constructor(private readonly options: LineExporterOptions) {
     this.queue = new LineQueue(options.maxQueueSize);
-    const encoder = new LogsRequestEncoder(options.resource, options.scope);
-    const serializer: ISerializer<CapturedLine[], IExportLogsServiceResponse> = {
-      serializeRequest: (lines) => encoder.encode(lines).bytes,
+    this.encoder = new LogsRequestEncoder(options.resource, options.scope);
+    const serializer: ISerializer<EncodedPayload, IExportLogsServiceResponse> = {
+      serializeRequest: (payload) => payload.bytes,
       deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data),
     };
     const config: OTLPExporterNodeConfigBase = {
       url: options.url,
-      headers: options.headers,
-      compression:
-        options.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
       timeoutMillis: options.timeoutMs,
+      ...transportSettings(options.compression, options.headers),
     };
     // The same HTTP delegate OTLPLogExporter is made of (it also reads OTEL_EXPORTER_OTLP_*).
     this.delegate = createOtlpHttpExportDelegate(
@@ -80,7 +77,7 @@ export class LineLogExporter implements LogSink {
       }),
       serializer,
       'hopscope_log_line_exporter',
-      { name: 'log', countItems: (lines) => lines.length },
+      { name: 'log', countItems: (payload) => payload.count },
       undefined,
     );
   }
@@ -151,7 +148,14 @@ export class LineLogExporter implements LogSink {
         resolve();
       };
       try {
-        this.delegate.export(batch, done);
+        const { bytes } = this.encoder.encode(batch);
+        compressThen(
+          this.options.compression,
+          bytes,
+          batch.length,
+          (payload) => this.delegate.export(payload, done),
+          done,
+        );
       } catch (error) {
         done({ code: ExportResultCode.FAILED, error: error as Error });
       }

@@ -1,9 +1,6 @@
 import { TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import {
-  CompressionAlgorithm,
-  type OTLPExporterNodeConfigBase,
-} from '@opentelemetry/otlp-exporter-base';
+import type { OTLPExporterNodeConfigBase } from '@opentelemetry/otlp-exporter-base';
 import {
   convertLegacyHttpOptions,
   createOtlpHttpExportDelegate,
@@ -14,6 +11,7 @@ import {
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { compressThen, type EncodedPayload, transportSettings } from '../../otlp/payload.js';
 import { countDropped, dropCountingMeterProvider } from '../drops.js';
 import { TracesRequestEncoder } from './encode.js';
 
@@ -34,7 +32,8 @@ export interface SpanExportOptions {
  * OTLP protobuf-over-HTTP export of sampled spans, in place of BatchSpanProcessor +
  * OTLPTraceExporter: ending a span costs one store into a fixed-size ring. Per batch, on a later
  * turn of the event loop, the spans are encoded straight to bytes (encode.ts, the official
- * serializer's bytes) and sent with the official OTLP/HTTP transport (gzip, timeout, retries
+ * serializer's bytes), gzipped at level 1 (otlp/payload.ts) and sent with the official OTLP/HTTP
+ * transport (timeout, retries
  * with backoff honouring Retry-After, OTEL_EXPORTER_OTLP_TRACES_* settings). One batch is in
  * flight at a time; spans ending while the queue is full are dropped and counted, as are
  * batches the collector did not take. Never throws, never rejects.
@@ -44,8 +43,9 @@ export class OtlpSpanProcessor implements SpanProcessor {
   private head = 0;
   private size = 0;
   private readonly delegate: ReturnType<
-    typeof createOtlpHttpExportDelegate<ReadableSpan[], IExportTraceServiceResponse>
+    typeof createOtlpHttpExportDelegate<EncodedPayload, IExportTraceServiceResponse>
   >;
+  private readonly encoder = new TracesRequestEncoder();
   private readonly processed = dropCountingMeterProvider('spans')
     .getMeter('hopscope')
     .createCounter('otel.sdk.processor.span.processed');
@@ -56,17 +56,14 @@ export class OtlpSpanProcessor implements SpanProcessor {
 
   constructor(private readonly options: SpanExportOptions) {
     this.ring = new Array<ReadableSpan | undefined>(options.maxQueueSize).fill(undefined);
-    const encoder = new TracesRequestEncoder();
-    const serializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-      serializeRequest: (spans) => encoder.encode(spans),
+    const serializer: ISerializer<EncodedPayload, IExportTraceServiceResponse> = {
+      serializeRequest: (payload) => payload.bytes,
       deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
     };
     const config: OTLPExporterNodeConfigBase = {
       url: options.url,
-      headers: options.headers,
-      compression:
-        options.compression === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
       timeoutMillis: options.timeoutMs,
+      ...transportSettings(options.compression, options.headers),
     };
     // The same HTTP delegate OTLPTraceExporter is made of (it also reads OTEL_EXPORTER_OTLP_*).
     this.delegate = createOtlpHttpExportDelegate(
@@ -75,7 +72,7 @@ export class OtlpSpanProcessor implements SpanProcessor {
       }),
       serializer,
       'hopscope_span_exporter',
-      { name: 'span', countItems: (spans) => spans.length },
+      { name: 'span', countItems: (payload) => payload.count },
       undefined,
     );
   }
@@ -164,7 +161,14 @@ export class OtlpSpanProcessor implements SpanProcessor {
         resolve();
       };
       try {
-        this.delegate.export(batch, done);
+        const bytes = this.encoder.encode(batch);
+        compressThen(
+          this.options.compression,
+          bytes,
+          batch.length,
+          (payload) => this.delegate.export(payload, done),
+          done,
+        );
       } catch (error) {
         done({ code: ExportResultCode.FAILED, error: error as Error });
       }

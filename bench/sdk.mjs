@@ -1,4 +1,5 @@
-// `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N]`: what instrumenting an HTTP
+// `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N] [--baseline=DIR]`:
+// what instrumenting an HTTP
 // service costs. autocannon drives a 1 ms handler in child processes, one at a time: bare
 // node:http; Hopscope (init + middleware + one log line; also with log export off, with the
 // log records sent through the OpenTelemetry logs SDK path instead of Hopscope's line export, and
@@ -7,7 +8,9 @@
 // Spans go over OTLP to a local discard receiver; logs to /dev/null. Reports req/s and p95
 // latency at full speed, CPU µs per request at a fixed rate (--rate, default 500 req/s), and the
 // CPU each instrumentation adds over bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
-// Needs a build (`npm run build`): the Hopscope child imports packages/sdk/dist.
+// Needs a build (`npm run build`): the Hopscope child imports packages/sdk/dist. `--baseline=DIR`
+// adds a row for another build of the SDK (DIR = its dist folder, e.g. built from an older
+// commit), so before/after come from the same run.
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -96,6 +99,13 @@ export default async function bench(argv = process.argv.slice(2)) {
     rate: arg(argv, 'rate', 500),
   };
   const rounds = arg(argv, 'rounds', 3);
+  const baseline = argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+  if (baseline !== undefined && !existsSync(join(baseline, 'index.js'))) {
+    console.error(
+      `bench sdk: --baseline=${baseline} has no index.js (give a built SDK's dist folder)`,
+    );
+    process.exit(2);
+  }
   const sink = child('sink.mjs');
   const { port } = await sink.next();
   const sinkUrl = `http://127.0.0.1:${port}`;
@@ -108,6 +118,9 @@ export default async function bench(argv = process.argv.slice(2)) {
     ['  same, logs via the OTel logs SDK', ['hopscope.mjs', { LOG_EXPORT: 'logs-sdk' }]],
     ['  same, spans via BatchSpanProcessor', ['hopscope.mjs', { SPAN_EXPORT: 'official' }]],
     ['OTel instrumentation-http + pino-http', ['otel.cjs']],
+    ...(baseline
+      ? [['Hopscope, baseline build', ['hopscope.mjs', { HOPSCOPE_DIST: baseline }]]]
+      : []),
   ];
   // rounds interleave the variants so machine noise hits each alike; medians are reported
   const runs = new Map(variants.map(([name]) => [name, []]));
@@ -125,7 +138,7 @@ export default async function bench(argv = process.argv.slice(2)) {
       cpuPerReq: median(rs.map((x) => x.cpuPerReq)),
     };
   });
-  const [bare, hop, hopNoExport, hopLogsSdk, hopOfficialSpans, otel] = rows;
+  const [bare, hop, hopNoExport, hopLogsSdk, hopOfficialSpans, otel, hopBaseline] = rows;
   console.log(
     `${options.connections} connections, ${options.duration} s per run, CPU at ${options.rate} req/s, median of ${rounds} rounds\n`,
   );
@@ -164,6 +177,12 @@ export default async function bench(argv = process.argv.slice(2)) {
   console.log(
     `  span export CPU per request: Hopscope's processor vs BatchSpanProcessor + OTLPTraceExporter ${(hop.cpuPerReq - hopOfficialSpans.cpuPerReq).toFixed(1)} µs`,
   );
+  if (hopBaseline) {
+    const baselineAdded = hopBaseline.cpuPerReq - bare.cpuPerReq;
+    console.log(
+      `  added CPU  Hopscope baseline build / OTel+pino-http: ${(baselineAdded / otelAdded).toFixed(2)}   this build / baseline: ${(hopAdded / baselineAdded).toFixed(2)}`,
+    );
+  }
   console.log(
     `  log export CPU per request (vs export off): line export ${(hop.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs, OTel logs SDK ${(hopLogsSdk.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs`,
   );

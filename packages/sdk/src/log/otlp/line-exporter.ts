@@ -93,7 +93,7 @@ export class LineLogExporter implements LogSink {
     }
     if (this.queue.length >= this.options.maxExportBatchSize) this.sendSoon();
     else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.sendSoon(), this.options.exportDelayMs);
+      this.timer = setTimeout(this.onDelay, this.options.exportDelayMs);
       this.timer.unref();
     }
   }
@@ -114,6 +114,15 @@ export class LineLogExporter implements LogSink {
     this.clearTimers();
     await this.delegate.shutdown().catch(() => {});
   }
+
+  /**
+   * The delay is over: send now, or (a batch being in flight) when it returns. The timer is
+   * forgotten first, so a batch that returns reschedules for what is still queued.
+   */
+  private readonly onDelay = (): void => {
+    this.timer = undefined;
+    this.sendSoon();
+  };
 
   /** Schedules a send on the next turn of the event loop, never inside the logging call. */
   private sendSoon(): void {
@@ -164,7 +173,7 @@ export class LineLogExporter implements LogSink {
       if (this.stopped || this.queue.length === 0) return;
       if (this.queue.length >= this.options.maxExportBatchSize) this.sendSoon();
       else if (this.timer === undefined) {
-        this.timer = setTimeout(() => this.sendSoon(), this.options.exportDelayMs);
+        this.timer = setTimeout(this.onDelay, this.options.exportDelayMs);
         this.timer.unref();
       }
     });

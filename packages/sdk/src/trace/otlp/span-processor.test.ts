@@ -62,6 +62,19 @@ describe('OtlpSpanProcessor', () => {
     await processor.shutdown();
   });
 
+  it('sends spans whose delay passed while a batch was in flight, without a flush', async () => {
+    const { receiver, processor, tracer } = await setup({ exportDelayMs: 20 });
+    receiver.delayMs = 150; // a slow collector: the first batch is still in flight...
+    tracer.startSpan('first').end();
+    await new Promise((r) => setTimeout(r, 40));
+    tracer.startSpan('second').end(); // ...when this one's delay runs out
+    for (let i = 0; i < 100 && receiver.spans().length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(receiver.spans().map((s) => s.name)).toEqual(['first', 'second']);
+    await processor.shutdown();
+  });
+
   it('skips unsampled spans', async () => {
     const sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() });
     const { receiver, processor, tracer } = await setup({}, sampler as never);

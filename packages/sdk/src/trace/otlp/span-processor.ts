@@ -92,7 +92,7 @@ export class OtlpSpanProcessor implements SpanProcessor {
     this.size++;
     if (this.size >= this.options.maxExportBatchSize) this.sendSoon();
     else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.sendSoon(), this.options.exportDelayMs);
+      this.timer = setTimeout(this.onDelay, this.options.exportDelayMs);
       this.timer.unref();
     }
   }
@@ -113,6 +113,15 @@ export class OtlpSpanProcessor implements SpanProcessor {
     this.clearTimers();
     await this.delegate.shutdown().catch(() => {});
   }
+
+  /**
+   * The delay is over: send now, or (a batch being in flight) when it returns. The timer is
+   * forgotten first, so a batch that returns reschedules for what is still queued.
+   */
+  private readonly onDelay = (): void => {
+    this.timer = undefined;
+    this.sendSoon();
+  };
 
   /** Schedules a send on the next turn of the event loop, never inside `span.end()`. */
   private sendSoon(): void {
@@ -177,7 +186,7 @@ export class OtlpSpanProcessor implements SpanProcessor {
       if (this.stopped || this.size === 0) return;
       if (this.size >= this.options.maxExportBatchSize) this.sendSoon();
       else if (this.timer === undefined) {
-        this.timer = setTimeout(() => this.sendSoon(), this.options.exportDelayMs);
+        this.timer = setTimeout(this.onDelay, this.options.exportDelayMs);
         this.timer.unref();
       }
     });

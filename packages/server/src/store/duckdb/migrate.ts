@@ -20,8 +20,11 @@ export async function migrate(conn: DuckDBConnection): Promise<number> {
       await conn.run(`INSERT INTO schema_version (version) VALUES (${version})`);
       await conn.run('COMMIT');
     } catch (err) {
-      await conn.run('ROLLBACK');
-      throw err;
+      // A failed statement may already have ended the transaction: report its error, not ROLLBACK's.
+      await conn.run('ROLLBACK').catch(() => {});
+      throw new Error(`schema migration to v${version} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   return MIGRATIONS.length;

@@ -41,6 +41,7 @@ import {
   SPAN_FIELDS,
   SPAN_OUTLINE_FIELDS,
   SPAN_SELECT,
+  spansWithAi,
   toLog,
   toSpan,
 } from './reader-rows.js';
@@ -359,11 +360,12 @@ export class DuckDbReader implements StoreReader {
     };
     const spanBranches = clusters
       .filter((c) => c.traceIds.length > 0)
-      .map(
-        (c) =>
-          `SELECT ${SPAN_SELECT} FROM spans WHERE trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
-          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}${spanFilter()}`,
-      );
+      .map((c) => {
+        const where =
+          `trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
+          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}${spanFilter()}`;
+        return `SELECT ${SPAN_SELECT} FROM ${spansWithAi(where)} WHERE ${where}`;
+      });
     const spansQuery = spanBranches.length
       ? this.queryJsonRows(
           spanBranches.join(' UNION ALL '),

@@ -309,7 +309,12 @@ export class HopscopeLogger {
 
     const sink = this.core.exportToCollector ? getLogSink() : undefined;
     if (flatLines && message !== undefined && !this.core.callsite) {
-      const json = fields === NO_FIELDS ? '' : flatFieldsJson(fields);
+      let json: string | undefined;
+      try {
+        json = fields === NO_FIELDS ? '' : flatFieldsJson(fields);
+      } catch {
+        // a throwing getter or proxy: pino's path reads the fields again and keeps the app safe
+      }
       if (json !== undefined && this.writeFlat(p, level, event, message, fields, json, sink)) {
         return;
       }

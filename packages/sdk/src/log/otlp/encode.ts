@@ -117,44 +117,8 @@ function bytesOf(write: (w: ProtoWriter) => void): Uint8Array {
   return Uint8Array.from(w.finish());
 }
 
-// The lines of one request share their IDs and most lines reuse a few event names: their
-// encoded parts are kept instead of being encoded (and hex-decoded) for every record.
-let lastTraceId: unknown;
-let lastSpanId: unknown;
-let lastIds: Uint8Array | undefined;
-
-/** trace_id (field 9) and span_id (field 10) when both are W3C IDs, else undefined. */
-function idBytes(traceId: unknown, spanId: unknown): Uint8Array | undefined {
-  if (traceId === lastTraceId && spanId === lastSpanId) return lastIds;
-  lastTraceId = traceId;
-  lastSpanId = spanId;
-  lastIds =
-    typeof traceId === 'string' &&
-    typeof spanId === 'string' &&
-    TRACE_ID.test(traceId) &&
-    SPAN_ID.test(spanId)
-      ? bytesOf((w) => {
-          w.tag(9, WIRE_LEN);
-          w.hexBytes(traceId);
-          w.tag(10, WIRE_LEN);
-          w.hexBytes(spanId);
-        })
-      : undefined;
-  return lastIds;
-}
-
-let lastRequestId: string | undefined;
-let lastRequestIdBytes: Uint8Array = new Uint8Array(0);
-
-/** The `request.id` attribute. */
-function requestIdAttribute(requestId: string): Uint8Array {
-  if (requestId !== lastRequestId) {
-    lastRequestId = requestId;
-    lastRequestIdBytes = bytesOf((w) => attribute(w, 'request.id', requestId));
-  }
-  return lastRequestIdBytes;
-}
-
+// Most lines reuse a few event names: their encoded parts are kept rather than encoded for
+// every record.
 const EVENT_CACHE_SIZE = 256;
 const eventCache = new Map<string, { attribute: Uint8Array; name: Uint8Array }>();
 
@@ -175,6 +139,24 @@ function eventParts(event: string): { attribute: Uint8Array; name: Uint8Array } 
     eventCache.set(event, parts);
   }
   return parts;
+}
+
+let lastTraceId: unknown;
+let lastSpanId: unknown;
+let lastCorrelated = false;
+
+/** Whether the record's IDs are W3C IDs (the lines of a request test the same strings). */
+function areW3cIds(traceId: unknown, spanId: unknown): boolean {
+  if (traceId !== lastTraceId || spanId !== lastSpanId) {
+    lastTraceId = traceId;
+    lastSpanId = spanId;
+    lastCorrelated =
+      typeof traceId === 'string' &&
+      typeof spanId === 'string' &&
+      TRACE_ID.test(traceId) &&
+      SPAN_ID.test(spanId);
+  }
+  return lastCorrelated;
 }
 
 /** The parts of a record that are not attributes, as the line spells them. */
@@ -204,7 +186,7 @@ function writeRecord(
   fromLine: boolean,
 ): void {
   const { level, event, message, requestId, traceId, spanId } = head;
-  const ids = idBytes(traceId, spanId);
+  const correlated = areW3cIds(traceId, spanId);
 
   w.tag(2, WIRE_LEN); // ScopeLogs.log_records
   const record = w.begin();
@@ -233,7 +215,7 @@ function writeRecord(
     count++;
   }
   if (typeof requestId === 'string') {
-    w.raw(requestIdAttribute(requestId));
+    attribute(w, 'request.id', requestId);
     count++;
   }
   let dropped = 0;
@@ -250,7 +232,7 @@ function writeRecord(
       count++;
     } else dropped++;
   }
-  if (ids === undefined) {
+  if (!correlated) {
     // IDs a logger bound itself that are not W3C IDs stay visible as attributes
     if (traceId !== undefined) attribute(w, 'trace_id', traceId);
     if (spanId !== undefined) attribute(w, 'span_id', spanId);
@@ -258,12 +240,15 @@ function writeRecord(
   w.tag(7, WIRE_VARINT);
   w.varint(dropped);
 
-  if (ids !== undefined) {
+  if (correlated) {
     if (head.traceFlags !== 0) {
       w.tag(8, WIRE_FIXED32);
       w.fixed32(head.traceFlags);
     }
-    w.raw(ids);
+    w.tag(9, WIRE_LEN);
+    w.hexBytes(traceId as string);
+    w.tag(10, WIRE_LEN);
+    w.hexBytes(spanId as string);
   }
   w.tag(11, WIRE_FIXED64);
   w.fixed64Nanos(head.timeMs);

@@ -192,6 +192,24 @@ describe('flat log calls: the line and OTLP record the logger builds itself equa
     }
   });
 
+  it('fields whose getter throws never reach the app, on either path', () => {
+    const out = new LineSink();
+    const log = createLogger({ destination: out, service: 'flat' });
+    const hostile = Object.defineProperty({ user: 'u1' }, 'boom', {
+      enumerable: true,
+      get() {
+        throw new Error('getter failed');
+      },
+    });
+    for (const flat of [false, true]) {
+      setFlatLines(flat);
+      expect(() => log.info('hostile', hostile)).not.toThrow();
+    }
+    setFlatLines(true);
+    log.info('after', { ok: true });
+    expect(out.raw.at(-1)).toContain('"event":"after"');
+  });
+
   it('an encoded record keeps its bytes while later records fill and replace the slab', () => {
     const record = (user: string): FlatRecord => ({
       timeMs: Date.now(),

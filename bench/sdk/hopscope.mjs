@@ -4,13 +4,19 @@
 // OpenTelemetry logs SDK path instead of Hopscope's line export (a LogRecord per line,
 // BatchLogRecordProcessor, OTLPLogExporter); SPAN_EXPORT=official exports spans through
 // BatchSpanProcessor + OTLPTraceExporter (what init() used before) instead of Hopscope's
-// span processor, with the same batching, timeout and compression.
+// span processor, with the same batching, timeout and compression. HOPSCOPE_DIST=DIR runs another
+// build of the SDK (DIR = its dist folder; `--baseline=DIR` of bench/sdk.mjs).
 
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createOtlpLogSink, init, logger, setLogSink } from 'hopscope';
-import { withHopscope } from 'hopscope/http';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { serve } from './serve.mjs';
+
+const dist = process.env.HOPSCOPE_DIST;
+const from = (file, name) => import(dist ? pathToFileURL(resolve(dist, file)).href : name);
+const { createOtlpLogSink, init, logger, setLogSink } = await from('index.js', 'hopscope');
+const { withHopscope } = await from(join('http', 'node', 'index.js'), 'hopscope/http');
 
 const officialSpans = process.env.SPAN_EXPORT === 'official';
 const handle = init({

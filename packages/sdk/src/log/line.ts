@@ -25,6 +25,10 @@ export const handoff: {
   timeMs: number;
   /** W3C trace flags of the span the line's trace_id/span_id come from (0 when none). */
   traceFlags: number;
+  /** The active context's request_id, trace_id and span_id (undefined when it has none). */
+  requestId: string | undefined;
+  traceId: string | undefined;
+  spanId: string | undefined;
 } = {
   event: undefined,
   callsite: undefined,
@@ -32,6 +36,9 @@ export const handoff: {
   line: undefined,
   timeMs: 0,
   traceFlags: 0,
+  requestId: undefined,
+  traceId: undefined,
+  spanId: undefined,
 };
 
 // Values that need no JSON escaping: the fast path for event names and request IDs.
@@ -45,10 +52,41 @@ let lastCorrelation = '';
 let lastHasRequestId = false;
 let lastHasTraceIds = false;
 let lastTraceFlags = 0;
+let lastRequestId: string | undefined;
+let lastTraceId: string | undefined;
+let lastSpanId: string | undefined;
 /** Which correlation keys the current line already carries (so fields cannot duplicate them). */
 let wroteRequestId = false;
 let wroteTraceIds = false;
 let wroteEvent = false;
+
+/**
+ * A string as JSON exactly as pino writes it (its `asString` before Node 25, which differs from
+ * JSON.stringify for lone surrogates in strings up to 100 characters), so lines the logger
+ * writes itself (logger.ts) are byte-identical to pino's.
+ */
+export const pinoString =
+  Number(process.versions.node.split('.')[0]) >= 25
+    ? (str: string): string => JSON.stringify(str)
+    : (str: string): string => {
+        const l = str.length;
+        if (l > 100) return JSON.stringify(str);
+        let result = '';
+        let last = 0;
+        let found = false;
+        let point = 255;
+        for (let i = 0; i < l && point >= 32; i++) {
+          point = str.charCodeAt(i);
+          if (point === 34 || point === 92) {
+            result += `${str.slice(last, i)}\\`;
+            last = i;
+            found = true;
+          }
+        }
+        if (!found) result = str;
+        else result += str.slice(last);
+        return point < 32 ? JSON.stringify(str) : `"${result}"`;
+      };
 
 /**
  * `request_id`, `trace_id` and `span_id` of the active context as a JSON fragment. The fragment
@@ -61,6 +99,7 @@ function correlation(): string {
   let out = '';
   const requestId = getRequestId(ctx);
   lastHasRequestId = typeof requestId === 'string';
+  lastRequestId = lastHasRequestId ? (requestId as string) : undefined;
   if (lastHasRequestId) out += `,"request_id":${jsonString(requestId as string)}`;
   const spanContext = trace.getSpan(ctx)?.spanContext();
   if (
@@ -71,9 +110,13 @@ function correlation(): string {
     out += `,"trace_id":"${spanContext.traceId}","span_id":"${spanContext.spanId}"`;
     lastHasTraceIds = true;
     lastTraceFlags = spanContext.traceFlags;
+    lastTraceId = spanContext.traceId;
+    lastSpanId = spanContext.spanId;
   } else {
     lastHasTraceIds = false;
     lastTraceFlags = 0;
+    lastTraceId = undefined;
+    lastSpanId = undefined;
   }
   lastContext = ctx;
   lastCorrelation = out;
@@ -126,6 +169,9 @@ function timestampAndCorrelation(this: unknown): string {
   }
   handoff.timeMs = now;
   handoff.traceFlags = lastTraceFlags;
+  handoff.requestId = lastRequestId;
+  handoff.traceId = lastTraceId;
+  handoff.spanId = lastSpanId;
   const event = handoff.event;
   wroteEvent = event !== undefined;
   return event === undefined ? lastTime + ids : `${lastTime}${ids},"event":${jsonString(event)}`;

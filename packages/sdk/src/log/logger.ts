@@ -4,8 +4,14 @@ import pretty from 'pino-pretty';
 import { getConfig, getConfigVersion, isLogLevel, type LogLevel } from '../config/index.js';
 import { captureCallsite } from './callsite.js';
 import { type LineLevel, PINO_LEVEL } from './levels.js';
-import { BOUND_CORRELATION, type BoundCorrelation, handoff, lineOptions } from './line.js';
-import { getLogSink } from './sink.js';
+import {
+  BOUND_CORRELATION,
+  type BoundCorrelation,
+  handoff,
+  lineOptions,
+  pinoString,
+} from './line.js';
+import { getLogSink, type LogSink } from './sink.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -39,6 +45,64 @@ export interface CreateLoggerOptions {
 
 const SNAKE_EVENT = /^[a-z][a-z0-9_.]*$/;
 const NO_FIELDS: LogFields = Object.freeze({}) as LogFields;
+
+const { lsCacheSym, timeSym, chindingsSym, endSym, streamSym, hooksSym, needsMetadataGsym } =
+  pino.symbols;
+
+let flatLines = true;
+
+/** @internal Tests compare the lines (and OTLP records) of both paths. */
+export function setFlatLines(enabled: boolean): void {
+  flatLines = enabled;
+}
+
+/**
+ * The fields as pino's serialiser writes them (`,"key":value` each), or undefined when pino must
+ * write the line: a value that is not a string, number, boolean, null or undefined (pino's
+ * serialisers, toJSON, errors), or a key the line already has or that pino treats specially.
+ */
+function flatFieldsJson(fields: LogFields): string | undefined {
+  let out = '';
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    switch (key) {
+      case 'level':
+      case 'timestamp':
+      case 'service':
+      case 'request_id':
+      case 'trace_id':
+      case 'span_id':
+      case 'event':
+      case 'message':
+      case 'err':
+      case 'socket':
+        return undefined;
+    }
+    const value = fields[key];
+    switch (typeof value) {
+      case 'undefined':
+        continue;
+      case 'string':
+        out += `,${pinoString(key)}:${pinoString(value)}`;
+        continue;
+      case 'number':
+        out += `,${pinoString(key)}:${Number.isFinite(value) ? value : 'null'}`;
+        continue;
+      case 'boolean':
+        out += `,${pinoString(key)}:${value}`;
+        continue;
+      case 'object':
+        if (value === null) {
+          out += `,${pinoString(key)}:null`;
+          continue;
+        }
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+  return out;
+}
 
 /** Shared state of one logger tree: the root pino instance, rebuilt when the config changes. */
 class LoggerCore {
@@ -244,6 +308,17 @@ export class HopscopeLogger {
     }
 
     const sink = this.core.exportToCollector ? getLogSink() : undefined;
+    if (flatLines && message !== undefined && !this.core.callsite) {
+      let json: string | undefined;
+      try {
+        json = fields === NO_FIELDS ? '' : flatFieldsJson(fields);
+      } catch {
+        // a throwing getter or proxy: pino's path reads the fields again and keeps the app safe
+      }
+      if (json !== undefined && this.writeFlat(p, level, event, message, fields, json, sink)) {
+        return;
+      }
+    }
     const wantsLine = sink?.emitLine !== undefined;
     handoff.event = event;
     handoff.capture = wantsLine;
@@ -278,6 +353,78 @@ export class HopscopeLogger {
     } catch {
       // export is best effort; the stdout line is already written
     }
+  }
+  /**
+   * The line of a call with flat fields, written here exactly as pino would write it (same
+   * level prefix, timestamp-and-correlation hook, bindings, field and message serialisation,
+   * stream hook, stream): pino's generic path (argument formatting, mixin, merge, serialisers)
+   * costs more than the line itself. Its OTLP record is handed over as values, not as a line
+   * to parse again, when the logger binds no fields. `false` when pino must write it.
+   */
+  private writeFlat(
+    p: PinoLogger,
+    level: LineLevel,
+    event: string,
+    message: string,
+    fields: LogFields,
+    json: string,
+    sink: LogSink | undefined,
+  ): boolean {
+    // pino's own parts of a line, as its write() uses them
+    const internals = p as unknown as Record<symbol, unknown>;
+    const stream = internals[streamSym] as DestinationStream & Record<symbol, unknown>;
+    // a multistream wants pino's metadata on each write: leave those lines to pino
+    if (stream[needsMetadataGsym] === true) return false;
+    const asRecord = sink?.emitFlat !== undefined && this.bindingChain.length === 0;
+    handoff.event = event;
+    handoff.capture = !asRecord && sink?.emitLine !== undefined;
+    let written = false;
+    try {
+      const prefix = (internals[lsCacheSym] as Record<number, string>)[PINO_LEVEL[level]];
+      const time = (internals[timeSym] as (this: PinoLogger) => string).call(p);
+      const line = `${prefix}${time}${internals[chindingsSym] as string}${json},"message":${pinoString(message)}${internals[endSym] as string}`;
+      const streamWrite = (internals[hooksSym] as { streamWrite?: (s: string) => string })
+        .streamWrite;
+      stream.write(streamWrite === undefined ? line : streamWrite(line));
+      written = true;
+    } catch {
+      // a broken destination must not reach the app
+    } finally {
+      handoff.event = undefined;
+      handoff.capture = false;
+    }
+    if (sink === undefined || !written) return true;
+    try {
+      if (asRecord) {
+        sink.emitFlat?.({
+          timeMs: handoff.timeMs,
+          traceFlags: handoff.traceFlags,
+          level,
+          message,
+          event,
+          requestId: handoff.requestId,
+          traceId: handoff.traceId,
+          spanId: handoff.spanId,
+          fields,
+        });
+      } else if (handoff.line !== undefined) {
+        const line = handoff.line;
+        handoff.line = undefined;
+        sink.emitLine?.(line, handoff.timeMs, handoff.traceFlags);
+      } else {
+        sink.emit({
+          level,
+          event,
+          message,
+          bindings: this.bindingChain,
+          fields: fields === NO_FIELDS ? undefined : fields,
+          context: context.active(),
+        });
+      }
+    } catch {
+      // export is best effort; the stdout line is already written
+    }
+    return true;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { LineLevel } from './levels.js';
+import type { FlatRecord } from './otlp/encode.js';
 
 /** A log record as handed to the OTLP bridge; fields are referenced, not copied. */
 export interface SinkRecord {
@@ -21,6 +22,11 @@ export interface LogSink {
   emit(record: SinkRecord): void;
   /** `line` as written (JSON, newline-terminated); `timeMs` its time; `traceFlags` W3C flags. */
   emitLine?(line: string, timeMs: number, traceFlags: number): void;
+  /**
+   * A sink with `emitLine` may also take `emitFlat`: the line's content as values, for calls
+   * whose fields are flat (see FlatRecord), so the line need not be parsed again.
+   */
+  emitFlat?(record: FlatRecord): void;
 }
 
 let sink: LogSink | undefined;

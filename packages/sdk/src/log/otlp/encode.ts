@@ -5,7 +5,8 @@ import { ProtoWriter } from './proto-writer.js';
 
 /** A log line as the queue keeps it: the serialised line and what it does not spell out. */
 export interface CapturedLine {
-  line: string;
+  /** The line, or its LogRecord already encoded at the log call (encodeFlatRecord). */
+  line: string | Uint8Array;
   timeMs: number;
   traceFlags: number;
 }
@@ -109,33 +110,88 @@ function attribute(w: ProtoWriter, key: string, value: unknown): void {
   w.end(at);
 }
 
-/**
- * One LogRecord from a captured line: time (the line's), severity number and text from
- * `level`, body from `message`, event name, attributes (`event`, `request.id`, then every other
- * field of the line, typed), trace flags and IDs. The fields and their order are those of the
- * official serializer for the record the logs SDK built from the same call. `false` when the
- * line is not a JSON object (nothing is written then).
- */
-function logRecord(w: ProtoWriter, captured: CapturedLine): boolean {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(captured.line);
-  } catch {
-    return false;
+/** Bytes written by `write`, copied out of a scratch writer (for the caches below). */
+function bytesOf(write: (w: ProtoWriter) => void): Uint8Array {
+  const w = new ProtoWriter(256);
+  write(w);
+  return Uint8Array.from(w.finish());
+}
+
+// Most lines reuse a few event names: their encoded parts are kept rather than encoded for
+// every record.
+const EVENT_CACHE_SIZE = 256;
+const eventCache = new Map<string, { attribute: Uint8Array; name: Uint8Array }>();
+
+/** The `event` attribute and the event_name field (12; none for an empty name). */
+function eventParts(event: string): { attribute: Uint8Array; name: Uint8Array } {
+  let parts = eventCache.get(event);
+  if (parts === undefined) {
+    parts = {
+      attribute: bytesOf((w) => attribute(w, 'event', event)),
+      name: bytesOf((w) => {
+        if (event === '') return;
+        w.tag(12, WIRE_LEN);
+        w.string(event);
+      }),
+    };
+    // event names are the program's, but a program logging computed names must not grow this
+    if (eventCache.size >= EVENT_CACHE_SIZE) eventCache.clear();
+    eventCache.set(event, parts);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
-  const line = parsed as Record<string, unknown>;
-  const { level, event, message, request_id: requestId, trace_id: traceId, span_id: spanId } = line;
-  const correlated =
-    typeof traceId === 'string' &&
-    typeof spanId === 'string' &&
-    TRACE_ID.test(traceId) &&
-    SPAN_ID.test(spanId);
+  return parts;
+}
+
+let lastTraceId: unknown;
+let lastSpanId: unknown;
+let lastCorrelated = false;
+
+/** Whether the record's IDs are W3C IDs (the lines of a request test the same strings). */
+function areW3cIds(traceId: unknown, spanId: unknown): boolean {
+  if (traceId !== lastTraceId || spanId !== lastSpanId) {
+    lastTraceId = traceId;
+    lastSpanId = spanId;
+    lastCorrelated =
+      typeof traceId === 'string' &&
+      typeof spanId === 'string' &&
+      TRACE_ID.test(traceId) &&
+      SPAN_ID.test(spanId);
+  }
+  return lastCorrelated;
+}
+
+/** The parts of a record that are not attributes, as the line spells them. */
+interface RecordHead {
+  timeMs: number;
+  traceFlags: number;
+  level: unknown;
+  message: unknown;
+  event: unknown;
+  requestId: unknown;
+  traceId: unknown;
+  spanId: unknown;
+}
+
+/**
+ * One LogRecord (with its ScopeLogs.log_records tag): time (the line's), severity number and
+ * text from `level`, body from `message`, event name, attributes (`event`, `request.id`, then
+ * the other fields, typed), trace flags and IDs. The fields and their order are those of the
+ * official serializer for the record the logs SDK built from the same call. `fields` is the
+ * parsed line (`fromLine`: its record parts are skipped) or a flat record's fields (values
+ * turned into what JSON gives back).
+ */
+function writeRecord(
+  w: ProtoWriter,
+  head: RecordHead,
+  fields: Readonly<Record<string, unknown>>,
+  fromLine: boolean,
+): void {
+  const { level, event, message, requestId, traceId, spanId } = head;
+  const correlated = areW3cIds(traceId, spanId);
 
   w.tag(2, WIRE_LEN); // ScopeLogs.log_records
   const record = w.begin();
   w.tag(1, WIRE_FIXED64);
-  w.fixed64Nanos(captured.timeMs);
+  w.fixed64Nanos(head.timeMs);
   const severity = OTLP_SEVERITY[level as LineLevel];
   if (severity !== undefined) {
     w.tag(2, WIRE_VARINT);
@@ -153,8 +209,9 @@ function logRecord(w: ProtoWriter, captured: CapturedLine): boolean {
   }
 
   let count = 0;
-  if (typeof event === 'string') {
-    attribute(w, 'event', event);
+  const eventBytes = typeof event === 'string' ? eventParts(event) : undefined;
+  if (eventBytes !== undefined) {
+    w.raw(eventBytes.attribute);
     count++;
   }
   if (typeof requestId === 'string') {
@@ -162,10 +219,16 @@ function logRecord(w: ProtoWriter, captured: CapturedLine): boolean {
     count++;
   }
   let dropped = 0;
-  for (const key in line) {
-    if (isRecordField(key)) continue;
+  for (const key in fields) {
+    let value = fields[key];
+    if (fromLine) {
+      if (isRecordField(key)) continue;
+    } else {
+      if (value === undefined || !Object.hasOwn(fields, key)) continue;
+      if (typeof value === 'number' && !Number.isFinite(value)) value = null;
+    }
     if (count < ATTRIBUTE_COUNT_LIMIT) {
-      attribute(w, key, line[key]);
+      attribute(w, key, value);
       count++;
     } else dropped++;
   }
@@ -178,23 +241,96 @@ function logRecord(w: ProtoWriter, captured: CapturedLine): boolean {
   w.varint(dropped);
 
   if (correlated) {
-    if (captured.traceFlags !== 0) {
+    if (head.traceFlags !== 0) {
       w.tag(8, WIRE_FIXED32);
-      w.fixed32(captured.traceFlags);
+      w.fixed32(head.traceFlags);
     }
     w.tag(9, WIRE_LEN);
-    w.hexBytes(traceId);
+    w.hexBytes(traceId as string);
     w.tag(10, WIRE_LEN);
-    w.hexBytes(spanId);
+    w.hexBytes(spanId as string);
   }
   w.tag(11, WIRE_FIXED64);
-  w.fixed64Nanos(captured.timeMs);
-  if (typeof event === 'string' && event !== '') {
-    w.tag(12, WIRE_LEN);
-    w.string(event);
-  }
+  w.fixed64Nanos(head.timeMs);
+  if (eventBytes !== undefined) w.raw(eventBytes.name);
   w.end(record);
+}
+
+/**
+ * One LogRecord from a captured line (see writeRecord): every field of the line that is not a
+ * record part becomes an attribute. `false` when the line is not a JSON object (nothing is
+ * written then).
+ */
+function logRecord(w: ProtoWriter, captured: CapturedLine): boolean {
+  if (typeof captured.line !== 'string') {
+    // encoded at the log call already (encodeFlatRecord)
+    w.raw(captured.line);
+    return true;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(captured.line);
+  } catch {
+    return false;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  const line = parsed as Record<string, unknown>;
+  writeRecord(
+    w,
+    {
+      timeMs: captured.timeMs,
+      traceFlags: captured.traceFlags,
+      level: line.level,
+      message: line.message,
+      event: line.event,
+      requestId: line.request_id,
+      traceId: line.trace_id,
+      spanId: line.span_id,
+    },
+    line,
+    true,
+  );
   return true;
+}
+
+/** A log call whose line the logger wrote itself (see logger.ts): what the line holds. */
+export interface FlatRecord extends RecordHead {
+  level: LineLevel;
+  message: string;
+  event: string;
+  requestId: string | undefined;
+  traceId: string | undefined;
+  spanId: string | undefined;
+  /**
+   * The call's fields: own enumerable values that are strings, numbers, booleans, null or
+   * undefined only, none named like a record part (level, timestamp, service, request_id,
+   * trace_id, span_id, event, message), so the line holds exactly these keys after the record
+   * parts and JSON gives back the same values (non-finite numbers become null, undefined is
+   * left out).
+   */
+  fields: Readonly<Record<string, unknown>>;
+}
+
+const SLAB_SIZE = 64 * 1024;
+// Flat records are encoded one after another into a slab and handed out as views of it: one
+// allocation per slab, not per record. A full slab is left to the records still viewing it.
+const slab = new ProtoWriter(SLAB_SIZE);
+
+/**
+ * The LogRecord bytes the captured-line path would produce for the line of `record`, encoded
+ * from the call's values at the call: no JSON.parse of the line later. Equal bytes are tested
+ * (flat-record.test.ts).
+ */
+export function encodeFlatRecord(record: FlatRecord): Uint8Array {
+  const w = slab;
+  if (w.pos > SLAB_SIZE - 4096) {
+    w.buf = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    w.pos = 0;
+  }
+  const start = w.pos;
+  writeRecord(w, record, record.fields, false);
+  // a record larger than what was left grew the slab: a copy, so earlier views stay valid
+  return w.buf.subarray(start, w.pos);
 }
 
 /**

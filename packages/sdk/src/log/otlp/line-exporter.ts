@@ -7,7 +7,12 @@ import type { Resource } from '@opentelemetry/resources';
 import { OtlpBatchSender } from '../../otlp/batch-sender.js';
 import { countDropped } from '../../trace/drops.js';
 import type { LogSink } from '../sink.js';
-import { type CapturedLine, LogsRequestEncoder } from './encode.js';
+import {
+  type CapturedLine,
+  encodeFlatRecord,
+  type FlatRecord,
+  LogsRequestEncoder,
+} from './encode.js';
 import { LineQueue } from './line-queue.js';
 
 export interface LineExporterOptions {
@@ -56,6 +61,19 @@ export class LineLogExporter implements LogSink {
       countDropped('logs');
       return;
     }
+    this.sender.added();
+  }
+
+  /**
+   * A flat call's record, encoded now rather than parsed from its line per batch: the values are
+   * the caller's and may change after the call, the bytes do not.
+   */
+  emitFlat(record: FlatRecord): void {
+    if (!this.sender.accepting || this.queue.length === this.queue.capacity) {
+      countDropped('logs');
+      return;
+    }
+    this.queue.push(encodeFlatRecord(record), record.timeMs, record.traceFlags);
     this.sender.added();
   }
 

@@ -5,14 +5,14 @@ import type { CapturedLine } from './encode.js';
  * allocates nothing and memory stays bounded whatever the collector does.
  */
 export class LineQueue {
-  private readonly lines: (string | undefined)[];
+  private readonly lines: (string | Uint8Array | undefined)[];
   private readonly times: Float64Array;
   private readonly flags: Uint8Array;
   private head = 0;
   private size = 0;
 
   constructor(readonly capacity: number) {
-    this.lines = new Array<string | undefined>(capacity).fill(undefined);
+    this.lines = new Array<string | Uint8Array | undefined>(capacity).fill(undefined);
     this.times = new Float64Array(capacity);
     this.flags = new Uint8Array(capacity);
   }
@@ -21,8 +21,8 @@ export class LineQueue {
     return this.size;
   }
 
-  /** Adds a line; `false` when the queue is full (the caller counts the drop). */
-  push(line: string, timeMs: number, traceFlags: number): boolean {
+  /** Adds a line (or an encoded record); `false` when the queue is full (the caller counts the drop). */
+  push(line: string | Uint8Array, timeMs: number, traceFlags: number): boolean {
     if (this.size === this.capacity) return false;
     let i = this.head + this.size;
     if (i >= this.capacity) i -= this.capacity;
@@ -40,7 +40,7 @@ export class LineQueue {
     for (let k = 0; k < n; k++) {
       const i = this.head;
       out[k] = {
-        line: this.lines[i] as string,
+        line: this.lines[i] as string | Uint8Array,
         timeMs: this.times[i]!,
         traceFlags: this.flags[i]!,
       };

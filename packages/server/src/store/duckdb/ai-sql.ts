@@ -22,7 +22,7 @@ type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
 
-/** The window's AI spans, and per trace the request, session and user any of its spans carry. */
+/** The window's spans, and per trace the request, session and user any of its spans carry. */
 function windowCtes(q: AiWindowQuery, params: Params): string {
   params.start = q.startNs;
   params.end = q.endNs;
@@ -35,19 +35,13 @@ function windowCtes(q: AiWindowQuery, params: Params): string {
     params.model = q.model;
     filters.push('AND w.ai_model = $model');
   }
-  // w: the window's AI spans (span_ai, schema v6). ctx: per trace, the request ID of any span
-  // (most spans of a trace carry no AI fields) and the session and user of any AI span.
-  return `WITH w AS (SELECT * FROM span_ai WHERE start_ns BETWEEN $start AND $end),
+  return `WITH w AS (SELECT * FROM spans WHERE start_ns BETWEEN $start AND $end),
     ctx AS (
       SELECT trace_id,
              any_value(request_id) FILTER (WHERE request_id IS NOT NULL) AS t_request,
              any_value(ai_session_id) FILTER (WHERE ai_session_id IS NOT NULL) AS t_session,
              any_value(ai_user_id) FILTER (WHERE ai_user_id IS NOT NULL) AS t_user
-      FROM (SELECT trace_id, request_id, NULL AS ai_session_id, NULL AS ai_user_id FROM spans
-              WHERE start_ns BETWEEN $start AND $end AND request_id IS NOT NULL
-            UNION ALL
-            SELECT trace_id, request_id, ai_session_id, ai_user_id FROM w
-              WHERE request_id IS NOT NULL OR ai_session_id IS NOT NULL OR ai_user_id IS NOT NULL)
+      FROM w WHERE request_id IS NOT NULL OR ai_session_id IS NOT NULL OR ai_user_id IS NOT NULL
       GROUP BY trace_id),
     calls AS (
       SELECT w.*, coalesce(w.request_id, ctx.t_request) AS g_request,

@@ -1,5 +1,5 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
-import type { LogRecord, SpanRecord } from '../records.js';
+import type { LogRecord, SpanAiColumns, SpanRecord } from '../records.js';
 import { spanIdValue, traceIdValue } from './ids.js';
 import { attributesWithoutRequestId } from './span-chunks.js';
 
@@ -70,9 +70,32 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
     })),
     s.links.length === 0,
   );
+  appendAi(app, s.ai);
   if (attrs.at === undefined) app.appendNull();
   else app.appendUSmallInt(attrs.at);
   app.endRow();
+}
+
+/** The `ai_*` columns of schema v2 (NULL for spans without AI fields). */
+function appendAi(app: DuckDBAppender, ai: SpanAiColumns | undefined): void {
+  const int = (n: number | undefined) =>
+    n === undefined ? app.appendNull() : app.appendBigInt(BigInt(Math.round(n)));
+  const dbl = (n: number | null | undefined) =>
+    n === undefined || n === null ? app.appendNull() : app.appendDouble(n);
+  optVarchar(app, ai?.kind);
+  optVarchar(app, ai?.provider);
+  optVarchar(app, ai?.model);
+  optVarchar(app, ai?.operation);
+  int(ai?.input);
+  int(ai?.output);
+  int(ai?.cacheRead);
+  int(ai?.cacheCreation);
+  int(ai?.reasoning);
+  dbl(ai?.costUsd);
+  optVarchar(app, ai?.costSource);
+  dbl(ai?.ttftMs);
+  optVarchar(app, ai?.sessionId);
+  optVarchar(app, ai?.userId);
 }
 
 export function appendLog(app: DuckDBAppender, l: LogRecord): void {

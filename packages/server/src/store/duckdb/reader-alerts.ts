@@ -40,10 +40,7 @@ function scopeWhere(scope: AlertScope, params: Params): string {
   scope.where.forEach((f, i) => {
     params[`v${i}`] = f.value;
     if (f.key === 'model') {
-      // AI fields live in span_ai (schema v6), beside the span's keys and start.
-      where.push(
-        `EXISTS (SELECT 1 FROM span_ai a WHERE a.trace_id = spans.trace_id AND a.span_id = spans.span_id AND a.start_ns >= $start AND a.start_ns < $end AND a.ai_model = $v${i})`,
-      );
+      where.push(`ai_model = $v${i}`);
     } else if (f.key === 'request.id') {
       // Kept in its own column, not in the attributes JSON (schema v4).
       where.push(`request_id = $v${i}`);

@@ -45,7 +45,7 @@ function assignDefined<T extends object>(target: T, values: Partial<T>): boolean
   return any;
 }
 
-/** The span's AI fields, or undefined when it has none. */
+/** The span's AI columns, or undefined when it has none. */
 function toAi(r: Row): SpanAiColumns | undefined {
   // Most spans are not AI calls: skip building anything when every AI column is empty.
   if (
@@ -87,21 +87,18 @@ function toAi(r: Row): SpanAiColumns | undefined {
   return any ? ai : undefined;
 }
 
-const CORE_SPAN_COLUMNS =
+/** Span column names, as both stores name them (the ClickHouse reader selects these). */
+export const SPAN_COLUMNS =
   'trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns, duration_ns, ' +
-  'status_code, status_message, request_id, attributes, resource, scope_name, scope_version, events, links';
-
-/** Span column names of the ClickHouse twin (its reader selects these). */
-export const SPAN_COLUMNS = `${CORE_SPAN_COLUMNS}, ${AI_COLUMNS}`;
+  'status_code, status_message, request_id, attributes, resource, scope_name, scope_version, events, links, ' +
+  AI_COLUMNS;
 
 /**
- * DuckDB's span columns (schema v6): `request_id_at`, for toSpan to put `request.id` back into
- * the attributes, and the AI columns, which come from span_ai (see spansWithAi).
+ * DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers), plus
+ * `request_id_at` for toSpan to put `request.id` back into the attributes.
  */
-const DUCKDB_SPAN_COLUMNS = `${CORE_SPAN_COLUMNS}, request_id_at, ${AI_COLUMNS}`;
-
-/** DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers). */
-export const SPAN_SELECT = DUCKDB_SPAN_COLUMNS.split(', ')
+export const SPAN_SELECT = `${SPAN_COLUMNS}, request_id_at`
+  .split(', ')
   .map((name) =>
     name === 'trace_id'
       ? `${traceHexSql(name)} AS ${name}`
@@ -110,18 +107,6 @@ export const SPAN_SELECT = DUCKDB_SPAN_COLUMNS.split(', ')
         : name,
   )
   .join(', ');
-
-/**
- * FROM clause for SPAN_SELECT: spans with their span_ai rows (schema v6). `where` is the spans
- * condition, applied to span_ai too so both scans are pruned alike; it may name trace_id,
- * span_id and start_ns, which both tables have.
- */
-export function spansWithAi(where: string): string {
-  return (
-    `spans LEFT JOIN (SELECT trace_id AS ai_trace, span_id AS ai_span, ${AI_COLUMNS} FROM span_ai ` +
-    `WHERE ${where}) ai ON ai.ai_trace = spans.trace_id AND ai.ai_span = spans.span_id`
-  );
-}
 
 export const LOG_COLUMNS =
   'timestamp_ns, observed_ns, severity_number, level, service, event, body, trace_id, span_id, ' +
@@ -148,7 +133,7 @@ function fields(columns: string): JsonField[] {
 }
 
 /** The fields of SPAN_SELECT. */
-export const SPAN_FIELDS = fields(DUCKDB_SPAN_COLUMNS);
+export const SPAN_FIELDS = fields(`${SPAN_COLUMNS}, request_id_at`);
 
 /** The columns an outline lookup leaves empty, and the rows that keep them (`keepsDetail`). */
 // request_id_at goes with attributes: toSpan puts request.id back into them from it.

@@ -41,7 +41,6 @@ import {
   SPAN_FIELDS,
   SPAN_OUTLINE_FIELDS,
   SPAN_SELECT,
-  spansWithAi,
   toLog,
   toSpan,
 } from './reader-rows.js';
@@ -360,12 +359,11 @@ export class DuckDbReader implements StoreReader {
     };
     const spanBranches = clusters
       .filter((c) => c.traceIds.length > 0)
-      .map((c) => {
-        const where =
-          `trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
-          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}${spanFilter()}`;
-        return `SELECT ${SPAN_SELECT} FROM ${spansWithAi(where)} WHERE ${where}`;
-      });
+      .map(
+        (c) =>
+          `SELECT ${SPAN_SELECT} FROM spans WHERE trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
+          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}${spanFilter()}`,
+      );
     const spansQuery = spanBranches.length
       ? this.queryJsonRows(
           spanBranches.join(' UNION ALL '),

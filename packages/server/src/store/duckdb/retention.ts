@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-/** Deletes spans (and their span_ai rows), logs and index rows that ended before `cutoffNs`, in one transaction. */
+/** Deletes spans, logs and index rows that ended before `cutoffNs`, in one transaction. */
 export async function deleteOlderThan(
   conn: DuckDBConnection,
   cutoffNs: bigint,
@@ -8,7 +8,6 @@ export async function deleteOlderThan(
   await conn.run('BEGIN TRANSACTION');
   try {
     const spans = await conn.run('DELETE FROM spans WHERE start_ns < $1', [cutoffNs]);
-    await conn.run('DELETE FROM span_ai WHERE start_ns < $1', [cutoffNs]);
     const logs = await conn.run('DELETE FROM logs WHERE timestamp_ns < $1', [cutoffNs]);
     await conn.run('DELETE FROM trace_index WHERE end_ns < $1', [cutoffNs]);
     await conn.run('DELETE FROM request_index WHERE end_ns < $1', [cutoffNs]);

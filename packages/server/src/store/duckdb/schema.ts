@@ -1,25 +1,5 @@
 import { spanFromHexSql, traceFromHexSql } from './ids.js';
 
-/** The AI columns of schema v2 (src/pipeline/ai fills them at ingest), in table order. */
-const AI_COLUMNS: readonly (readonly [string, string])[] = [
-  ['ai_kind', 'VARCHAR'],
-  ['ai_provider', 'VARCHAR'],
-  ['ai_model', 'VARCHAR'],
-  ['ai_operation', 'VARCHAR'],
-  ['ai_input_tokens', 'BIGINT'],
-  ['ai_output_tokens', 'BIGINT'],
-  ['ai_cache_read_tokens', 'BIGINT'],
-  ['ai_cache_creation_tokens', 'BIGINT'],
-  ['ai_reasoning_tokens', 'BIGINT'],
-  ['ai_cost_usd', 'DOUBLE'],
-  ['ai_cost_source', 'VARCHAR'],
-  ['ai_ttft_ms', 'DOUBLE'],
-  ['ai_session_id', 'VARCHAR'],
-  ['ai_user_id', 'VARCHAR'],
-];
-const AI_COLUMN_NAMES = AI_COLUMNS.map(([name]) => name);
-const AI_COLUMN_DEFINITIONS = AI_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
-
 /**
  * DuckDB schema, versioned. Each entry in MIGRATIONS runs once, in order, recorded in
  * `schema_version`. Column names and query shapes are kept identical to the ClickHouse twin.
@@ -177,51 +157,5 @@ export const MIGRATIONS: readonly string[] = [
    * non-unique index on a UBIGINT keeps plain appends (no upsert) and costs far less than v3's
    * index on 32-character hex. request_index stays index-free: its lookups met their goal. */ `
   CREATE INDEX trace_index_by_key ON trace_index (trace_key);
-  `,
-  /* v6: the AI columns move to their own table, span_ai, with a row only for spans that have AI
-   * fields. As 14 mostly-NULL columns of spans they cost every span ~4-6 µs of DuckDB CPU at
-   * insert, commit and checkpoint (bench/RESULTS.md); here the AI roll-ups scan only AI rows,
-   * typed. span_ai repeats the span columns those roll-ups read (service, name, times, status,
-   * request_id) so they need no join; trace lookups join it by (trace_id, span_id). The
-   * ClickHouse twin keeps the columns on spans, where NULLs are cheap. */ `
-  CREATE TABLE span_ai (
-    trace_id        UHUGEINT NOT NULL,
-    span_id         UBIGINT NOT NULL,
-    service         VARCHAR NOT NULL,
-    name            VARCHAR NOT NULL,
-    start_ns        BIGINT NOT NULL,
-    duration_ns     BIGINT NOT NULL,
-    status_code     UTINYINT NOT NULL,
-    request_id      VARCHAR,
-    ${AI_COLUMN_DEFINITIONS}
-  );
-  INSERT INTO span_ai
-    SELECT trace_id, span_id, service, name, start_ns, duration_ns, status_code, request_id,
-      ${AI_COLUMN_NAMES.join(', ')}
-    FROM spans WHERE ${AI_COLUMN_NAMES.map((c) => `${c} IS NOT NULL`).join(' OR ')};
-  CREATE TABLE spans_v6 (
-    trace_id        UHUGEINT NOT NULL,
-    span_id         UBIGINT NOT NULL,
-    parent_span_id  UBIGINT,
-    trace_state     VARCHAR,
-    name            VARCHAR NOT NULL,
-    kind            UTINYINT NOT NULL,
-    service         VARCHAR NOT NULL,
-    start_ns        BIGINT NOT NULL,
-    duration_ns     BIGINT NOT NULL,
-    status_code     UTINYINT NOT NULL,
-    status_message  VARCHAR,
-    request_id      VARCHAR,
-    attributes      JSON,
-    resource        JSON,
-    scope_name      VARCHAR,
-    scope_version   VARCHAR,
-    events          JSON,
-    links           JSON,
-    request_id_at   USMALLINT
-  );
-  INSERT INTO spans_v6 SELECT * EXCLUDE (${AI_COLUMN_NAMES.join(', ')}) FROM spans;
-  DROP TABLE spans;
-  ALTER TABLE spans_v6 RENAME TO spans;
   `,
 ];

@@ -28,7 +28,7 @@ import {
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
-/** The spans table's column types, in order (schema.ts v6). */
+/** The spans table's column types, in order (schema.ts v4). */
 export const SPAN_TYPES: readonly DuckDBType[] = [
   UHUGEINT, // trace_id
   UBIGINT, // span_id
@@ -48,6 +48,20 @@ export const SPAN_TYPES: readonly DuckDBType[] = [
   VARCHAR, // scope_version
   JSON_TEXT, // events
   JSON_TEXT, // links
+  VARCHAR, // ai_kind
+  VARCHAR, // ai_provider
+  VARCHAR, // ai_model
+  VARCHAR, // ai_operation
+  BIGINT, // ai_input_tokens
+  BIGINT, // ai_output_tokens
+  BIGINT, // ai_cache_read_tokens
+  BIGINT, // ai_cache_creation_tokens
+  BIGINT, // ai_reasoning_tokens
+  DOUBLE, // ai_cost_usd
+  VARCHAR, // ai_cost_source
+  DOUBLE, // ai_ttft_ms
+  VARCHAR, // ai_session_id
+  VARCHAR, // ai_user_id
   USMALLINT, // request_id_at
 ];
 
@@ -132,6 +146,13 @@ class SpanColumns {
   readonly scopeVersion = new TextColumn();
   readonly events = new TextColumn();
   readonly links = new TextColumn();
+  readonly aiText = [0, 1, 2, 3].map(() => new TextColumn());
+  readonly aiTokens = [0, 1, 2, 3, 4].map(() => new FixedColumn(8));
+  readonly aiCost = new FixedColumn(8);
+  readonly aiCostSource = new TextColumn();
+  readonly aiTtft = new FixedColumn(8);
+  readonly aiSession = new TextColumn();
+  readonly aiUser = new TextColumn();
   readonly requestIdAt = new FixedColumn(2);
 
   /** In table order. */
@@ -155,121 +176,55 @@ class SpanColumns {
       this.scopeVersion,
       this.events,
       this.links,
+      ...this.aiText,
+      ...this.aiTokens,
+      this.aiCost,
+      this.aiCostSource,
+      this.aiTtft,
+      this.aiSession,
+      this.aiUser,
       this.requestIdAt,
     ];
   }
 }
 
-/** span_ai's column types, in order (schema.ts v6). */
-export const SPAN_AI_TYPES: readonly DuckDBType[] = [
-  UHUGEINT, // trace_id
-  UBIGINT, // span_id
-  VARCHAR, // service
-  VARCHAR, // name
-  BIGINT, // start_ns
-  BIGINT, // duration_ns
-  UTINYINT, // status_code
-  VARCHAR, // request_id
-  VARCHAR, // ai_kind
-  VARCHAR, // ai_provider
-  VARCHAR, // ai_model
-  VARCHAR, // ai_operation
-  BIGINT, // ai_input_tokens
-  BIGINT, // ai_output_tokens
-  BIGINT, // ai_cache_read_tokens
-  BIGINT, // ai_cache_creation_tokens
-  BIGINT, // ai_reasoning_tokens
-  DOUBLE, // ai_cost_usd
-  VARCHAR, // ai_cost_source
-  DOUBLE, // ai_ttft_ms
-  VARCHAR, // ai_session_id
-  VARCHAR, // ai_user_id
-];
-
-/** span_ai rows: the AI fields of the spans that have any, beside the columns roll-ups read. */
-class AiColumns {
-  readonly traceId = new FixedColumn(16);
-  readonly spanId = new FixedColumn(8);
-  readonly service = new TextColumn();
-  readonly name = new TextColumn();
-  readonly startNs = new FixedColumn(8);
-  readonly durationNs = new FixedColumn(8);
-  readonly statusCode = new FixedColumn(1);
-  readonly requestId = new TextColumn();
-  readonly text = [0, 1, 2, 3].map(() => new TextColumn());
-  readonly tokens = [0, 1, 2, 3, 4].map(() => new FixedColumn(8));
-  readonly cost = new FixedColumn(8);
-  readonly costSource = new TextColumn();
-  readonly ttft = new FixedColumn(8);
-  readonly session = new TextColumn();
-  readonly user = new TextColumn();
-  readonly out = new ChunkBuilder(SPAN_AI_TYPES, [
-    this.traceId,
-    this.spanId,
-    this.service,
-    this.name,
-    this.startNs,
-    this.durationNs,
-    this.statusCode,
-    this.requestId,
-    ...this.text,
-    ...this.tokens,
-    this.cost,
-    this.costSource,
-    this.ttft,
-    this.session,
-    this.user,
-  ]);
-
-  /** One row; the span's own columns were validated by the spans row written just before. */
-  add(s: SpanRecord, ai: SpanAiColumns, spans: SpanColumns, at: number): void {
-    const row = this.out.next();
-    this.traceId.bytes.set(spans.traceId.bytes.subarray(at * 16, at * 16 + 16), row * 16);
-    this.spanId.bytes.set(spans.spanId.bytes.subarray(at * 8, at * 8 + 8), row * 8);
-    this.service.set(row, s.service);
-    this.name.set(row, s.name);
-    writeBigInt(this.startNs, row, s.startNs);
-    writeBigInt(this.durationNs, row, s.durationNs);
-    this.statusCode.bytes[row] = s.statusCode;
-    this.requestId.set(row, opt(s.requestId));
-    const text = [ai.kind, ai.provider, ai.model, ai.operation];
-    for (let k = 0; k < 4; k++) this.text[k]!.set(row, opt(text[k]));
-    const tokens = [ai.input, ai.output, ai.cacheRead, ai.cacheCreation, ai.reasoning];
-    for (let k = 0; k < 5; k++) {
-      const n = tokens[k];
-      if (n === undefined || !Number.isFinite(n)) this.tokens[k]!.setNull(row);
-      else writeBigInt(this.tokens[k]!, row, BigInt(Math.round(n)));
-    }
-    const dbl = (col: FixedColumn, n: number | null | undefined) => {
-      if (n === undefined || n === null || !Number.isFinite(n)) col.setNull(row);
-      else col.view.setFloat64(row * 8, n, true);
-    };
-    dbl(this.cost, ai.costUsd);
-    this.costSource.set(row, opt(ai.costSource));
-    dbl(this.ttft, ai.ttftMs);
-    this.session.set(row, opt(ai.sessionId));
-    this.user.set(row, opt(ai.userId));
+function setAi(c: SpanColumns, row: number, ai: SpanAiColumns | undefined): void {
+  const text = [ai?.kind, ai?.provider, ai?.model, ai?.operation];
+  for (let k = 0; k < 4; k++) c.aiText[k]!.set(row, opt(text[k]));
+  const tokens = [ai?.input, ai?.output, ai?.cacheRead, ai?.cacheCreation, ai?.reasoning];
+  for (let k = 0; k < 5; k++) {
+    const n = tokens[k];
+    if (n === undefined || !Number.isFinite(n)) c.aiTokens[k]!.setNull(row);
+    else writeBigInt(c.aiTokens[k]!, row, BigInt(Math.round(n)));
   }
+  const dbl = (col: FixedColumn, n: number | null | undefined) => {
+    if (n === undefined || n === null || !Number.isFinite(n)) col.setNull(row);
+    else col.view.setFloat64(row * 8, n, true);
+  };
+  dbl(c.aiCost, ai?.costUsd);
+  c.aiCostSource.set(row, opt(ai?.costSource));
+  dbl(c.aiTtft, ai?.ttftMs);
+  c.aiSession.set(row, opt(ai?.sessionId));
+  c.aiUser.set(row, opt(ai?.userId));
 }
 
-/** Whether the span's AI fields hold anything (the normaliser leaves keys undefined). */
-function hasAi(ai: SpanAiColumns | undefined): ai is SpanAiColumns {
-  if (ai === undefined) return false;
-  for (const k in ai) if (ai[k as keyof SpanAiColumns] !== undefined) return true;
-  return false;
-}
-
-/** Data chunks for the spans table and for span_ai (rows only for spans with AI fields). */
-export interface SpanChunks {
-  spans: DuckDBDataChunk[];
-  ai: DuckDBDataChunk[];
+function setNoAi(c: SpanColumns, row: number): void {
+  for (const col of c.aiText) col.setNull(row);
+  for (const col of c.aiTokens) col.setNull(row);
+  c.aiCost.setNull(row);
+  c.aiCostSource.setNull(row);
+  c.aiTtft.setNull(row);
+  c.aiSession.setNull(row);
+  c.aiUser.setNull(row);
 }
 
 /** Throws (failing the batch, as a bad value did in read_csv) on IDs or numbers that do not fit. */
-export function spanChunks(batches: readonly { spans: readonly SpanRecord[] }[]): SpanChunks {
+export function spanChunks(
+  batches: readonly { spans: readonly SpanRecord[] }[],
+  types: readonly DuckDBType[] = SPAN_TYPES,
+): DuckDBDataChunk[] {
   const c = new SpanColumns();
-  const out = new ChunkBuilder(SPAN_TYPES, c.all());
-  let ai: AiColumns | undefined;
+  const out = new ChunkBuilder(types, c.all());
   const resources = new ResourceCache();
   for (const batch of batches) {
     for (const s of batch.spans) {
@@ -320,11 +275,9 @@ export function spanChunks(batches: readonly { spans: readonly SpanRecord[] }[])
               })),
             ),
       );
-      if (hasAi(s.ai)) {
-        ai ??= new AiColumns();
-        ai.add(s, s.ai, c, i);
-      }
+      if (s.ai === undefined) setNoAi(c, i);
+      else setAi(c, i, s.ai);
     }
   }
-  return { spans: out.finish(), ai: ai?.out.finish() ?? [] };
+  return out.finish();
 }

@@ -11,14 +11,14 @@ import { type IndexRows, indexRows } from './index-rows.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { SPAN_AI_TYPES, SPAN_TYPES, type SpanChunks, spanChunks } from './span-chunks.js';
+import { SPAN_TYPES, spanChunks } from './span-chunks.js';
 import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
 
 /** A group of batches encoded for DuckDB (chunks for the Appender, text for read_csv). */
 interface Prepared {
-  spans: SpanChunks;
+  spans: DuckDBDataChunk[];
   spanRows: number;
   logs: CsvText;
   index: IndexRows;
@@ -98,7 +98,6 @@ export class DuckDbStore implements Store {
     this.conn = await this.instance.connect();
     await migrate(this.conn);
     await checkColumnTypes(this.conn, 'spans', SPAN_TYPES);
-    await checkColumnTypes(this.conn, 'span_ai', SPAN_AI_TYPES);
     this.statsConn = await this.instance.connect();
     removeStaleStaging(this.stageDir);
     this.duckReader = new DuckDbReader(this.instance);
@@ -117,7 +116,7 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * One transaction: spans, their AI rows and index rows through Appenders (their data chunks were filled in
+   * One transaction: spans and index rows through Appenders (their data chunks were filled in
    * prepare), log lines and new operations through staged text, then COMMIT (WAL fsync). Any
    * failure rolls the whole group back; GroupCommit then retries its batches one by one.
    */
@@ -135,8 +134,7 @@ export class DuckDbStore implements Store {
     try {
       const [l, o] = await Promise.all([stage(logs, 'logs'), stage(index.operations, 'ops')]);
       await conn.run('BEGIN TRANSACTION');
-      await append(conn, 'spans', spans.spans);
-      await append(conn, 'span_ai', spans.ai);
+      await append(conn, 'spans', spans);
       await append(conn, 'trace_index', index.traces);
       await append(conn, 'request_index', index.requests);
       const staged = stagedSql({ logs: l, operations: o });

@@ -1,10 +1,11 @@
 // `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N] [--baseline=DIR]`:
-// what instrumenting an HTTP
-// service costs. autocannon drives a 1 ms handler in child processes, one at a time: bare
-// node:http; Hopscope (init + middleware + one log line; also with log export off, with the
-// log records sent through the OpenTelemetry logs SDK path instead of Hopscope's line export, and
-// with spans exported by BatchSpanProcessor + OTLPTraceExporter instead of Hopscope's processor);
-// the OpenTelemetry SDK with @opentelemetry/instrumentation-http + pino-http (+ one log line).
+// what instrumenting an HTTP service costs. autocannon drives a 1 ms handler in child processes,
+// one at a time: bare node:http; the floor (a request ID in an AsyncLocalStorage context, nothing
+// else: what any SDK meeting issue #2 pays per request); Hopscope (init + middleware + one log
+// line; also with log export off, with the log records sent through the OpenTelemetry logs SDK
+// path instead of Hopscope's line export, and with spans exported by BatchSpanProcessor +
+// OTLPTraceExporter instead of Hopscope's processor); the OpenTelemetry SDK with
+// @opentelemetry/instrumentation-http + pino-http (+ one log line).
 // Spans go over OTLP to a local discard receiver; logs to /dev/null. Reports req/s and p95
 // latency at full speed, CPU µs per request at a fixed rate (--rate, default 500 req/s), and the
 // CPU each instrumentation adds over bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
@@ -118,6 +119,7 @@ export default async function bench(argv = process.argv.slice(2)) {
     ['  same, logs via the OTel logs SDK', ['hopscope.mjs', { LOG_EXPORT: 'logs-sdk' }]],
     ['  same, spans via BatchSpanProcessor', ['hopscope.mjs', { SPAN_EXPORT: 'official' }]],
     ['OTel instrumentation-http + pino-http', ['otel.cjs']],
+    ['floor: request ID in an ALS context', ['context-floor.mjs']],
     ...(baseline
       ? [['Hopscope, baseline build', ['hopscope.mjs', { HOPSCOPE_DIST: baseline }]]]
       : []),
@@ -144,7 +146,7 @@ export default async function bench(argv = process.argv.slice(2)) {
       cpuPerReq: median(rs.map((x) => x.cpuPerReq)),
     };
   });
-  const [bare, hop, hopNoExport, hopLogsSdk, hopOfficialSpans, otel, hopBaseline] = rows;
+  const [bare, hop, hopNoExport, hopLogsSdk, hopOfficialSpans, otel, floor, hopBaseline] = rows;
   console.log(
     `${options.connections} connections, ${options.duration} s per run, CPU at ${options.rate} req/s, median of ${rounds} rounds\n`,
   );
@@ -182,6 +184,11 @@ export default async function bench(argv = process.argv.slice(2)) {
   );
   console.log(
     `  span export CPU per request: Hopscope's processor vs BatchSpanProcessor + OTLPTraceExporter ${(hop.cpuPerReq - hopOfficialSpans.cpuPerReq).toFixed(1)} µs`,
+  );
+  // What the goal leaves for spans, lines and export once the context every request needs is paid
+  const floorAdded = floor.cpuPerReq - bare.cpuPerReq;
+  console.log(
+    `  added CPU  floor (request ID in an AsyncLocalStorage context, nothing else) / OTel+pino-http: ${(floorAdded / otelAdded).toFixed(2)}; the goal leaves ${(0.5 * otelAdded - floorAdded).toFixed(1)} µs/req for spans, log lines and their export (Hopscope spends ${(hopAdded - floorAdded).toFixed(1)})`,
   );
   if (hopBaseline) {
     const baselineAdded = hopBaseline.cpuPerReq - bare.cpuPerReq;

@@ -51,10 +51,13 @@ describe.skipIf(skip)('the demo chat page', () => {
 
   it('shows the request ID born in the page under the answer, and the server knows it', async () => {
     const page = await (browser as Browser).newPage();
-    const sent: string[] = [];
+    const sent: { requestId: string; traceparent: string | undefined }[] = [];
     page.on('request', (r) => {
-      const id = r.headers()['x-request-id'];
-      if (id && r.url().endsWith('/v1/chat/completions')) sent.push(id);
+      const headers = r.headers();
+      const id = headers['x-request-id'];
+      if (id && r.url().endsWith('/v1/chat/completions')) {
+        sent.push({ requestId: id, traceparent: headers.traceparent });
+      }
     });
     await page.goto((topology as Topology).gatewayUrl);
     await page.fill('#prompt', 'What is the capital of France?');
@@ -63,39 +66,54 @@ describe.skipIf(skip)('the demo chat page', () => {
     await footer.waitFor();
     const requestId = (await footer.textContent()) ?? '';
     expect(requestId).toMatch(/^req_[0-9a-f]{12}$/);
-    expect(sent).toEqual([requestId]);
+    expect(sent.map((s) => s.requestId)).toEqual([requestId]);
+    // the page's span: the parent the gateway's entry span continues
+    const pageSpanId = /^00-[0-9a-f]{32}-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(
+      sent[0]?.traceparent ?? '',
+    )?.[1];
+    expect(pageSpanId, `traceparent sent by the page: ${sent[0]?.traceparent}`).toBeDefined();
     await page.locator('.msg div', { hasText: 'Paris' }).waitFor();
     expect(await page.locator('.msg footer a').getAttribute('href')).toBe(
       `${server?.url}/trace/${requestId}`,
     );
 
-    // The entry is the gateway server span whose parent (the page's) is not among the spans.
-    // It is exported last (it ends when the streamed answer does), so wait for it too.
-    const entryOf = (t: DebugTraceResponse | undefined) => {
-      const spanIds = new Set(t?.spans.map((s) => s.span_id));
-      return t?.spans.find(
+    // The entry is the gateway's own server span (not one the server derives from the gateway's
+    // request_completed log line while the real span is still in flight: that one has no
+    // parent and no upstream.service), continuing the page's span named by the traceparent the
+    // page sent (the page exports no spans). It is exported last (it ends when the streamed
+    // answer does): poll until it and every service are there.
+    const entryOf = (t: DebugTraceResponse | undefined) =>
+      t?.spans.find(
         (s) =>
           s.service === 'gateway' &&
           s.kind === 'server' &&
-          (s.parent_span_id === null || !spanIds.has(s.parent_span_id)),
+          !s.derived_from_logs &&
+          s.parent_span_id === pageSpanId,
       );
-    };
+    const services = ['gateway', 'python-worker', 'baseline', 'llm-provider'];
+    const ready = (t: DebugTraceResponse | undefined) =>
+      t !== undefined && services.every((s) => t.services.includes(s)) && entryOf(t) !== undefined;
     let trace: DebugTraceResponse | undefined;
-    for (let i = 0; i < 80; i++) {
-      const r = await fetch(`${server?.url}/api/debug/trace/${requestId}`);
-      if (r.ok) {
-        trace = (await r.json()) as DebugTraceResponse;
-        if (
-          ['gateway', 'python-worker', 'baseline', 'llm-provider'].every((s) =>
-            trace?.services.includes(s),
-          ) &&
-          entryOf(trace)
-        )
-          break;
-      } else {
-        await r.body?.cancel();
+    const deadline = Date.now() + 30_000;
+    while (!ready(trace)) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `trace ${requestId} not complete after 30 s: wanted services ${services.join(', ')} and ` +
+            `a gateway server span with parent ${pageSpanId}; got services ` +
+            `${trace?.services.join(', ') ?? '(no trace)'} and spans ` +
+            (trace?.spans
+              .map(
+                (s) =>
+                  `${s.service}/${s.kind}/${s.name} parent=${s.parent_span_id}` +
+                  (s.derived_from_logs ? ' (derived from logs)' : ''),
+              )
+              .join('; ') ?? '(none)'),
+        );
       }
-      await new Promise((res) => setTimeout(res, 250));
+      const r = await fetch(`${server?.url}/api/debug/trace/${requestId}`);
+      if (r.ok) trace = (await r.json()) as DebugTraceResponse;
+      else await r.body?.cancel();
+      if (!ready(trace)) await new Promise((res) => setTimeout(res, 250));
     }
     expect(trace?.request_ids).toEqual([requestId]);
     expect(trace?.services).toEqual(

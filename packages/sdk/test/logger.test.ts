@@ -95,7 +95,7 @@ describe('logger line format', () => {
     expect(odd).not.toHaveProperty('trace_id');
   });
 
-  it('lets a bound request_id win over the context without duplicating keys', () => {
+  it('keeps the request’s IDs over bound ones in a request; a bound request_id names lines outside one', () => {
     const sink = new LineSink();
     const log = createLogger({ service: 's', destination: sink });
     const bound = log.bind({ request_id: 'req_222222222222', task: 't1' });
@@ -108,17 +108,32 @@ describe('logger line format', () => {
       }),
     );
     bound.info('bound_outside');
+    bound.bind({ request_id: 'job_7' }).info('rebound_outside', { request_id: 'req_555555555555' });
     for (const raw of sink.raw) {
       expect(raw.split('"request_id":').length - 1, raw).toBe(1);
+      expect(raw.split('"user.request_id":').length - 1, raw).toBeLessThanOrEqual(1);
       expect(raw.split('"trace_id":').length - 1, raw).toBeLessThanOrEqual(1);
     }
     expect(sink.find('bound_in_request')).toMatchObject({
-      request_id: 'req_222222222222',
+      request_id: 'req_333333333333',
+      'user.request_id': 'req_222222222222',
       trace_id: span.spanContext().traceId,
+      task: 't1',
     });
-    expect(sink.find('nested_bound')).toMatchObject({ request_id: 'req_222222222222', step: 1 });
-    expect(sink.find('unbound_in_request').request_id).toBe('req_333333333333');
+    // the call's value is the more specific of the two user values
+    expect(sink.find('nested_bound')).toMatchObject({
+      request_id: 'req_333333333333',
+      'user.request_id': 'req_444444444444',
+      step: 1,
+    });
+    expect(sink.find('unbound_in_request')).not.toHaveProperty('user.request_id');
     expect(sink.find('bound_outside').request_id).toBe('req_222222222222');
+    expect(sink.find('bound_outside')).not.toHaveProperty('user.request_id');
+    // outside a request: the innermost bind names the line, the call's value is kept beside it
+    expect(sink.find('rebound_outside')).toMatchObject({
+      request_id: 'job_7',
+      'user.request_id': 'req_555555555555',
+    });
     expect(() => log.bind({ event: 'x' })).toThrow(/cannot bind "event"/);
   });
 

@@ -8,6 +8,7 @@ import {
 import type { LoggerOptions } from 'pino';
 import { getRequestId } from '../context/index.js';
 import type { Callsite } from './callsite.js';
+import { type IdentityState, LINE_OWNED_KEYS, type LineOwnedKey, userKeyFor } from './identity.js';
 
 /**
  * The event name and callsite of the line being written. The logger sets them just before the
@@ -57,8 +58,11 @@ let lastTraceId: string | undefined;
 let lastSpanId: string | undefined;
 /** Which correlation keys the current line already carries (so fields cannot duplicate them). */
 let wroteRequestId = false;
-let wroteTraceIds = false;
+let wroteTraceId = false;
+let wroteSpanId = false;
 let wroteEvent = false;
+/** Bound identity fields the current line keeps as `user.<key>` (the mixin adds them). */
+let boundUser: Record<string, unknown> | undefined;
 
 /**
  * A string as JSON exactly as pino writes it (its `asString` before Node 25, which differs from
@@ -123,23 +127,45 @@ function correlation(): string {
   return out;
 }
 
-/** Correlation keys a logger has bound itself (`bind({ request_id })`): they win over the context's. */
-export interface BoundCorrelation {
-  requestId: boolean;
-  traceIds: boolean;
-}
+/**
+ * Fields named like a part of the line that a logger bound itself (`bind({ request_id })`):
+ * kept out of pino's bindings, since whether they name the line depends on each line's context.
+ */
+export type BoundLineFields = Partial<Record<LineOwnedKey, unknown>>;
 
-/** Marks a pino instance whose bindings hold correlation keys (inherited by its children). */
-export const BOUND_CORRELATION: unique symbol = Symbol('hopscope.boundCorrelation');
+/** Marks a pino instance whose bindings held such fields (inherited by its children). */
+export const BOUND_LINE_FIELDS: unique symbol = Symbol('hopscope.boundLineFields');
 
-/** The uncached fragment for a logger with bound correlation keys (a rare path). */
-function correlationWithout(bound: BoundCorrelation): string {
-  const full = correlation();
-  let out = '';
-  if (!bound.requestId && lastHasRequestId) {
-    out += full.slice(0, lastHasTraceIds ? full.indexOf(',"trace_id"') : full.length);
+/**
+ * The correlation fragment of a logger with bound line-owned fields (a rare path, see
+ * identity.ts): the context's IDs, then the bound ones that may name the line; the others wait
+ * in `boundUser` for the mixin, as `user.<key>`.
+ */
+function boundCorrelation(bound: BoundLineFields): string {
+  let out = correlation();
+  const state: IdentityState = {
+    inRequest: lastHasRequestId,
+    inSpan: lastHasTraceIds,
+    requestId: lastHasRequestId,
+    traceId: lastHasTraceIds,
+    spanId: lastHasTraceIds,
+  };
+  let user: Record<string, unknown> | undefined;
+  for (const key of LINE_OWNED_KEYS) {
+    const value = bound[key];
+    if (value === undefined) continue;
+    const written = userKeyFor(key, value, state);
+    // a value that names the line is valid, so plain: no escaping needed
+    if (written === key) out += `,"${key}":"${value as string}"`;
+    else {
+      user ??= {};
+      user[written] = value;
+    }
   }
-  if (!bound.traceIds && lastHasTraceIds) out += full.slice(full.indexOf(',"trace_id"'));
+  wroteRequestId = state.requestId;
+  wroteTraceId = state.traceId;
+  wroteSpanId = state.spanId;
+  boundUser = user;
   return out;
 }
 
@@ -154,18 +180,17 @@ function timestampAndCorrelation(this: unknown): string {
     lastMs = now;
     lastTime = `,"timestamp":"${new Date(now).toISOString()}"`;
   }
-  const bound = (this as { [BOUND_CORRELATION]?: BoundCorrelation } | undefined)?.[
-    BOUND_CORRELATION
+  const bound = (this as { [BOUND_LINE_FIELDS]?: BoundLineFields } | undefined)?.[
+    BOUND_LINE_FIELDS
   ];
   let ids: string;
   if (bound === undefined) {
     ids = correlation();
     wroteRequestId = lastHasRequestId;
-    wroteTraceIds = lastHasTraceIds;
+    wroteTraceId = wroteSpanId = lastHasTraceIds;
+    boundUser = undefined;
   } else {
-    ids = correlationWithout(bound);
-    wroteRequestId = lastHasRequestId || bound.requestId;
-    wroteTraceIds = lastHasTraceIds || bound.traceIds;
+    ids = boundCorrelation(bound);
   }
   handoff.timeMs = now;
   handoff.traceFlags = lastTraceFlags;
@@ -179,11 +204,15 @@ function timestampAndCorrelation(this: unknown): string {
 
 const NOTHING = Object.freeze({});
 
-/** Only lines written through raw pino (no event given) or with callsites need a mixin object. */
+/**
+ * Only lines written through raw pino (no event given), with callsites or with bound identity
+ * fields kept as `user.<key>` need a mixin object.
+ */
 function mixin(mergeObject: object): object {
   const callsite = handoff.callsite;
-  if (handoff.event !== undefined && callsite === undefined) return NOTHING;
-  const out: Record<string, unknown> = {};
+  const user = boundUser;
+  if (handoff.event !== undefined && callsite === undefined && user === undefined) return NOTHING;
+  const out: Record<string, unknown> = user === undefined ? {} : { ...user };
   if (handoff.event === undefined) {
     out.event = (mergeObject as { event?: unknown }).event ?? 'log';
   }
@@ -196,18 +225,25 @@ function mixin(mergeObject: object): object {
 
 /**
  * Merges the caller's fields with the mixin's without copying them in the common case. Copies
- * only to drop keys the line already has (request_id, trace_id, span_id, event: the context's
- * values win, so a line never has two) and to turn an Error under `error` into the log format's
- * `error` / `error_type` (and `error_stack`, and the cause when there is one).
+ * only to drop an `event` field when the call named the event, to keep fields named like a part
+ * of the line under `user.<key>` unless they name the line (identity.ts: a line never has two
+ * `request_id`s, and never another request's), and to turn an Error under `error` into the log
+ * format's `error` / `error_type` (and `error_stack`, and the cause when there is one).
  */
 function mergeFields(mergeObject: object, mixinObject: object): object {
   const fields = mergeObject as Record<string, unknown>;
+  const ownedKeys =
+    fields.request_id !== undefined ||
+    fields.trace_id !== undefined ||
+    fields.span_id !== undefined ||
+    fields.level !== undefined ||
+    fields.timestamp !== undefined ||
+    fields.service !== undefined;
   const needsCopy =
+    ownedKeys ||
     mixinObject !== NOTHING ||
     fields.error instanceof Error ||
-    (wroteEvent && fields.event !== undefined) ||
-    (wroteRequestId && fields.request_id !== undefined) ||
-    (wroteTraceIds && (fields.trace_id !== undefined || fields.span_id !== undefined));
+    (wroteEvent && fields.event !== undefined);
   if (!needsCopy) return mergeObject;
 
   const merged = Object.assign(mixinObject === NOTHING ? {} : mixinObject, mergeObject) as Record<
@@ -215,10 +251,22 @@ function mergeFields(mergeObject: object, mixinObject: object): object {
     unknown
   >;
   if (wroteEvent) merged.event = undefined;
-  if (wroteRequestId) merged.request_id = undefined;
-  if (wroteTraceIds) {
-    merged.trace_id = undefined;
-    merged.span_id = undefined;
+  if (ownedKeys) {
+    const state: IdentityState = {
+      inRequest: lastHasRequestId,
+      inSpan: lastHasTraceIds,
+      requestId: wroteRequestId,
+      traceId: wroteTraceId,
+      spanId: wroteSpanId,
+    };
+    for (const key of LINE_OWNED_KEYS) {
+      const value = fields[key];
+      if (value === undefined) continue;
+      const written = userKeyFor(key, value, state);
+      if (written === key) continue;
+      merged[key] = undefined;
+      merged[written] = value;
+    }
   }
   const error = merged.error;
   if (error instanceof Error) {

@@ -3,10 +3,11 @@ import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import { getConfig, getConfigVersion, isLogLevel, type LogLevel } from '../config/index.js';
 import { captureCallsite } from './callsite.js';
+import { isLineOwnedKey } from './identity.js';
 import { type LineLevel, PINO_LEVEL } from './levels.js';
 import {
-  BOUND_CORRELATION,
-  type BoundCorrelation,
+  BOUND_LINE_FIELDS,
+  type BoundLineFields,
   handoff,
   lineOptions,
   pinoString,
@@ -195,6 +196,12 @@ export class HopscopeLogger {
   private generation = -1;
   /** Bound fields from the root down to this logger (for the OTLP records). */
   private readonly bindingChain: readonly LogFields[];
+  /**
+   * Whether a bound field is named like a part of the line (request_id, level, …): whether it
+   * names the line or becomes `user.<key>` depends on each line's context, which pino's path
+   * decides (line.ts), so such loggers skip the flat path.
+   */
+  private readonly bindsLineFields: boolean;
 
   /** @internal Use `createLogger()` or `logger.bind()`. */
   constructor(
@@ -204,6 +211,9 @@ export class HopscopeLogger {
   ) {
     const above = parent?.bindingChain ?? [];
     this.bindingChain = fields === undefined ? above : [...above, fields];
+    this.bindsLineFields =
+      parent?.bindsLineFields === true ||
+      (fields !== undefined && Object.keys(fields).some(isLineOwnedKey));
   }
 
   /** The underlying pino logger (same line format and correlation). */
@@ -212,15 +222,17 @@ export class HopscopeLogger {
     const root = core.pino();
     if (this.generation !== core.generation || this.instance === undefined) {
       const above = this.parent === undefined ? root : this.parent.pino;
-      this.instance = this.fields === undefined ? above : bindCorrelationAware(above, this.fields);
+      this.instance = this.fields === undefined ? above : bindLineAware(above, this.fields);
       this.generation = core.generation;
     }
     return this.instance;
   }
 
   /**
-   * A logger whose lines all carry `fields` (e.g. `{ agent: 'planner' }`). Binding `request_id`
-   * (or `trace_id`/`span_id`) makes it win over the active context's on this logger's lines.
+   * A logger whose lines all carry `fields` (e.g. `{ agent: 'planner' }`). A bound `request_id`
+   * (or valid `trace_id`/`span_id`) names the lines logged outside a request; inside one the
+   * request's IDs win and the bound value is kept as `user.request_id` (see identity.ts), as are
+   * bound `level`, `timestamp` and `service` always.
    */
   bind(fields: LogFields): HopscopeLogger {
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
@@ -308,7 +320,7 @@ export class HopscopeLogger {
     }
 
     const sink = this.core.exportToCollector ? getLogSink() : undefined;
-    if (flatLines && message !== undefined && !this.core.callsite) {
+    if (flatLines && message !== undefined && !this.core.callsite && !this.bindsLineFields) {
       let json: string | undefined;
       try {
         json = fields === NO_FIELDS ? '' : flatFieldsJson(fields);
@@ -428,20 +440,29 @@ export class HopscopeLogger {
   }
 }
 
-type Marked = PinoLogger & { [BOUND_CORRELATION]?: BoundCorrelation };
+type Marked = PinoLogger & { [BOUND_LINE_FIELDS]?: BoundLineFields };
 
-/** pino's child(), marking children whose bindings carry correlation keys (see line.ts). */
-function bindCorrelationAware(parent: PinoLogger, fields: LogFields): PinoLogger {
-  const child = parent.child(fields) as Marked;
-  const requestId = fields.request_id !== undefined;
-  const traceIds = fields.trace_id !== undefined || fields.span_id !== undefined;
-  if (requestId || traceIds) {
-    const inherited = (parent as Marked)[BOUND_CORRELATION];
-    child[BOUND_CORRELATION] = {
-      requestId: requestId || inherited?.requestId === true,
-      traceIds: traceIds || inherited?.traceIds === true,
-    };
+/**
+ * pino's child(), with bound fields named like a part of the line kept out of its bindings and
+ * on the child instead (merged over the parent's; line.ts resolves them per line).
+ */
+function bindLineAware(parent: PinoLogger, fields: LogFields): PinoLogger {
+  let rest = fields;
+  let own: BoundLineFields | undefined;
+  for (const key of Object.keys(fields)) {
+    if (!isLineOwnedKey(key)) continue;
+    if (own === undefined) {
+      own = {};
+      rest = { ...fields };
+    }
+    own[key] = fields[key];
+    delete rest[key];
   }
+  const child = parent.child(rest) as Marked;
+  // a child without line fields of its own inherits the parent's (pino's child is
+  // Object.create(parent))
+  if (own !== undefined)
+    child[BOUND_LINE_FIELDS] = { ...(parent as Marked)[BOUND_LINE_FIELDS], ...own };
   return child;
 }
 

@@ -126,13 +126,15 @@ describe('line export sends what the OpenTelemetry logs SDK sent', () => {
         delete b.attributes[k];
         delete b.attribute_types[k];
       }
-      // each run had its own span: each record carries the IDs of its own line
+      // each run had its own span: each record carries the IDs of its own line (a lone trace
+      // or span ID cannot be a record's: it stays an attribute)
       for (const [record, line] of [
         [a, lines[i]],
         [b, lines[LINE_COUNT + i]],
       ] as const) {
-        expect(record.trace_id).toBe(line?.trace_id ?? '');
-        expect(record.span_id).toBe(line?.span_id ?? '');
+        const both = line?.trace_id !== undefined && line?.span_id !== undefined;
+        expect(record.trace_id).toBe(both ? line?.trace_id : '');
+        expect(record.span_id).toBe(both ? line?.span_id : '');
         record.trace_id = record.span_id = '';
       }
       expect(b, `record ${i} (${b.event_name})`).toEqual(a);
@@ -155,10 +157,34 @@ describe('line export sends what the OpenTelemetry logs SDK sent', () => {
     const outside = mine.find((r) => r.event_name === 'outside_request');
     expect(outside?.trace_id).toBe('');
     expect(outside?.attributes['request.id']).toBeUndefined();
+    // both sinks follow the line's identity rule (identity.ts)
+    const theirs = decodeAll(official, type).records.map(comparable);
+    for (const records of [mine, theirs]) {
+      const stray = records.find((r) => r.event_name === 'stray_bound');
+      expect(stray?.attributes).toMatchObject({
+        'request.id': 'req_0123456789ab',
+        'user.request_id': 'req_aaaaaaaaaaaa',
+        'user.level': 'fatal',
+        'user.service': 'impostor',
+        'user.trace_id': '0af7651916cd43dd8448eb211c80319c',
+      });
+      expect(stray?.severity_text).toBe('info');
+      const job = records.find((r) => r.event_name === 'job_step');
+      expect(job?.attributes).toMatchObject({ 'request.id': 'job_42', 'user.level': 'loud' });
+      expect(job?.trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
+      expect(job?.span_id).toBe('b7ad6b7169203331');
+      const call = records.find((r) => r.event_name === 'job_call');
+      expect(call?.attributes).toMatchObject({
+        'user.request_id': 'bad id',
+        span_id: 'b7ad6b7169203331',
+      });
+      const odd = records.find((r) => r.event_name === 'job_odd');
+      expect(odd?.attributes).toMatchObject({ 'request.id': 'job_43', 'user.trace_id': 'XYZ' });
+    }
   });
 });
 
-const LINE_COUNT = 12;
+const LINE_COUNT = 16;
 
 /** Every call shape and value type the logger takes; LINE_COUNT lines. */
 function writeLines(log: HopscopeLogger): void {
@@ -187,7 +213,20 @@ function writeLines(log: HopscopeLogger): void {
       log.info('with_message_field', { message: 'from the fields', code: 7 });
     });
     log.info('request_completed', { status_code: 200, duration_ms: 3.2 });
+    // fields named like parts of the line: the request's IDs win, the fields stay as user.<key>
+    withSpan('stray', () =>
+      log
+        .bind({ request_id: 'req_aaaaaaaaaaaa', level: 'fatal' })
+        .info('stray_bound', { service: 'impostor', trace_id: '0af7651916cd43dd8448eb211c80319c' }),
+    );
   });
+  // outside a request a job names its own lines (valid IDs), other values stay user.<key>
+  log
+    .bind({ request_id: 'job_42', trace_id: '0af7651916cd43dd8448eb211c80319c' })
+    .bind({ span_id: 'b7ad6b7169203331' })
+    .info('job_step', { level: 'loud' });
+  log.info('job_call', { request_id: 'bad id', span_id: 'b7ad6b7169203331' });
+  log.bind({ trace_id: 'XYZ' }).info('job_odd', { request_id: 'job_43' });
   log.info('outside_request');
   log.info('A plain sentence, not an event');
   log.info({ only: 'fields' });

@@ -192,6 +192,59 @@ describe('flat log calls: the line and OTLP record the logger builds itself equa
     }
   });
 
+  it('fields named like parts of the line give the same line and bytes on both paths', () => {
+    const owned = {
+      request_id: 'req_aaaaaaaaaaaa',
+      trace_id: hex(16, 'c3'),
+      span_id: hex(8, 'd4'),
+      level: 'fatal',
+      timestamp: '2000-01-01T00:00:00.000Z',
+      service: 'impostor',
+    };
+    const cases: [string, (log: HopscopeLogger) => void, LogFields | undefined][] = [
+      ['call fields', (log) => log.info('owned', { user: 'u1', ...owned }), undefined],
+      ['bound fields', (log) => log.info('owned', { user: 'u1' }), { ...owned, agent: 'a' }],
+      [
+        'bound and call fields',
+        (log) => log.info('owned', { user: 'u1', request_id: 'req_bbbbbbbbbbbb' }),
+        { ...owned },
+      ],
+    ];
+    for (const [name, call, bound] of cases) {
+      let result!: ReturnType<typeof both>;
+      inRequest(() => (result = both(call, bound)), hex(16, 'a1'), hex(8, 'b2'));
+      expect(result.lines[1], name).toBe(result.lines[0]);
+      expect(Buffer.from(result.bodies[1]!).equals(Buffer.from(result.bodies[0]!)), name).toBe(
+        true,
+      );
+      const line = JSON.parse(result.lines[0]!) as Record<string, unknown>;
+      expect(line, name).toMatchObject({
+        level: 'info',
+        service: 'flat',
+        request_id: 'req_0123456789ab',
+        trace_id: hex(16, 'a1'),
+        'user.level': 'fatal',
+        'user.service': 'impostor',
+        'user.trace_id': hex(16, 'c3'),
+      });
+      expect(line['user.request_id'], name).toBe(
+        name === 'bound and call fields' ? 'req_bbbbbbbbbbbb' : 'req_aaaaaaaaaaaa',
+      );
+
+      // outside a request the valid IDs name the line, on both paths alike
+      const outside = both(call, bound);
+      expect(outside.lines[1], name).toBe(outside.lines[0]);
+      expect(Buffer.from(outside.bodies[1]!).equals(Buffer.from(outside.bodies[0]!))).toBe(true);
+      expect(JSON.parse(outside.lines[0]!), name).toMatchObject({
+        request_id: bound?.request_id ?? 'req_aaaaaaaaaaaa',
+        trace_id: hex(16, 'c3'),
+        span_id: hex(8, 'd4'),
+        level: 'info',
+        'user.level': 'fatal',
+      });
+    }
+  });
+
   it('fields whose getter throws never reach the app, on either path', () => {
     const out = new LineSink();
     const log = createLogger({ destination: out, service: 'flat' });

@@ -32,45 +32,115 @@ function interpolated(values: string, qs: string, alias: string): string {
   );
 }
 
-/** The window's AI calls, each with the request, session and user any span of its trace carries. */
-function windowCtes(q: AiWindowQuery, params: Params): string {
+/** The call's own column that, when '' (absent), is taken from another span of its trace. */
+const CONTEXT_COLUMN = {
+  request: 'request_id',
+  session: 'ai_session_id',
+  user: 'ai_user_id',
+} as const;
+type AiContext = keyof typeof CONTEXT_COLUMN;
+
+/** What a roll-up reads from the window's AI calls (as in duckdb/ai-sql.ts). */
+interface CallsShape {
+  kinds: 'llm' | 'llm+decision';
+  columns: readonly string[];
+  /** Adds `g_request`, `g_session` or `g_user` (Nullable): the call's own value, else its trace's. */
+  context?: AiContext;
+  /** Only the first `{limit}` calls in this order (the caller binds `limit`). */
+  top?: string;
+}
+
+/**
+ * `calls`: the window's AI calls, reading only `shape.columns`, with the trace context built as
+ * the DuckDB twin builds it: for the one column a roll-up needs, only over traces with a call
+ * lacking its own value, and for the calls list after the top `limit` calls are chosen (their
+ * order ends in trace and span ID, so `own`, read twice here, picks the same calls both times).
+ * GLOBAL IN: on a cluster `spans` is Distributed and a plain IN over it would be refused.
+ */
+function windowCtes(q: AiWindowQuery, params: Params, shape: CallsShape): string {
   params.start = q.startNs;
   params.end = q.endNs;
-  const filters: string[] = [];
+  const where = [
+    'start_ns BETWEEN {start:Int64} AND {end:Int64}',
+    shape.kinds === 'llm' ? "ai_kind = 'llm'" : "ai_kind IN ('llm', 'decision')",
+  ];
   if (q.service !== undefined) {
     params.service = q.service;
-    filters.push('AND w.service = {service:String}');
+    where.push('service = {service:String}');
   }
   if (q.model !== undefined) {
     params.model = q.model;
-    filters.push('AND w.ai_model = {model:String}');
+    where.push('ai_model = {model:String}');
   }
-  return `WITH w AS (SELECT * FROM spans WHERE start_ns BETWEEN {start:Int64} AND {end:Int64}),
+  const columns = new Set(shape.columns);
+  const col = shape.context === undefined ? undefined : CONTEXT_COLUMN[shape.context];
+  if (col !== undefined) columns.add('trace_id').add(col);
+  const own = `SELECT ${[...columns].join(', ')} FROM spans WHERE ${where.join(' AND ')}${
+    shape.top === undefined ? '' : ` ORDER BY ${shape.top} LIMIT {limit:UInt64}`
+  }`;
+  if (col === undefined) return `WITH calls AS (${own})`;
+  return `WITH own AS (${own}),
     ctx AS (
-      SELECT trace_id,
-             nullIf(anyIf(request_id, request_id != ''), '') AS t_request,
-             nullIf(anyIf(ai_session_id, ai_session_id != ''), '') AS t_session,
-             nullIf(anyIf(ai_user_id, ai_user_id != ''), '') AS t_user
-      FROM w WHERE request_id != '' OR ai_session_id != '' OR ai_user_id != ''
+      SELECT trace_id, any(${col}) AS t FROM spans
+      WHERE start_ns BETWEEN {start:Int64} AND {end:Int64} AND ${col} != ''
+        AND trace_id GLOBAL IN (SELECT trace_id FROM own WHERE ${col} = '')
       GROUP BY trace_id),
     calls AS (
-      SELECT w.*, coalesce(nullIf(w.request_id, ''), ctx.t_request) AS g_request,
-             coalesce(nullIf(w.ai_session_id, ''), ctx.t_session) AS g_session,
-             coalesce(nullIf(w.ai_user_id, ''), ctx.t_user) AS g_user
-      FROM w LEFT JOIN ctx ON w.trace_id = ctx.trace_id
-      WHERE w.ai_kind IN ('llm', 'decision') ${filters.join(' ')})`;
+      SELECT own.*, coalesce(nullIf(own.${col}, ''), nullIf(ctx.t, '')) AS g_${shape.context}
+      FROM own LEFT JOIN ctx ON own.trace_id = ctx.trace_id)`;
 }
 
-const GROUP_EXPR: Record<AiGroupKey, string> = {
-  model: "nullIf(ai_model, '')",
-  provider: "nullIf(ai_provider, '')",
-  service: 'service',
-  request: 'g_request',
-  trace: 'trace_id',
-  session: 'g_session',
-  user: 'g_user',
-  day: "formatDateTime(toDateTime(intDiv(start_ns, 1000000000), 'UTC'), '%Y-%m-%d')",
+/** Per group key: the SQL over `calls`, and the span column it reads or the context it needs. */
+const GROUP: Record<AiGroupKey, { expr: string; column?: string; context?: AiContext }> = {
+  model: { expr: "nullIf(ai_model, '')", column: 'ai_model' },
+  provider: { expr: "nullIf(ai_provider, '')", column: 'ai_provider' },
+  service: { expr: 'service', column: 'service' },
+  request: { expr: 'g_request', context: 'request' },
+  trace: { expr: 'trace_id', column: 'trace_id' },
+  session: { expr: 'g_session', context: 'session' },
+  user: { expr: 'g_user', context: 'user' },
+  day: {
+    expr: "formatDateTime(toDateTime(intDiv(start_ns, 1000000000), 'UTC'), '%Y-%m-%d')",
+    column: 'start_ns',
+  },
 };
+
+const USAGE_COLUMNS = [
+  'ai_kind',
+  'status_code',
+  'ai_input_tokens',
+  'ai_output_tokens',
+  'ai_cache_read_tokens',
+  'ai_cache_creation_tokens',
+  'ai_reasoning_tokens',
+  'ai_cost_usd',
+];
+
+/** The order of the calls list; trace and span ID order ties the same way in both stores. */
+const CALLS_ORDER: Record<AiCallsQuery['order'], string> = {
+  slowest: 'duration_ns DESC, trace_id, span_id',
+  costliest: 'ai_cost_usd DESC NULLS LAST, duration_ns DESC, trace_id, span_id',
+  recent: 'start_ns DESC, trace_id, span_id',
+};
+
+const CALL_COLUMNS = [
+  'trace_id',
+  'span_id',
+  'request_id',
+  'service',
+  'name',
+  'start_ns',
+  'duration_ns',
+  'status_code',
+  'ai_model',
+  'ai_provider',
+  'ai_operation',
+  'ai_input_tokens',
+  'ai_output_tokens',
+  'ai_cost_usd',
+  'ai_cost_source',
+  'ai_ttft_ms',
+];
 
 const USAGE = `countIf(ai_kind = 'llm') AS calls,
   countIf(ai_kind = 'llm' AND status_code = 2) AS errors,
@@ -117,24 +187,42 @@ function usageRow(r: Row): AiUsageRow {
 export function clickHouseAiReader(run: RunQuery): AiReader {
   return {
     async aiUsage(q: AiUsageQuery) {
-      const params: Params = {};
-      const ctes = windowCtes(q, params);
+      const group = GROUP[q.groupBy];
+      const kinds = 'llm+decision';
+      const columns = group.column ? [...USAGE_COLUMNS, group.column] : USAGE_COLUMNS;
+      const groupParams: Params = { limit: q.limit };
+      const totalParams: Params = {};
       const order = q.groupBy === 'day' ? 'k' : 'cost DESC, calls DESC, k';
       const [groups, totals] = await Promise.all([
         run(
-          `${ctes} SELECT ${GROUP_EXPR[q.groupBy]} AS k, ${USAGE} FROM calls
-             GROUP BY k ORDER BY ${order} NULLS LAST LIMIT {limit:UInt64}`,
-          { ...params, limit: q.limit },
+          `${windowCtes(q, groupParams, { kinds, columns, context: group.context })}
+           SELECT ${group.expr} AS k, ${USAGE} FROM calls
+           GROUP BY k ORDER BY ${order} NULLS LAST LIMIT {limit:UInt64}`,
+          groupParams,
         ),
-        run(`${ctes} SELECT NULL AS k, ${USAGE} FROM calls`, params),
+        // The totals need no trace context whatever the grouping.
+        run(
+          `${windowCtes(q, totalParams, { kinds, columns: USAGE_COLUMNS })}
+           SELECT NULL AS k, ${USAGE} FROM calls`,
+          totalParams,
+        ),
       ]);
       return { totals: usageRow(totals[0] ?? {}), groups: groups.map(usageRow) };
     },
 
     async aiModelLatency(q: AiWindowQuery) {
       const params: Params = {};
+      const columns = [
+        'ai_kind',
+        'ai_model',
+        'ai_provider',
+        'status_code',
+        'duration_ns',
+        'ai_ttft_ms',
+        'ai_output_tokens',
+      ];
       const rows = await run(
-        `${windowCtes(q, params)}
+        `${windowCtes(q, params, { kinds: 'llm', columns })}
          SELECT nullIf(ai_model, '') AS model, nullIf(anyIf(ai_provider, ai_provider != ''), '') AS provider,
                 count() AS n, countIf(status_code = 2) AS errors, avg(duration_ns) AS avg_ns,
                 ${interpolated('groupArray(duration_ns)', '[0.5, 0.95, 0.99]', 's_lat')} AS q,
@@ -172,9 +260,12 @@ export function clickHouseAiReader(run: RunQuery): AiReader {
 
     async aiSeries(q: AiSeriesQuery) {
       const params: Params = { step: q.stepNs };
+      const key = GROUP[q.by];
+      const columns = ['ai_kind', 'start_ns', 'ai_input_tokens', 'ai_output_tokens', 'ai_cost_usd'];
+      if (key.column) columns.push(key.column);
       const rows = await run(
-        `${windowCtes(q, params)}
-         SELECT intDiv(start_ns, {step:Int64}) * {step:Int64} AS b, ${GROUP_EXPR[q.by]} AS k,
+        `${windowCtes(q, params, { kinds: 'llm', columns })}
+         SELECT intDiv(start_ns, {step:Int64}) * {step:Int64} AS b, ${key.expr} AS k,
                 count() AS calls, coalesce(sum(ai_input_tokens), 0) AS input,
                 coalesce(sum(ai_output_tokens), 0) AS output, coalesce(sum(ai_cost_usd), 0) AS cost,
                 countIf(ai_cost_usd IS NULL) AS unpriced
@@ -196,14 +287,16 @@ export function clickHouseAiReader(run: RunQuery): AiReader {
 
     async aiCalls(q: AiCallsQuery) {
       const params: Params = { limit: q.limit };
-      const order =
-        q.order === 'slowest'
-          ? 'duration_ns DESC'
-          : q.order === 'costliest'
-            ? 'ai_cost_usd DESC NULLS LAST, duration_ns DESC'
-            : 'start_ns DESC';
+      const order = CALLS_ORDER[q.order];
+      // The request of only the calls listed: the trace context is built for `limit` traces.
+      const shape: CallsShape = {
+        kinds: 'llm',
+        columns: ['ai_kind', ...CALL_COLUMNS],
+        context: 'request',
+        top: order,
+      };
       const rows = await run(
-        `${windowCtes(q, params)}
+        `${windowCtes(q, params, shape)}
          SELECT trace_id, span_id, g_request, service, name, start_ns, duration_ns, status_code,
                 ai_model, ai_provider, ai_operation, ai_input_tokens, ai_output_tokens,
                 ai_cost_usd, ai_cost_source, ai_ttft_ms

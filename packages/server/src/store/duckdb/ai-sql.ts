@@ -22,45 +22,135 @@ type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
 
-/** The window's spans, and per trace the request, session and user any of its spans carry. */
-function windowCtes(q: AiWindowQuery, params: Params): string {
+/** The call's own column that, when NULL, is taken from another span of its trace. */
+const CONTEXT_COLUMN = {
+  request: 'request_id',
+  session: 'ai_session_id',
+  user: 'ai_user_id',
+} as const;
+export type AiContext = keyof typeof CONTEXT_COLUMN;
+
+/** What a roll-up reads from the window's AI calls. */
+export interface CallsShape {
+  /** `llm` alone, or with `decision` spans (usage counts decisions). */
+  kinds: 'llm' | 'llm+decision';
+  /** The span columns the roll-up reads. */
+  columns: readonly string[];
+  /** Adds `g_request`, `g_session` or `g_user`: the call's own value, else its trace's. */
+  context?: AiContext;
+  /** Only the first `$limit` calls in this order (the caller binds `limit`). */
+  top?: string;
+}
+
+/** Builds the `calls` CTE; bench/ai-query.mjs passes the previous builder to measure against. */
+export type AiCtes = (q: AiWindowQuery, params: Params, shape: CallsShape) => string;
+
+/**
+ * `calls`: the window's AI calls, reading only `shape.columns`. The trace context (the request,
+ * session or user any span of the call's trace carries) costs a second scan and a GROUP BY, so
+ * it is built only for the one column a roll-up groups by, only over traces with a call that
+ * lacks its own value (a semi-join: the rest of the window's traces are never grouped), and for
+ * the calls list only after the top `limit` calls are chosen. `own` is materialized because both
+ * the semi-join and the final join read it. Every scan of spans carries the time bound, so
+ * row-group zonemaps prune it.
+ */
+export const windowCtes: AiCtes = (q, params, shape) => {
   params.start = q.startNs;
   params.end = q.endNs;
-  const filters: string[] = [];
+  const where = [
+    'start_ns BETWEEN $start AND $end',
+    shape.kinds === 'llm' ? "ai_kind = 'llm'" : "ai_kind IN ('llm', 'decision')",
+  ];
   if (q.service !== undefined) {
     params.service = q.service;
-    filters.push('AND w.service = $service');
+    where.push('service = $service');
   }
   if (q.model !== undefined) {
     params.model = q.model;
-    filters.push('AND w.ai_model = $model');
+    where.push('ai_model = $model');
   }
-  return `WITH w AS (SELECT * FROM spans WHERE start_ns BETWEEN $start AND $end),
+  const columns = new Set(shape.columns);
+  const col = shape.context === undefined ? undefined : CONTEXT_COLUMN[shape.context];
+  if (col !== undefined) columns.add('trace_id').add(col);
+  const own = `SELECT ${[...columns].join(', ')} FROM spans WHERE ${where.join(' AND ')}${
+    shape.top === undefined ? '' : ` ORDER BY ${shape.top} LIMIT $limit`
+  }`;
+  if (col === undefined) return `WITH calls AS (${own})`;
+  return `WITH own AS MATERIALIZED (${own}),
     ctx AS (
-      SELECT trace_id,
-             any_value(request_id) FILTER (WHERE request_id IS NOT NULL) AS t_request,
-             any_value(ai_session_id) FILTER (WHERE ai_session_id IS NOT NULL) AS t_session,
-             any_value(ai_user_id) FILTER (WHERE ai_user_id IS NOT NULL) AS t_user
-      FROM w WHERE request_id IS NOT NULL OR ai_session_id IS NOT NULL OR ai_user_id IS NOT NULL
+      SELECT trace_id, any_value(${col}) AS t FROM spans
+      WHERE start_ns BETWEEN $start AND $end AND ${col} IS NOT NULL
+        AND trace_id IN (SELECT trace_id FROM own WHERE ${col} IS NULL)
       GROUP BY trace_id),
     calls AS (
-      SELECT w.*, coalesce(w.request_id, ctx.t_request) AS g_request,
-             coalesce(w.ai_session_id, ctx.t_session) AS g_session,
-             coalesce(w.ai_user_id, ctx.t_user) AS g_user
-      FROM w LEFT JOIN ctx USING (trace_id)
-      WHERE w.ai_kind IN ('llm', 'decision') ${filters.join(' ')})`;
-}
-
-const GROUP_EXPR: Record<AiGroupKey, string> = {
-  model: 'ai_model',
-  provider: 'ai_provider',
-  service: 'service',
-  request: 'g_request',
-  trace: traceHexSql('trace_id'),
-  session: 'g_session',
-  user: 'g_user',
-  day: "strftime(make_timestamp(start_ns // 1000), '%Y-%m-%d')",
+      SELECT own.*, coalesce(own.${col}, ctx.t) AS g_${shape.context}
+      FROM own LEFT JOIN ctx USING (trace_id))`;
 };
+
+/**
+ * Per group key: what `calls` is grouped by, the key shown (a function of it: trace IDs and days
+ * are grouped as numbers and rendered once per group), and the span column it reads or the
+ * trace context it needs.
+ */
+interface GroupKey {
+  by: string;
+  expr: string;
+  column?: string;
+  context?: AiContext;
+}
+const DAY_NS = 86_400_000_000_000n;
+const GROUP: Record<AiGroupKey, GroupKey> = {
+  model: { by: 'ai_model', expr: 'ai_model', column: 'ai_model' },
+  provider: { by: 'ai_provider', expr: 'ai_provider', column: 'ai_provider' },
+  service: { by: 'service', expr: 'service', column: 'service' },
+  request: { by: 'g_request', expr: 'g_request', context: 'request' },
+  trace: { by: 'trace_id', expr: traceHexSql('trace_id'), column: 'trace_id' },
+  session: { by: 'g_session', expr: 'g_session', context: 'session' },
+  user: { by: 'g_user', expr: 'g_user', context: 'user' },
+  day: {
+    by: `start_ns // ${DAY_NS}`,
+    expr: `strftime(make_timestamp((start_ns // ${DAY_NS}) * ${DAY_NS / 1000n}), '%Y-%m-%d')`,
+    column: 'start_ns',
+  },
+};
+
+/** The columns USAGE reads. */
+const USAGE_COLUMNS = [
+  'ai_kind',
+  'status_code',
+  'ai_input_tokens',
+  'ai_output_tokens',
+  'ai_cache_read_tokens',
+  'ai_cache_creation_tokens',
+  'ai_reasoning_tokens',
+  'ai_cost_usd',
+];
+
+/** The order of the calls list; trace and span ID make ties come back the same in both stores. */
+const CALLS_ORDER: Record<AiCallsQuery['order'], string> = {
+  slowest: 'duration_ns DESC, trace_id, span_id',
+  costliest: 'ai_cost_usd DESC NULLS LAST, duration_ns DESC, trace_id, span_id',
+  recent: 'start_ns DESC, trace_id, span_id',
+};
+
+const CALL_COLUMNS = [
+  'trace_id',
+  'span_id',
+  'request_id',
+  'service',
+  'name',
+  'start_ns',
+  'duration_ns',
+  'status_code',
+  'ai_model',
+  'ai_provider',
+  'ai_operation',
+  'ai_input_tokens',
+  'ai_output_tokens',
+  'ai_cost_usd',
+  'ai_cost_source',
+  'ai_ttft_ms',
+];
 
 const USAGE = `count(*) FILTER (WHERE ai_kind = 'llm') AS calls,
   count(*) FILTER (WHERE ai_kind = 'llm' AND status_code = 2) AS errors,
@@ -100,27 +190,46 @@ function numOrNull(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export function duckDbAiReader(run: RunQuery): AiReader {
+/** `ctes` builds the `calls` CTE every statement reads; tests and the bench may pass another. */
+export function duckDbAiReader(run: RunQuery, ctes: AiCtes = windowCtes): AiReader {
   return {
     async aiUsage(q: AiUsageQuery) {
-      const params: Params = {};
-      const ctes = windowCtes(q, params);
+      const group = GROUP[q.groupBy];
+      const kinds = 'llm+decision';
+      const columns = group.column ? [...USAGE_COLUMNS, group.column] : USAGE_COLUMNS;
+      const groupParams: Params = { limit: q.limit };
+      const totalParams: Params = {};
       const order = q.groupBy === 'day' ? 'k' : 'cost DESC, calls DESC, k';
       const [groups, totals] = await Promise.all([
         run(
-          `${ctes} SELECT ${GROUP_EXPR[q.groupBy]} AS k, ${USAGE} FROM calls
-             GROUP BY k ORDER BY ${order} NULLS LAST LIMIT $limit`,
-          { ...params, limit: q.limit },
+          `${ctes(q, groupParams, { kinds, columns, context: group.context })}
+           SELECT ${group.expr} AS k, ${USAGE} FROM calls
+           GROUP BY ${group.by} ORDER BY ${order} NULLS LAST LIMIT $limit`,
+          groupParams,
         ),
-        run(`${ctes} SELECT NULL AS k, ${USAGE} FROM calls`, params),
+        // The totals need no trace context whatever the grouping.
+        run(
+          `${ctes(q, totalParams, { kinds, columns: USAGE_COLUMNS })}
+           SELECT NULL AS k, ${USAGE} FROM calls`,
+          totalParams,
+        ),
       ]);
       return { totals: usageRow(totals[0] ?? {}), groups: groups.map(usageRow) };
     },
 
     async aiModelLatency(q: AiWindowQuery) {
       const params: Params = {};
+      const columns = [
+        'ai_kind',
+        'ai_model',
+        'ai_provider',
+        'status_code',
+        'duration_ns',
+        'ai_ttft_ms',
+        'ai_output_tokens',
+      ];
       const rows = await run(
-        `${windowCtes(q, params)}
+        `${ctes(q, params, { kinds: 'llm', columns })}
          SELECT ai_model AS model, any_value(ai_provider) AS provider, count(*) AS n,
                 count(*) FILTER (WHERE status_code = 2) AS errors, avg(duration_ns) AS avg_ns,
                 quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS q, max(duration_ns) AS max_ns,
@@ -154,9 +263,13 @@ export function duckDbAiReader(run: RunQuery): AiReader {
 
     async aiSeries(q: AiSeriesQuery) {
       const params: Params = { step: q.stepNs };
+      const key = GROUP[q.by];
+      const columns = ['ai_kind', 'start_ns', 'ai_input_tokens', 'ai_output_tokens', 'ai_cost_usd'];
+      if (key.column) columns.push(key.column);
+      // A bigint binds as HUGEINT: cast, or every row's bucket is 128-bit arithmetic (~4× the CPU).
       const rows = await run(
-        `${windowCtes(q, params)}
-         SELECT (start_ns // $step) * $step AS b, ${GROUP_EXPR[q.by]} AS k, count(*) AS calls,
+        `${ctes(q, params, { kinds: 'llm', columns })}
+         SELECT (start_ns // $step::BIGINT) * $step::BIGINT AS b, ${key.expr} AS k, count(*) AS calls,
                 coalesce(sum(ai_input_tokens), 0) AS input, coalesce(sum(ai_output_tokens), 0) AS output,
                 coalesce(sum(ai_cost_usd), 0) AS cost, count(*) FILTER (WHERE ai_cost_usd IS NULL) AS unpriced
          FROM calls WHERE ai_kind = 'llm' GROUP BY b, k ORDER BY b, k NULLS LAST`,
@@ -177,14 +290,16 @@ export function duckDbAiReader(run: RunQuery): AiReader {
 
     async aiCalls(q: AiCallsQuery) {
       const params: Params = { limit: q.limit };
-      const order =
-        q.order === 'slowest'
-          ? 'duration_ns DESC'
-          : q.order === 'costliest'
-            ? 'ai_cost_usd DESC NULLS LAST, duration_ns DESC'
-            : 'start_ns DESC';
+      const order = CALLS_ORDER[q.order];
+      // The request of only the calls listed: the trace context is built for `limit` traces.
+      const shape: CallsShape = {
+        kinds: 'llm',
+        columns: ['ai_kind', ...CALL_COLUMNS],
+        context: 'request',
+        top: order,
+      };
       const rows = await run(
-        `${windowCtes(q, params)}
+        `${ctes(q, params, shape)}
          SELECT ${traceHexSql('trace_id')} AS trace_id, ${spanHexSql('span_id')} AS span_id,
                 g_request, service, name, start_ns, duration_ns, status_code,
                 ai_model, ai_provider, ai_operation, ai_input_tokens, ai_output_tokens,

@@ -1,4 +1,4 @@
-"""The log line, field by field and byte by byte, against the fixture the Node SDK also reads."""
+"""The log line, field by field and byte by byte, against the shared log-format fixture."""
 
 import io
 import json
@@ -37,6 +37,11 @@ def check_line(line: dict, expected: dict) -> None:
             assert got == want and type(got) is not bool or got is want, key
 
 
+def user_fields(case_input: dict) -> dict:
+    """Bound fields, then the call's over them: how every Python logging API merges them."""
+    return {**case_input.get("bound", {}), **case_input.get("fields", {})}
+
+
 def in_context(case_input: dict, produce):
     ctx = context_of(case_input)
     if ctx is None:
@@ -62,7 +67,7 @@ def test_core_builder(case):
         i["level"],
         i["event"],
         i.get("message"),
-        i.get("fields"),
+        user_fields(i),
         time_ms=i.get("time_ms"),
         service=i["service"],
         context=context_of(i) or RequestContext(),
@@ -84,8 +89,9 @@ def expressible(case) -> bool:
 def test_hopscope_logger(case, captured):
     i = case["input"]
     hopscope.configure(i["service"])
-    log = hopscope.get_logger()
-    in_context(i, lambda: log.log(i["level"], i["event"], i.get("message"), **i.get("fields", {})))
+    log = hopscope.get_logger(**i.get("bound", {}))
+    method = getattr(log, i["level"])  # not log.log(level, ...): `level` may be a field name
+    in_context(i, lambda: method(i["event"], i.get("message"), **i.get("fields", {})))
     (line,) = captured()
     expected = {**case["expected"], "timestamp": {"$pattern": "timestamp"}}
     check_line(line, expected)
@@ -101,7 +107,7 @@ def test_structlog_renderer(case, captured):
     logger = structlog.wrap_logger(
         structlog.PrintLogger(out),
         processors=[structlog.contextvars.merge_contextvars, HopscopeRenderer()],
-    )
+    ).bind(**i.get("bound", {}))
     kwargs = dict(i.get("fields", {}))
     if i.get("message") is not None:
         kwargs["message"] = i["message"]
@@ -117,7 +123,7 @@ def test_structlog_renderer(case, captured):
 def test_stdlib_logging_formatter(case, captured):
     i = case["input"]
     hopscope.configure(i["service"])
-    fields = dict(i.get("fields", {}))
+    fields = user_fields(i)
     if i.get("message") is not None:
         msg, fields["event"] = i["message"], i["event"]
     else:

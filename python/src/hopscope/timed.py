@@ -44,14 +44,9 @@ class _Timing:
 
     def _emit(self, level: str, suffix: str, **fields: Any) -> None:
         ctx = self.ctx
-        self.log.log(
-            level,
-            f"{self.name}_{suffix}",
-            request_id=ctx.request_id,
-            trace_id=ctx.trace_id,
-            span_id=ctx.span_id,
-            parent_span_id=ctx.parent_span_id,
-            **fields,
+        # The block's own span names the line (the current context is still the caller's).
+        self.log.log_in(
+            ctx, level, f"{self.name}_{suffix}", parent_span_id=ctx.parent_span_id, **fields
         )
 
     def completed(self, **fields: Any) -> None:

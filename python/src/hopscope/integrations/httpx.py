@@ -66,12 +66,8 @@ class _Call:
         self.done = False
 
     def _fields(self) -> dict[str, Any]:
-        ctx = self.ctx
         return {
-            "request_id": ctx.request_id,
-            "trace_id": ctx.trace_id,
-            "span_id": ctx.span_id,
-            "parent_span_id": ctx.parent_span_id,
+            "parent_span_id": self.ctx.parent_span_id,
             "method": self.method,
             "url": self.url,
             "duration_ms": round((time.perf_counter() - self.start) * 1000, 2),
@@ -81,7 +77,10 @@ class _Call:
         if self.done:
             return
         self.done = True
-        _log.info(
+        # The call's own span names the line (the current context is still the caller's).
+        _log.log_in(
+            self.ctx,
+            "info",
             "outgoing_request_completed",
             f"{self.method} {self.url} {self.status}",
             **self._fields(),
@@ -95,7 +94,9 @@ class _Call:
         fields = self._fields()
         if self.status is not None:
             fields["status_code"] = self.status
-        _log.error(
+        _log.log_in(
+            self.ctx,
+            "error",
             "outgoing_request_failed",
             f"{self.method} {self.url} failed: {type(exc).__name__}",
             **fields,

@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 
 from ..config import LEVELS, configure, normalize_level, settings
-from ..log.line import build_line
+from ..log.line import USER_PREFIX, build_line
 from ..log.logger import exc_info_fields
 from ..log.sink import sink
 
@@ -20,14 +20,23 @@ from ..log.sink import sink
 _PLUMBING = ("_record", "_from_structlog", "positional_args")
 
 
+# What add_hopscope_context writes; level and timestamp belong to the chain's own renderer.
+_CONTEXT_KEYS = ("service", "request_id", "trace_id", "span_id")
+
+
 def add_hopscope_context(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """Processor for chains that keep their own renderer: adds ``service``, ``request_id``,
-    ``trace_id`` and ``span_id`` (explicit values in the event win, as in the log line)."""
+    ``trace_id`` and ``span_id`` by the log line's rule (line.py): a bound or passed value of
+    one of those names that does not name the line is moved to ``user.<key>``."""
     try:
-        line = build_line("info", "log", None, {})
-        for key in ("service", "request_id", "trace_id", "span_id"):
+        user = {key: event_dict.pop(key) for key in _CONTEXT_KEYS if key in event_dict}
+        line = build_line("info", "log", None, user)
+        for key in _CONTEXT_KEYS:
             if key in line:
-                event_dict.setdefault(key, line[key])
+                event_dict[key] = line[key]
+            moved = USER_PREFIX + key
+            if moved in line:
+                event_dict[moved] = line[moved]
     except Exception:
         sink.dropped += 1
     return event_dict
@@ -44,6 +53,10 @@ class HopscopeRenderer:
         try:
             fields = dict(event_dict)
             level = normalize_level(method_name) or normalize_level(fields.get("level")) or "info"
+            if normalize_level(fields.get("level")) == level:
+                # structlog's add_log_level put the call's own level here: the same fact, not a
+                # user field to keep as `user.level`
+                del fields["level"]
             event = fields.pop("event", None)
             message = fields.pop("message", None)
             for key in _PLUMBING:

@@ -8,6 +8,7 @@ import traceback
 from typing import Any
 
 from ..config import normalize_level
+from ..context import RequestContext
 from .line import build_line
 from .sink import sink
 
@@ -39,9 +40,36 @@ class Logger:
         self._bound = bound or {}
 
     def bind(self, **fields: Any) -> Logger:
+        """A logger whose lines all carry ``fields``. A bound ``request_id`` (or ``trace_id``,
+        ``span_id``) names lines logged outside a request; inside one the request's IDs win and
+        the bound value is kept as ``user.request_id`` (see line.py)."""
         return Logger({**self._bound, **fields})
 
     def log(self, level: str, event: str, message: str | None = None, **fields: Any) -> None:
+        # The level methods call _log directly, so there a user field named `level` reaches the
+        # line (as `user.level`) instead of colliding with this parameter.
+        self._log(None, level, event, message, fields)
+
+    def log_in(
+        self,
+        context: RequestContext,
+        level: str,
+        event: str,
+        message: str | None = None,
+        **fields: Any,
+    ) -> None:
+        """Logs as part of ``context`` (a span of the current request, such as a timed block
+        or an outgoing call) rather than the current context."""
+        self._log(context, level, event, message, fields)
+
+    def _log(
+        self,
+        context: RequestContext | None,
+        level: str,
+        event: str,
+        message: str | None,
+        fields: dict[str, Any],
+    ) -> None:
         try:
             word = normalize_level(level) or "info"
             if not sink.enabled(word):
@@ -50,30 +78,30 @@ class Logger:
             if exc_info:
                 fields.update(exc_info_fields(exc_info))
             merged = {**self._bound, **fields} if self._bound else fields
-            sink.emit(build_line(word, event, message, merged))
+            sink.emit(build_line(word, event, message, merged, context=context))
         except Exception:
             sink.dropped += 1
 
     def debug(self, event: str, message: str | None = None, **fields: Any) -> None:
-        self.log("debug", event, message, **fields)
+        self._log(None, "debug", event, message, fields)
 
     def info(self, event: str, message: str | None = None, **fields: Any) -> None:
-        self.log("info", event, message, **fields)
+        self._log(None, "info", event, message, fields)
 
     def warn(self, event: str, message: str | None = None, **fields: Any) -> None:
-        self.log("warn", event, message, **fields)
+        self._log(None, "warn", event, message, fields)
 
     warning = warn
 
     def error(self, event: str, message: str | None = None, **fields: Any) -> None:
-        self.log("error", event, message, **fields)
+        self._log(None, "error", event, message, fields)
 
     def exception(self, event: str, message: str | None = None, **fields: Any) -> None:
         fields.setdefault("exc_info", True)
-        self.log("error", event, message, **fields)
+        self._log(None, "error", event, message, fields)
 
     def fatal(self, event: str, message: str | None = None, **fields: Any) -> None:
-        self.log("fatal", event, message, **fields)
+        self._log(None, "fatal", event, message, fields)
 
     critical = fatal
 

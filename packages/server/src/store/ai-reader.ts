@@ -2,7 +2,9 @@
  * AI roll-ups a store answers over the `ai_*` span columns: tokens and cost grouped by one key,
  * latency and time to first token per model, and single LLM calls. Only `llm` spans carry
  * tokens and cost (agent/workflow spans would double them); session, user and request come from
- * the call's own span or, when it has none, from any span of its trace.
+ * the call's own span or, when it has none, from the earliest span of its trace (in the window)
+ * that carries one: a trace that served two requests attributes its calls to the first, the
+ * same on every store.
  */
 
 export const AI_GROUP_KEYS = [

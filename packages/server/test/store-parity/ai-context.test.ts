@@ -1,11 +1,11 @@
 /**
  * The AI roll-ups take a call's request, session and user from the call itself or, when it has
- * none, from any span of its trace inside the window. Both stores build that trace context only
- * for traces with AI calls (a semi-join on the calls' trace IDs); these traces are made so that a
+ * none, from the earliest span of its trace inside the window that carries one. Both stores
+ * build that trace context only for traces with AI calls (a semi-join on the calls' trace IDs); these traces are made so that a
  * wrong one attributes calls to the wrong key or to none: the request only on a non-AI root, the
  * session and the user each only on another non-AI span, a call with a request of its own, a
  * trace with no request at all, a trace outside the window, calls of other services and models,
- * and a trace without AI calls.
+ * a trace without AI calls, and a trace with two requests and two sessions.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,11 @@ const SPANS: SpanRecord[] = [
   span(5, 1, 'llm-proxy', T0 - 60_000n * MS, { ai: llm('gpt-4o', 700, 0.007) }),
   span(6, 0, 'gateway', at(20), { requestId: 'req_late' }),
   span(6, 1, 'llm-proxy', at(20), { ai: llm('gpt-4o', 800, 0.008) }),
+  // H (a window of its own): two requests and two sessions in one trace; a call without either
+  // belongs to the earliest span's (the root's), whichever sorts first or is met first.
+  span(8, 0, 'gateway', at(40), { requestId: 'req_z_root', ai: { sessionId: 'sess_z_root' } }),
+  span(8, 1, 'agent', at(40), { requestId: 'req_a_child', ai: { sessionId: 'sess_a_child' } }),
+  span(8, 2, 'llm-proxy', at(40), { ai: llm('gpt-4o', 10, 0.0001) }),
 ];
 
 /** The parts of a usage row the attribution decides. */
@@ -167,6 +172,20 @@ describe.each(['duckdb', 'clickhouse'])('AI roll-ups take the trace context righ
     });
     expect((await usage('session', filter)).groups).toEqual([{ key: 'sess_a', ...one }]);
     expect((await usage('user', filter)).groups).toEqual([{ key: 'user_a', ...one }]);
+  });
+
+  it('a trace with two requests gives its calls the earliest span’s', async () => {
+    const window = { startNs: at(39), endNs: at(45) };
+    const one = { calls: 1, decisions: 0, inputTokens: 10, costUsd: 0.0001 };
+    for (const [groupBy, key] of [
+      ['request', 'req_z_root'],
+      ['session', 'sess_z_root'],
+    ] as const) {
+      const u = await reader().aiUsage({ ...window, groupBy, limit: 5 });
+      expect(u.groups.map(brief)).toEqual([{ key, ...one }]);
+    }
+    const calls = await reader().aiCalls({ ...window, order: 'recent', limit: 5 });
+    expect(calls.map((c) => [c.spanId, c.requestId])).toEqual([[spanId(8, 2), 'req_z_root']]);
   });
 
   it('calls lists carry each call’s request, also when only the top calls are listed', async () => {

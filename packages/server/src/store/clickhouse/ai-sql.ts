@@ -81,7 +81,7 @@ function windowCtes(q: AiWindowQuery, params: Params, shape: CallsShape): string
   if (col === undefined) return `WITH calls AS (${own})`;
   return `WITH own AS (${own}),
     ctx AS (
-      SELECT trace_id, any(${col}) AS t FROM spans
+      SELECT trace_id, argMin(${col}, start_ns) AS t FROM spans
       WHERE start_ns BETWEEN {start:Int64} AND {end:Int64} AND ${col} != ''
         AND trace_id GLOBAL IN (SELECT trace_id FROM own WHERE ${col} = '')
       GROUP BY trace_id),

@@ -78,7 +78,7 @@ export const windowCtes: AiCtes = (q, params, shape) => {
   if (col === undefined) return `WITH calls AS (${own})`;
   return `WITH own AS MATERIALIZED (${own}),
     ctx AS (
-      SELECT trace_id, any_value(${col}) AS t FROM spans
+      SELECT trace_id, arg_min(${col}, start_ns) AS t FROM spans
       WHERE start_ns BETWEEN $start AND $end AND ${col} IS NOT NULL
         AND trace_id IN (SELECT trace_id FROM own WHERE ${col} IS NULL)
       GROUP BY trace_id),

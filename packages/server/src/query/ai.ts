@@ -16,12 +16,9 @@ import type {
   DebugSpanAi,
 } from '../api/types.js';
 import type { AiCallRow, AiModelLatencyRow, AiSeriesRow, AiUsageRow } from '../store/ai-reader.js';
+import { roundUsd } from '../store/ai-sql-parts.js';
 import type { Attributes, AttributeValue, SpanRecord } from '../store/records.js';
 import { nsToIso, nsToMs, nsToUs, statusName } from './format.js';
-
-export function roundUsd(n: number): number {
-  return Math.round(n * 1e12) / 1e12;
-}
 
 export function debugSpanAi(s: SpanRecord): DebugSpanAi | undefined {
   const ai = s.ai;

@@ -12,9 +12,19 @@ import type {
   AiSeriesQuery,
   AiSeriesRow,
   AiUsageQuery,
-  AiUsageRow,
   AiWindowQuery,
 } from '../ai-reader.js';
+import {
+  type AiContext,
+  CALL_COLUMNS,
+  CALLS_ORDER,
+  type CallsShape,
+  CONTEXT_COLUMN,
+  numOrNull,
+  roundUsd,
+  USAGE_COLUMNS,
+  usageRow,
+} from '../ai-sql-parts.js';
 import { nsToMs } from '../duckdb/reader-rows.js';
 
 type Row = Record<string, unknown>;
@@ -30,24 +40,6 @@ function interpolated(values: string, qs: string, alias: string): string {
     `arrayMap(x -> ${at(`floor(${rank('x')})`)} * (1 - ${d('x')}) + ${at(`ceil(${rank('x')})`)} * ${d('x')}, ` +
     `if(length(arraySort(${values}) AS ${alias}) = 0, CAST([] AS Array(Float64)), ${qs}))`
   );
-}
-
-/** The call's own column that, when '' (absent), is taken from another span of its trace. */
-const CONTEXT_COLUMN = {
-  request: 'request_id',
-  session: 'ai_session_id',
-  user: 'ai_user_id',
-} as const;
-type AiContext = keyof typeof CONTEXT_COLUMN;
-
-/** What a roll-up reads from the window's AI calls (as in duckdb/ai-sql.ts). */
-interface CallsShape {
-  kinds: 'llm' | 'llm+decision';
-  columns: readonly string[];
-  /** Adds `g_request`, `g_session` or `g_user` (Nullable): the call's own value, else its trace's. */
-  context?: AiContext;
-  /** Only the first `{limit}` calls in this order (the caller binds `limit`). */
-  top?: string;
 }
 
 /**
@@ -105,43 +97,6 @@ const GROUP: Record<AiGroupKey, { expr: string; column?: string; context?: AiCon
   },
 };
 
-const USAGE_COLUMNS = [
-  'ai_kind',
-  'status_code',
-  'ai_input_tokens',
-  'ai_output_tokens',
-  'ai_cache_read_tokens',
-  'ai_cache_creation_tokens',
-  'ai_reasoning_tokens',
-  'ai_cost_usd',
-];
-
-/** The order of the calls list; trace and span ID order ties the same way in both stores. */
-const CALLS_ORDER: Record<AiCallsQuery['order'], string> = {
-  slowest: 'duration_ns DESC, trace_id, span_id',
-  costliest: 'ai_cost_usd DESC NULLS LAST, duration_ns DESC, trace_id, span_id',
-  recent: 'start_ns DESC, trace_id, span_id',
-};
-
-const CALL_COLUMNS = [
-  'trace_id',
-  'span_id',
-  'request_id',
-  'service',
-  'name',
-  'start_ns',
-  'duration_ns',
-  'status_code',
-  'ai_model',
-  'ai_provider',
-  'ai_operation',
-  'ai_input_tokens',
-  'ai_output_tokens',
-  'ai_cost_usd',
-  'ai_cost_source',
-  'ai_ttft_ms',
-];
-
 const USAGE = `countIf(ai_kind = 'llm') AS calls,
   countIf(ai_kind = 'llm' AND status_code = 2) AS errors,
   coalesce(sum(ai_input_tokens), 0) AS input,
@@ -153,35 +108,8 @@ const USAGE = `countIf(ai_kind = 'llm') AS calls,
   countIf(ai_kind = 'llm' AND ai_cost_usd IS NULL) AS unpriced,
   countIf(ai_kind = 'decision') AS decisions`;
 
-/** Sums of float costs drift in the last bits; whole picodollars keep equal totals equal. */
-function roundUsd(n: number): number {
-  return Math.round(n * 1e12) / 1e12;
-}
-
 function text(v: unknown): string | null {
   return v === null || v === undefined || v === '' ? null : String(v);
-}
-
-function numOrNull(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
-
-function usageRow(r: Row): AiUsageRow {
-  return {
-    key: text(r.k),
-    calls: Number(r.calls ?? 0),
-    errors: Number(r.errors ?? 0),
-    inputTokens: Number(r.input ?? 0),
-    outputTokens: Number(r.output ?? 0),
-    cacheReadTokens: Number(r.cache_read ?? 0),
-    cacheCreationTokens: Number(r.cache_creation ?? 0),
-    reasoningTokens: Number(r.reasoning ?? 0),
-    costUsd: roundUsd(Number(r.cost ?? 0)),
-    unpricedCalls: Number(r.unpriced ?? 0),
-    decisions: Number(r.decisions ?? 0),
-  };
 }
 
 export function clickHouseAiReader(run: RunQuery): AiReader {
@@ -207,7 +135,8 @@ export function clickHouseAiReader(run: RunQuery): AiReader {
           totalParams,
         ),
       ]);
-      return { totals: usageRow(totals[0] ?? {}), groups: groups.map(usageRow) };
+      const row = (r: Row) => usageRow(r, text(r.k));
+      return { totals: row(totals[0] ?? {}), groups: groups.map(row) };
     },
 
     async aiModelLatency(q: AiWindowQuery) {

@@ -12,35 +12,25 @@ import type {
   AiSeriesQuery,
   AiSeriesRow,
   AiUsageQuery,
-  AiUsageRow,
   AiWindowQuery,
 } from '../ai-reader.js';
+import {
+  type AiContext,
+  CALL_COLUMNS,
+  CALLS_ORDER,
+  type CallsShape,
+  CONTEXT_COLUMN,
+  numOrNull,
+  roundUsd,
+  USAGE_COLUMNS,
+  usageRow,
+} from '../ai-sql-parts.js';
 import { spanHexSql, traceHexSql } from './ids.js';
 import { nsToMs } from './reader-rows.js';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
-
-/** The call's own column that, when NULL, is taken from another span of its trace. */
-const CONTEXT_COLUMN = {
-  request: 'request_id',
-  session: 'ai_session_id',
-  user: 'ai_user_id',
-} as const;
-export type AiContext = keyof typeof CONTEXT_COLUMN;
-
-/** What a roll-up reads from the window's AI calls. */
-export interface CallsShape {
-  /** `llm` alone, or with `decision` spans (usage counts decisions). */
-  kinds: 'llm' | 'llm+decision';
-  /** The span columns the roll-up reads. */
-  columns: readonly string[];
-  /** Adds `g_request`, `g_session` or `g_user`: the call's own value, else its trace's. */
-  context?: AiContext;
-  /** Only the first `$limit` calls in this order (the caller binds `limit`). */
-  top?: string;
-}
 
 /** Builds the `calls` CTE; bench/ai-query.mjs passes the previous builder to measure against. */
 export type AiCtes = (q: AiWindowQuery, params: Params, shape: CallsShape) => string;
@@ -114,44 +104,6 @@ const GROUP: Record<AiGroupKey, GroupKey> = {
   },
 };
 
-/** The columns USAGE reads. */
-const USAGE_COLUMNS = [
-  'ai_kind',
-  'status_code',
-  'ai_input_tokens',
-  'ai_output_tokens',
-  'ai_cache_read_tokens',
-  'ai_cache_creation_tokens',
-  'ai_reasoning_tokens',
-  'ai_cost_usd',
-];
-
-/** The order of the calls list; trace and span ID make ties come back the same in both stores. */
-const CALLS_ORDER: Record<AiCallsQuery['order'], string> = {
-  slowest: 'duration_ns DESC, trace_id, span_id',
-  costliest: 'ai_cost_usd DESC NULLS LAST, duration_ns DESC, trace_id, span_id',
-  recent: 'start_ns DESC, trace_id, span_id',
-};
-
-const CALL_COLUMNS = [
-  'trace_id',
-  'span_id',
-  'request_id',
-  'service',
-  'name',
-  'start_ns',
-  'duration_ns',
-  'status_code',
-  'ai_model',
-  'ai_provider',
-  'ai_operation',
-  'ai_input_tokens',
-  'ai_output_tokens',
-  'ai_cost_usd',
-  'ai_cost_source',
-  'ai_ttft_ms',
-];
-
 const USAGE = `count(*) FILTER (WHERE ai_kind = 'llm') AS calls,
   count(*) FILTER (WHERE ai_kind = 'llm' AND status_code = 2) AS errors,
   coalesce(sum(ai_input_tokens), 0) AS input,
@@ -162,33 +114,6 @@ const USAGE = `count(*) FILTER (WHERE ai_kind = 'llm') AS calls,
   coalesce(sum(ai_cost_usd), 0) AS cost,
   count(*) FILTER (WHERE ai_kind = 'llm' AND ai_cost_usd IS NULL) AS unpriced,
   count(*) FILTER (WHERE ai_kind = 'decision') AS decisions`;
-
-/** Sums of float costs drift in the last bits; whole picodollars keep equal totals equal. */
-export function roundUsd(n: number): number {
-  return Math.round(n * 1e12) / 1e12;
-}
-
-function usageRow(r: Row): AiUsageRow {
-  return {
-    key: r.k === null || r.k === undefined ? null : String(r.k),
-    calls: Number(r.calls ?? 0),
-    errors: Number(r.errors ?? 0),
-    inputTokens: Number(r.input ?? 0),
-    outputTokens: Number(r.output ?? 0),
-    cacheReadTokens: Number(r.cache_read ?? 0),
-    cacheCreationTokens: Number(r.cache_creation ?? 0),
-    reasoningTokens: Number(r.reasoning ?? 0),
-    costUsd: roundUsd(Number(r.cost ?? 0)),
-    unpricedCalls: Number(r.unpriced ?? 0),
-    decisions: Number(r.decisions ?? 0),
-  };
-}
-
-function numOrNull(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
 
 /** `ctes` builds the `calls` CTE every statement reads; tests and the bench may pass another. */
 export function duckDbAiReader(run: RunQuery, ctes: AiCtes = windowCtes): AiReader {
@@ -214,7 +139,8 @@ export function duckDbAiReader(run: RunQuery, ctes: AiCtes = windowCtes): AiRead
           totalParams,
         ),
       ]);
-      return { totals: usageRow(totals[0] ?? {}), groups: groups.map(usageRow) };
+      const row = (r: Row) => usageRow(r, r.k === null || r.k === undefined ? null : String(r.k));
+      return { totals: row(totals[0] ?? {}), groups: groups.map(row) };
     },
 
     async aiModelLatency(q: AiWindowQuery) {

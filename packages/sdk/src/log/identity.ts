@@ -1,4 +1,5 @@
 import { isValidRequestId } from '../context/request-id.js';
+import { isValidSpanId, isValidTraceId } from '../propagation/traceparent.js';
 
 /**
  * Who names a log line. The line's own `timestamp`, `level` and `service`, and — inside a
@@ -14,11 +15,6 @@ import { isValidRequestId } from '../context/request-id.js';
 /** Prefix of a user field kept beside the line's own field of the same name. */
 export const USER_PREFIX = 'user.';
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
-
 /** The identity keys a user field may supply outside a request. */
 export type IdentityKey = 'request_id' | 'trace_id' | 'span_id';
 
@@ -33,6 +29,11 @@ export const LINE_OWNED_KEYS: readonly LineOwnedKey[] = [
   'timestamp',
   'service',
 ];
+
+/** Keys every line writes itself: the line-owned ones, `event` and `message`. */
+export function isLineKey(key: string): boolean {
+  return key === 'event' || key === 'message' || isLineOwnedKey(key);
+}
 
 /** Keys the line owns; user fields so named go through `userKeyFor`. */
 export function isLineOwnedKey(key: string): key is LineOwnedKey {
@@ -53,9 +54,7 @@ export function isLineOwnedKey(key: string): key is LineOwnedKey {
 export function isValidIdentity(key: IdentityKey, value: unknown): value is string {
   if (key === 'request_id') return isValidRequestId(value);
   if (typeof value !== 'string') return false;
-  return key === 'trace_id'
-    ? TRACE_ID.test(value) && value !== ZERO_TRACE_ID
-    : SPAN_ID.test(value) && value !== ZERO_SPAN_ID;
+  return key === 'trace_id' ? isValidTraceId(value) : isValidSpanId(value);
 }
 
 /** What a line already says about its identity, updated as user fields claim parts of it. */

@@ -3,7 +3,7 @@ import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import { getConfig, getConfigVersion, isLogLevel, type LogLevel } from '../config/index.js';
 import { captureCallsite } from './callsite.js';
-import { isLineOwnedKey } from './identity.js';
+import { isLineKey, isLineOwnedKey } from './identity.js';
 import { type LineLevel, PINO_LEVEL } from './levels.js';
 import {
   BOUND_LINE_FIELDS,
@@ -66,19 +66,8 @@ function flatFieldsJson(fields: LogFields): string | undefined {
   let out = '';
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue;
-    switch (key) {
-      case 'level':
-      case 'timestamp':
-      case 'service':
-      case 'request_id':
-      case 'trace_id':
-      case 'span_id':
-      case 'event':
-      case 'message':
-      case 'err':
-      case 'socket':
-        return undefined;
-    }
+    // pino writes err and socket through its serialisers
+    if (isLineKey(key) || key === 'err' || key === 'socket') return undefined;
     const value = fields[key];
     switch (typeof value) {
       case 'undefined':

@@ -5,13 +5,22 @@ import { trimOws } from './tracestate.js';
 export const TRACE_FLAG_RANDOM = 0x02;
 
 const VERSION = /^[0-9a-f]{2}$/;
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
+/** W3C trace/span ID shapes (lowercase hex; all-zero IDs have the shape but are invalid). */
+export const TRACE_ID = /^[0-9a-f]{32}$/;
+export const SPAN_ID = /^[0-9a-f]{16}$/;
 const FLAGS = /^[0-9a-f]{2}$/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
 /** `00-` + 32 + `-` + 16 + `-` + 2: the fixed part every version starts with. */
 const V00_LENGTH = 55;
+
+export function isValidTraceId(id: string): boolean {
+  return TRACE_ID.test(id) && id !== ZERO_TRACE_ID;
+}
+
+export function isValidSpanId(id: string): boolean {
+  return SPAN_ID.test(id) && id !== ZERO_SPAN_ID;
+}
 
 export interface ParsedTraceparent {
   traceId: string;
@@ -46,8 +55,7 @@ export function parseTraceparent(
   const traceId = value.slice(3, 35);
   const spanId = value.slice(36, 52);
   const flags = value.slice(53, 55);
-  if (!TRACE_ID.test(traceId) || traceId === ZERO_TRACE_ID) return undefined;
-  if (!SPAN_ID.test(spanId) || spanId === ZERO_SPAN_ID) return undefined;
+  if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return undefined;
   if (!FLAGS.test(flags)) return undefined;
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) };
 }

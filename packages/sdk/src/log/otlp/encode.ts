@@ -1,5 +1,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import { SPAN_ID, TRACE_ID } from '../../propagation/traceparent.js';
+import { isLineKey } from '../identity.js';
 import { type LineLevel, OTLP_SEVERITY } from '../levels.js';
 import { ProtoWriter } from './proto-writer.js';
 
@@ -14,25 +16,6 @@ export interface CapturedLine {
 /** The logs SDK's default attribute count limit (OTEL_ATTRIBUTE_COUNT_LIMIT): kept the same. */
 export const ATTRIBUTE_COUNT_LIMIT = 128;
 
-/** Keys of the line that become parts of the record rather than attributes. */
-function isRecordField(key: string): boolean {
-  // a switch compares JSON.parse's internalised keys by identity: cheaper than a Set lookup
-  switch (key) {
-    case 'level':
-    case 'timestamp':
-    case 'service':
-    case 'request_id':
-    case 'trace_id':
-    case 'span_id':
-    case 'event':
-    case 'message':
-      return true;
-    default:
-      return false;
-  }
-}
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
@@ -222,7 +205,7 @@ function writeRecord(
   for (const key in fields) {
     let value = fields[key];
     if (fromLine) {
-      if (isRecordField(key)) continue;
+      if (isLineKey(key)) continue; // parts of the record, not attributes
     } else {
       if (value === undefined || !Object.hasOwn(fields, key)) continue;
       if (typeof value === 'number' && !Number.isFinite(value)) value = null;

@@ -23,6 +23,15 @@ const STRAY = 'req_aaaaaaaaaaaa';
 const T = '0af7651916cd43dd8448eb211c80319c';
 const S = 'b7ad6b7169203331';
 const FORGED_TIME = '2000-01-01T00:00:00.000Z';
+/** Every part of a line's identity, claimed by a user field (in the call or bound). */
+const FORGED = {
+  request_id: STRAY,
+  trace_id: T,
+  span_id: S,
+  level: 'fatal',
+  timestamp: FORGED_TIME,
+  service: 'impostor',
+};
 
 const receiver = new OtlpReceiver();
 const sink = new LineSink();
@@ -46,26 +55,10 @@ function writeCases(path: string): Record<string, Ran> {
     );
 
   inRequest('call_in_request', () =>
-    log.info('call_fields', {
-      case: c('call_in_request'),
-      request_id: STRAY,
-      trace_id: T,
-      span_id: S,
-      level: 'fatal',
-      timestamp: FORGED_TIME,
-      service: 'impostor',
-    }),
+    log.info('call_fields', { case: c('call_in_request'), ...FORGED }),
   );
   // a logger bound with another request's IDs (as if created in that request and reused here)
-  const stray = log.bind({
-    request_id: STRAY,
-    trace_id: T,
-    span_id: S,
-    level: 'fatal',
-    timestamp: FORGED_TIME,
-    service: 'impostor',
-    agent: 'planner',
-  });
+  const stray = log.bind({ ...FORGED, agent: 'planner' });
   inRequest('bound_in_request', () => stray.warn('bound_fields', { case: c('bound_in_request') }));
   inRequest('bound_and_call', () =>
     stray.info('both_fields', { case: c('bound_and_call'), request_id: 'req_bbbbbbbbbbbb' }),

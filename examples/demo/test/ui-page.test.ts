@@ -91,14 +91,19 @@ describe.skipIf(skip)('the demo chat page', () => {
           s.parent_span_id === pageSpanId,
       );
     const services = ['gateway', 'python-worker', 'baseline', 'llm-provider'];
+    // `services` also names services seen only in log lines: wait for each one's spans too
+    const spanServices = (t: DebugTraceResponse | undefined) =>
+      new Set((t?.spans ?? []).map((s) => s.service));
     const ready = (t: DebugTraceResponse | undefined) =>
-      t !== undefined && services.every((s) => t.services.includes(s)) && entryOf(t) !== undefined;
+      t !== undefined &&
+      services.every((s) => t.services.includes(s) && spanServices(t).has(s)) &&
+      entryOf(t) !== undefined;
     let trace: DebugTraceResponse | undefined;
     const deadline = Date.now() + 30_000;
     while (!ready(trace)) {
       if (Date.now() > deadline) {
         throw new Error(
-          `trace ${requestId} not complete after 30 s: wanted services ${services.join(', ')} and ` +
+          `trace ${requestId} not complete after 30 s: wanted spans of ${services.join(', ')} and ` +
             `a gateway server span with parent ${pageSpanId}; got services ` +
             `${trace?.services.join(', ') ?? '(no trace)'} and spans ` +
             (trace?.spans
@@ -130,7 +135,7 @@ describe.skipIf(skip)('the demo chat page', () => {
     // Every service with spans is a row. (`services` also names services seen only in log
     // lines, such as ingestion when its span is still in flight: those have no row.) Rows are
     // virtualised, so each service is brought into view by filtering for it.
-    const withSpans = [...new Set((trace?.spans ?? []).map((s) => s.service))];
+    const withSpans = [...spanServices(trace)];
     expect(withSpans).toEqual(
       expect.arrayContaining(['gateway', 'python-worker', 'baseline', 'llm-provider']),
     );

@@ -67,6 +67,11 @@ export interface HopscopeOptions {
   prettyLogs?: boolean;
   /** Where the default logger writes lines (a pino destination); default stdout. */
   logDestination?: LogDestination;
+  /**
+   * Lines for stdout are written in batches at most this many ms apart (one write instead of one
+   * per line); 0 writes each line at once. Default 20, or HOPSCOPE_LOG_FLUSH_MS.
+   */
+  logFlushMs?: number;
   /** Extra resource attributes. */
   resourceAttributes?: Attributes;
   /** Incoming headers also read as the request ID, after `x-request-id`. */
@@ -98,6 +103,7 @@ export interface ResolvedOptions {
   logCallsite: boolean;
   prettyLogs: boolean | undefined;
   logDestination: LogDestination | undefined;
+  logFlushMs: number;
   resourceAttributes: Attributes;
   requestIdAliases: string[];
   trackServicesEncountered: boolean;
@@ -107,6 +113,10 @@ export interface ResolvedOptions {
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
 export const DEFAULT_SERVICE_NAME = 'unknown_service:node';
+/** Default and largest `logFlushMs`. */
+export const DEFAULT_LOG_FLUSH_MS = 20;
+export const MAX_LOG_FLUSH_MS = 1000;
+
 export const DEFAULT_REQUEST_ID_ALIASES: readonly string[] = ['x-correlation-id', 'x-trace-id'];
 
 /** Thrown for an invalid option; the message names the option, the value and what is expected. */
@@ -132,6 +142,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'logCallsite',
   'prettyLogs',
   'logDestination',
+  'logFlushMs',
   'resourceAttributes',
   'requestIdAliases',
   'trackServicesEncountered',
@@ -188,6 +199,28 @@ function endpointUrl(option: string, value: string): string {
     fail(option, value, 'an http:// or https:// URL');
   }
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * `logFlushMs`, else HOPSCOPE_LOG_FLUSH_MS, else the default. Unlike the OTEL_* numbers (ignored
+ * when malformed, as the specification asks) a malformed value of this variable is an error
+ * naming it: it is Hopscope's own and a typo would silently change how logs are written.
+ */
+function logFlushMs(option: unknown, env: Env): number {
+  const expected = `a number of milliseconds from 0 to ${MAX_LOG_FLUSH_MS}`;
+  if (option !== undefined) {
+    if (typeof option !== 'number' || !(option >= 0 && option <= MAX_LOG_FLUSH_MS)) {
+      fail('logFlushMs', option, expected);
+    }
+    return option;
+  }
+  const raw = envString(env, 'HOPSCOPE_LOG_FLUSH_MS');
+  if (raw === undefined) return DEFAULT_LOG_FLUSH_MS;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > MAX_LOG_FLUSH_MS) {
+    fail('logFlushMs (from HOPSCOPE_LOG_FLUSH_MS)', raw, expected);
+  }
+  return value;
 }
 
 export function isLogLevel(value: unknown): value is LogLevel {
@@ -425,6 +458,7 @@ export function resolveOptions(
     prettyLogs:
       optionalBoolean('prettyLogs', options.prettyLogs) ?? envBoolean(env, 'HOPSCOPE_LOG_PRETTY'),
     logDestination: options.logDestination,
+    logFlushMs: logFlushMs(options.logFlushMs, env),
     resourceAttributes: { ...(options.resourceAttributes ?? {}) },
     requestIdAliases: [...(options.requestIdAliases ?? DEFAULT_REQUEST_ID_ALIASES)].map((h) =>
       h.toLowerCase(),

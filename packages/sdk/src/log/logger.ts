@@ -1,7 +1,16 @@
 import { context } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
-import { getConfig, getConfigVersion, isLogLevel, type LogLevel } from '../config/index.js';
+import {
+  getConfig,
+  getConfigVersion,
+  isLogLevel,
+  type LogLevel,
+  logLevelFromEnv,
+  type ResolvedOptions,
+  resolveOptions,
+  serviceNameFromEnv,
+} from '../config/index.js';
 import { captureCallsite } from './callsite.js';
 import { isLineKey, isLineOwnedKey } from './identity.js';
 import { type LineLevel, PINO_LEVEL } from './levels.js';
@@ -13,6 +22,7 @@ import {
   pinoString,
 } from './line.js';
 import { getLogSink, type LogSink } from './sink.js';
+import { stdoutWriter } from './stdout-writer.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -32,7 +42,10 @@ export interface CreateLoggerOptions {
   service?: string;
   /** Minimum level; default: the configured level (HOPSCOPE_LOG_LEVEL / LOG_LEVEL / `info`). */
   level?: LogLevel;
-  /** Where lines go; default stdout. */
+  /**
+   * Where lines go; default stdout, in batches at most `logFlushMs` apart (see
+   * stdout-writer.ts) when stdout is not a TTY and lines are JSON.
+   */
   destination?: DestinationStream;
   /** Human-readable lines; default only when writing to a TTY stdout. */
   pretty?: boolean;
@@ -123,7 +136,7 @@ class LoggerCore {
   }
 
   private build(): void {
-    const config = getConfig();
+    const config = loggerConfig();
     this.builtFor = getConfigVersion();
     const service = this.options.service ?? config.service;
     const level = this.levelOverride ?? config.logLevel;
@@ -139,7 +152,9 @@ class LoggerCore {
       this.output.target !== target ||
       this.output.pretty !== wantPretty
     ) {
-      const stream = wantPretty ? prettyStream(target, toTty) : target;
+      const stream = wantPretty
+        ? prettyStream(target, toTty)
+        : (target ?? defaultStream(toTty, config.logFlushMs));
       this.root = stream === undefined ? pino(options) : pino(options, stream);
       this.output = {
         target,
@@ -148,8 +163,46 @@ class LoggerCore {
       };
     } else {
       this.root = pino(options, this.output.stream as DestinationStream);
+      // init() may have changed logFlushMs
+      if (target === undefined && !wantPretty) defaultStream(toTty, config.logFlushMs);
     }
     this.generation++;
+  }
+}
+
+/**
+ * The shared batching stdout writer, or undefined for pino's own default: a TTY (someone reads
+ * along) or a process.stdout whose write() was replaced (pino then writes through it, and so do we).
+ */
+function defaultStream(toTty: boolean, flushMs: number): DestinationStream | undefined {
+  if (toTty || process.stdout.write !== process.stdout.constructor.prototype.write) {
+    return undefined;
+  }
+  return stdoutWriter(flushMs);
+}
+
+let warnedConfig = false;
+
+/**
+ * The config, or when the environment holds an invalid value (which `init()` reports by throwing)
+ * the defaults with the environment's service and level: a log call must never throw.
+ */
+function loggerConfig(): ResolvedOptions {
+  try {
+    return getConfig();
+  } catch (err) {
+    if (!warnedConfig) {
+      warnedConfig = true;
+      process.emitWarning(
+        `${(err as Error).message}; logging with the defaults until init()`,
+        'HopscopeConfigWarning',
+      );
+    }
+    return {
+      ...resolveOptions({}, {}),
+      service: serviceNameFromEnv(),
+      logLevel: logLevelFromEnv(),
+    };
   }
 }
 
@@ -262,7 +315,10 @@ export class HopscopeLogger {
     return PINO_LEVEL[level] >= this.pino.levelVal;
   }
 
-  /** Writes out buffered lines (only asynchronous destinations buffer). */
+  /**
+   * Hands buffered lines to the output now (stdout's pending batch; an asynchronous
+   * destination's buffer) instead of at the next interval.
+   */
   flush(): void {
     this.pino.flush();
   }

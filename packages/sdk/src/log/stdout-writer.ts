@@ -6,8 +6,12 @@ export const MAX_PENDING_CHARS = 64 * 1024;
 /** The exit flush keeps retrying a full pipe this long without progress, then gives up. */
 const EXIT_STALL_LIMIT_MS = 5_000;
 const EXIT_RETRY_MS = 10;
-/** A full pipe (EAGAIN, partial write) is retried this soon when lines are written one by one. */
-const MIN_RETRY_MS = 10;
+/**
+ * A full pipe (EAGAIN, a short write) is retried after 1 ms, doubling while it takes nothing, up
+ * to the batch interval (or MAX_IDLE_RETRY_MS): a reader that keeps reading gets the backlog at
+ * its own pace, not at one pipe's worth per interval; a stalled one costs a syscall now and then.
+ */
+const MAX_IDLE_RETRY_MS = 20;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -30,9 +34,13 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export class StdoutWriter {
   private pending: string[] = [];
   private pendingChars = 0;
-  /** Bytes of earlier batches a full pipe did not take yet; they go before `pending`. */
-  private backlog: Buffer | undefined;
+  /**
+   * Earlier batches a full pipe did not take yet (the first maybe in part), oldest first; they
+   * go before `pending`. A queue, not one growing buffer, so a long stall costs no re-copying.
+   */
+  private backlog: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private retryMs = 1;
   private broken = false;
   private exiting = false;
   private readonly onTimer = () => {
@@ -78,8 +86,8 @@ export class StdoutWriter {
     this.disarm();
     if (this.broken) return;
     const backlog = this.backlog;
-    this.backlog = undefined;
-    if (backlog !== undefined) this.writeAllSync(backlog);
+    this.backlog = [];
+    for (const buf of backlog) this.writeAllSync(buf);
     if (this.pending.length > 0) this.writeAllSync(Buffer.from(this.take()));
   }
 
@@ -112,20 +120,24 @@ export class StdoutWriter {
   private drain(): void {
     this.disarm();
     if (this.broken) return;
-    if (this.backlog !== undefined) {
-      this.backlog = this.writeSome(this.backlog);
-      if (this.backlog !== undefined) {
-        // the pipe is still full: the new lines queue behind, as bytes (no growing array)
-        if (this.pending.length > 0) {
-          this.backlog = Buffer.concat([this.backlog, Buffer.from(this.take())]);
-        }
-        this.arm(Math.max(this.flushMs, MIN_RETRY_MS));
-        return;
+    if (this.pending.length > 0) this.backlog.push(Buffer.from(this.take()));
+    let progressed = false;
+    while (this.backlog.length > 0) {
+      const head = this.backlog[0] as Buffer;
+      const rest = this.writeSome(head);
+      if (rest === undefined) {
+        this.backlog.shift();
+        progressed = true;
+        continue;
       }
+      // the pipe is full: try again soon, new lines queue behind
+      if (rest !== head) progressed = true;
+      this.backlog[0] = rest;
+      this.retryMs = progressed ? 1 : Math.min(this.retryMs * 2, this.flushMs || MAX_IDLE_RETRY_MS);
+      this.arm(this.retryMs);
+      return;
     }
-    if (this.pending.length === 0) return;
-    this.backlog = this.writeSome(Buffer.from(this.take()));
-    if (this.backlog !== undefined) this.arm(Math.max(this.flushMs, MIN_RETRY_MS));
+    this.retryMs = 1;
   }
 
   /** One write attempt; returns what stdout did not take. */
@@ -166,7 +178,7 @@ export class StdoutWriter {
     this.broken = true;
     this.pending = [];
     this.pendingChars = 0;
-    this.backlog = undefined;
+    this.backlog = [];
     this.disarm();
   }
 }

@@ -1,5 +1,15 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import {
+  anyValue,
+  attribute,
+  hexId,
+  keyValue,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from '../../otlp/any-value.js';
 import { SPAN_ID, TRACE_ID } from '../../propagation/traceparent.js';
 import { isLineKey } from '../identity.js';
 import { type LineLevel, OTLP_SEVERITY } from '../levels.js';
@@ -16,81 +26,9 @@ export interface CapturedLine {
 /** The logs SDK's default attribute count limit (OTEL_ATTRIBUTE_COUNT_LIMIT): kept the same. */
 export const ATTRIBUTE_COUNT_LIMIT = 128;
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
-const INT64_MIN = -(2 ** 63);
-const INT64_MAX = 2 ** 63; // exclusive
-
-/**
- * An OTLP AnyValue's fields for a JSON value, typed as the official serializer types them:
- * strings, booleans, integers as int_value and other numbers as double_value, arrays and
- * objects as array and kvlist values; null is an empty AnyValue.
- */
-function anyValue(w: ProtoWriter, value: unknown): void {
-  switch (typeof value) {
-    case 'string':
-      w.tag(1, WIRE_LEN);
-      w.string(value);
-      return;
-    case 'boolean':
-      w.tag(2, WIRE_VARINT);
-      w.varint(value ? 1 : 0);
-      return;
-    case 'number':
-      if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX) {
-        w.tag(3, WIRE_VARINT);
-        w.int64(value);
-      } else {
-        w.tag(4, WIRE_FIXED64);
-        w.double(value);
-      }
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (Array.isArray(value)) {
-        w.tag(5, WIRE_LEN);
-        const list = w.begin();
-        for (const item of value) {
-          w.tag(1, WIRE_LEN);
-          const at = w.begin();
-          anyValue(w, item);
-          w.end(at);
-        }
-        w.end(list);
-        return;
-      }
-      w.tag(6, WIRE_LEN);
-      const list = w.begin();
-      const map = value as Record<string, unknown>;
-      for (const key in map) {
-        w.tag(1, WIRE_LEN);
-        const at = w.begin();
-        keyValue(w, key, map[key]);
-        w.end(at);
-      }
-      w.end(list);
-      return;
-    }
-  }
-}
-
-function keyValue(w: ProtoWriter, key: string, value: unknown): void {
-  w.tag(1, WIRE_LEN);
-  w.string(key);
-  w.tag(2, WIRE_LEN);
-  const at = w.begin();
-  anyValue(w, value);
-  w.end(at);
-}
-
 /** One `attributes` (field 6) KeyValue of a LogRecord. */
-function attribute(w: ProtoWriter, key: string, value: unknown): void {
-  w.tag(6, WIRE_LEN);
-  const at = w.begin();
-  keyValue(w, key, value);
-  w.end(at);
+function logAttribute(w: ProtoWriter, key: string, value: unknown): void {
+  attribute(w, 6, key, value);
 }
 
 /** Bytes written by `write`, copied out of a scratch writer (for the caches below). */
@@ -110,7 +48,7 @@ function eventParts(event: string): { attribute: Uint8Array; name: Uint8Array } 
   let parts = eventCache.get(event);
   if (parts === undefined) {
     parts = {
-      attribute: bytesOf((w) => attribute(w, 'event', event)),
+      attribute: bytesOf((w) => logAttribute(w, 'event', event)),
       name: bytesOf((w) => {
         if (event === '') return;
         w.tag(12, WIRE_LEN);
@@ -174,6 +112,7 @@ function writeRecord(
   w.tag(2, WIRE_LEN); // ScopeLogs.log_records
   const record = w.begin();
   w.tag(1, WIRE_FIXED64);
+  const timeAt = w.pos;
   w.fixed64Nanos(head.timeMs);
   const severity = OTLP_SEVERITY[level as LineLevel];
   if (severity !== undefined) {
@@ -198,7 +137,7 @@ function writeRecord(
     count++;
   }
   if (typeof requestId === 'string') {
-    attribute(w, 'request.id', requestId);
+    logAttribute(w, 'request.id', requestId);
     count++;
   }
   let dropped = 0;
@@ -211,14 +150,14 @@ function writeRecord(
       if (typeof value === 'number' && !Number.isFinite(value)) value = null;
     }
     if (count < ATTRIBUTE_COUNT_LIMIT) {
-      attribute(w, key, value);
+      logAttribute(w, key, value);
       count++;
     } else dropped++;
   }
   if (!correlated) {
     // IDs a logger bound itself that are not W3C IDs stay visible as attributes
-    if (traceId !== undefined) attribute(w, 'trace_id', traceId);
-    if (spanId !== undefined) attribute(w, 'span_id', spanId);
+    if (traceId !== undefined) logAttribute(w, 'trace_id', traceId);
+    if (spanId !== undefined) logAttribute(w, 'span_id', spanId);
   }
   w.tag(7, WIRE_VARINT);
   w.varint(dropped);
@@ -229,12 +168,16 @@ function writeRecord(
       w.fixed32(head.traceFlags);
     }
     w.tag(9, WIRE_LEN);
-    w.hexBytes(traceId as string);
+    hexId(w, traceId as string);
     w.tag(10, WIRE_LEN);
-    w.hexBytes(spanId as string);
+    hexId(w, spanId as string);
   }
+  // observed time: the same nanoseconds, copied
   w.tag(11, WIRE_FIXED64);
-  w.fixed64Nanos(head.timeMs);
+  w.reserve(8);
+  const buf = w.buf;
+  for (let k = 0; k < 8; k++) buf[w.pos + k] = buf[timeAt + k] as number;
+  w.pos += 8;
   if (eventBytes !== undefined) w.raw(eventBytes.name);
   w.end(record);
 }

@@ -184,7 +184,7 @@ describe('line export sends what the OpenTelemetry logs SDK sent', () => {
   });
 });
 
-const LINE_COUNT = 16;
+const LINE_COUNT = 17;
 
 /** Every call shape and value type the logger takes; LINE_COUNT lines. */
 function writeLines(log: HopscopeLogger): void {
@@ -213,6 +213,20 @@ function writeLines(log: HopscopeLogger): void {
       log.info('with_message_field', { message: 'from the fields', code: 7 });
     });
     log.info('request_completed', { status_code: 200, duration_ms: 3.2 });
+    // around the one-pass paths for short ASCII strings and small integers (otlp/any-value.ts)
+    log.info('boundaries', {
+      s99: 'a'.repeat(99),
+      s100: 'b'.repeat(100),
+      ascii_then_accent: `${'c'.repeat(20)}é`,
+      [`k${'k'.repeat(60)}`]: 'v'.repeat(60),
+      [`k${'k'.repeat(61)}`]: 'v'.repeat(60),
+      i127: 127,
+      i128: 128,
+      i16384: 16_384,
+      i2097152: 2_097_152,
+      i2p28m1: 2 ** 28 - 1,
+      i2p28: 2 ** 28,
+    });
     // fields named like parts of the line: the request's IDs win, the fields stay as user.<key>
     withSpan('stray', () =>
       log

@@ -115,15 +115,6 @@ export class ProtoWriter {
     this.pos += n;
   }
 
-  /** `hex` (an even number of hex digits) as length-delimited bytes. */
-  hexBytes(hex: string): void {
-    const n = hex.length >>> 1;
-    this.reserve(1 + n);
-    this.buf[this.pos++] = n;
-    this.buf.write(hex, this.pos, n, 'hex');
-    this.pos += n;
-  }
-
   /** Bytes already encoded elsewhere, copied as they are. */
   raw(bytes: Uint8Array): void {
     this.reserve(bytes.length);

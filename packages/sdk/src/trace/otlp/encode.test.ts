@@ -41,6 +41,20 @@ const attributes = {
   bools: [true, false],
   holes: ['a', null, undefined, 'b'],
   emptyList: [],
+  // around the one-pass paths for short ASCII strings and small integers (otlp/any-value.ts)
+  s99: 'a'.repeat(99),
+  s100: 'b'.repeat(100),
+  asciiThenAccent: `${'c'.repeat(20)}é`,
+  [`k${'k'.repeat(60)}`]: 'v'.repeat(60), // a KeyValue of 127 bytes
+  [`k${'k'.repeat(61)}`]: 'v'.repeat(60), // 128 bytes: the general path
+  i127: 127,
+  i128: 128,
+  i16383: 16_383,
+  i16384: 16_384,
+  i2097151: 2_097_151,
+  i2097152: 2_097_152,
+  i2p28m1: 2 ** 28 - 1,
+  i2p28: 2 ** 28,
 };
 
 /** Finished spans of real SDK tracers: what a span processor's onEnd receives. */

@@ -3,114 +3,25 @@ import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtoWriter } from '../../log/otlp/proto-writer.js';
+import {
+  attribute,
+  hexId,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from '../../otlp/any-value.js';
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
-const INT64_MIN = -(2 ** 63);
-const INT64_MAX = 2 ** 63; // exclusive
 // Span.flags: the W3C trace flags plus "is_remote is known" and "the parent is remote"
 const FLAGS_HAS_IS_REMOTE = 0x100;
 const FLAGS_IS_REMOTE = 0x200;
-
-/**
- * An attribute value as OTLP AnyValue fields, typed as the official serializer types them:
- * integers in the int64 range as int_value, other numbers as double_value, Uint8Array as bytes,
- * arrays and objects as array and kvlist values; null and undefined as an empty AnyValue.
- */
-function anyValue(w: ProtoWriter, value: unknown): void {
-  switch (typeof value) {
-    case 'string':
-      w.tag(1, WIRE_LEN);
-      w.string(value);
-      return;
-    case 'boolean':
-      w.tag(2, WIRE_VARINT);
-      w.varint(value ? 1 : 0);
-      return;
-    case 'number':
-      if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_MAX) {
-        w.tag(3, WIRE_VARINT);
-        w.int64(value);
-      } else {
-        w.tag(4, WIRE_FIXED64);
-        w.double(value);
-      }
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (value instanceof Uint8Array) {
-        w.tag(7, WIRE_LEN);
-        w.varint(value.length);
-        w.raw(value);
-        return;
-      }
-      if (Array.isArray(value)) {
-        w.tag(5, WIRE_LEN);
-        const list = w.begin();
-        for (const item of value) {
-          w.tag(1, WIRE_LEN);
-          const at = w.begin();
-          anyValue(w, item);
-          w.end(at);
-        }
-        w.end(list);
-        return;
-      }
-      w.tag(6, WIRE_LEN);
-      const list = w.begin();
-      const map = value as Record<string, unknown>;
-      for (const key in map) {
-        if (!Object.hasOwn(map, key)) continue;
-        w.tag(1, WIRE_LEN);
-        const at = w.begin();
-        keyValue(w, key, map[key]);
-        w.end(at);
-      }
-      w.end(list);
-      return;
-    }
-  }
-}
-
-function keyValue(w: ProtoWriter, key: string, value: unknown): void {
-  w.tag(1, WIRE_LEN);
-  w.string(key);
-  w.tag(2, WIRE_LEN);
-  const at = w.begin();
-  anyValue(w, value);
-  w.end(at);
-}
 
 /** Repeated KeyValue `field`. */
 function attributes(w: ProtoWriter, attrs: Attributes, field: number): void {
   for (const key in attrs) {
     if (!Object.hasOwn(attrs, key)) continue;
-    w.tag(field, WIRE_LEN);
-    const at = w.begin();
-    keyValue(w, key, attrs[key]);
-    w.end(at);
+    attribute(w, field, key, attrs[key]);
   }
-}
-
-/** Hex digits as length-delimited bytes, decoded as the official serializer decodes them. */
-function hexId(w: ProtoWriter, hex: string): void {
-  const n = hex.length >>> 1;
-  w.varint(n);
-  w.reserve(n);
-  const buf = w.buf;
-  let pos = w.pos;
-  for (let i = 0; i < 2 * n; i += 2) {
-    buf[pos++] = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
-  }
-  w.pos = pos;
-}
-
-function nibble(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  return c - 55;
 }
 
 /** [seconds, nanoseconds] as fixed64 nanoseconds, exactly (seconds × 10^9 exceeds 2^53). */

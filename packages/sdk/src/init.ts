@@ -30,7 +30,7 @@ export interface HopscopeHandle {
    * without it). `undefined` when log export is off.
    */
   readonly loggerProvider: LoggerProvider | undefined;
-  /** Exports everything finished so far. Never rejects. */
+  /** Writes pending log lines to stdout and exports everything finished so far. Never rejects. */
   forceFlush(): Promise<void>;
   /** Flushes, then stops exporting; `init()` may be called again afterwards. Never rejects. */
   shutdown(): Promise<void>;
@@ -102,6 +102,7 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
       return loggerProvider;
     },
     async forceFlush() {
+      flushLines();
       await Promise.allSettled([
         tracerProvider.forceFlush(),
         lineExporter?.forceFlush(),
@@ -112,6 +113,7 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
       shutdownPromise ??= (async () => {
         process.off('beforeExit', flushOnExit);
         stopDropReports();
+        flushLines();
         await Promise.allSettled([
           tracerProvider.shutdown(),
           lineExporter?.shutdown(),
@@ -132,6 +134,15 @@ export function init(options: HopscopeOptions = {}): HopscopeHandle {
   process.once('beforeExit', flushOnExit);
   current = handle;
   return handle;
+}
+
+/** Writes the logger's pending stdout batch now (see log/stdout-writer.ts); never throws. */
+function flushLines(): void {
+  try {
+    logger.flush();
+  } catch {
+    // a broken destination must not fail a flush or a shutdown
+  }
 }
 
 /** The handle of the running `init()`, if any. */

@@ -9,6 +9,9 @@ import { MAX_PENDING_CHARS, StdoutWriter } from '../src/log/stdout-writer.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/stdout-child.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const SHUTDOWN_CHILD = fileURLToPath(
+  new URL('./fixtures/stdout-shutdown-child.mjs', import.meta.url),
+);
 
 function start(lines: number, end: string, env: Record<string, string> = {}) {
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npx tsc -b\` first`);
@@ -41,14 +44,18 @@ function collect(child: ChildProcessWithoutNullStreams): Promise<Ended> {
 }
 
 /** Resolves once `count` lines arrived on the child's stdout while it is still running. */
-function linesWhileRunning(child: ChildProcessWithoutNullStreams, count: number): Promise<string> {
+function linesWhileRunning(
+  child: ChildProcessWithoutNullStreams,
+  count: number,
+  done: (text: string) => boolean = () => true,
+): Promise<string> {
   let text = '';
   let seen = 0;
   return new Promise((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       text += d;
       for (let at = d.indexOf('\n'); at !== -1; at = d.indexOf('\n', at + 1)) seen++;
-      if (seen >= count) resolve(text);
+      if (seen >= count && done(text)) resolve(text);
     });
     child.on('error', reject);
     child.on('exit', (code, signal) =>
@@ -112,6 +119,27 @@ describe('a child logging to its stdout by default', () => {
       child.kill('SIGKILL');
     }
   });
+
+  it.each(['forceFlush', 'shutdown'])(
+    'writes the pending batch when the init() handle is asked to %s',
+    async (mode) => {
+      if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npx tsc -b\` first`);
+      const child = spawn(process.execPath, [SHUTDOWN_CHILD, mode], {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }) as ChildProcessWithoutNullStreams;
+      try {
+        const text = await linesWhileRunning(child, 1, (t) => t.includes('MARKER\n'));
+        const [before] = text.split('MARKER\n');
+        const lines = (before ?? '').split('\n').filter((l) => l !== '');
+        expect(lines.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual([
+          'before_flush',
+        ]);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
 
   it('keeps a burst of 100k lines complete and in order up to process.exit()', async () => {
     const r = await collect(start(100_000, 'exit'));

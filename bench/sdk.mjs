@@ -1,5 +1,5 @@
 // `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N] [--settle=S]
-// [--window=S] [--windows=N] [--baseline=DIR]`:
+// [--window=S] [--windows=N] [--paired=N] [--baseline=DIR]`:
 // what instrumenting an HTTP service costs. autocannon drives a 1 ms handler in child processes,
 // one at a time: bare node:http; the floor (a request ID in an AsyncLocalStorage context, nothing
 // else: what any SDK meeting issue #2 pays per request); Hopscope (init + middleware + one log
@@ -13,7 +13,9 @@
 // CPU each instrumentation adds over bare as a ratio (goal: Hopscope ≤ 50% of OTel + pino-http).
 // Needs a build (`npm run build`): the Hopscope child imports packages/sdk/dist. `--baseline=DIR`
 // adds a row for another build of the SDK (DIR = its dist folder, e.g. built from an older
-// commit), so before/after come from the same run.
+// commit), so before/after come from the same run. Last, a paired run (--paired windows) paces
+// bare, Hopscope, OTel + pino-http (and the baseline) at the same time and reports the median
+// per-window ratios: the steadier comparison on a shared VM.
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -99,6 +101,38 @@ async function measure(
   return { reqPerSec: ok / duration, p95: p95(latencies), cpuPerReq };
 }
 
+/**
+ * The paired run: bare, Hopscope, OTel + pino-http (and the baseline build) paced at the same
+ * time, so whatever the host does to this VM in a window it does to all of them; each window
+ * gives a ratio of added CPU, and the median over the windows after the first two is reported.
+ * Two identical Hopscope children measured this way agreed within ±5% per window, where
+ * children measured one after another differ by ±15%.
+ */
+async function paired(variants, sinkUrl, { connections, rate, window }, windows) {
+  const children = [];
+  for (const [name, [file, env]] of variants) {
+    const c = child(file, { ...env, SINK_URL: sinkUrl });
+    const { port } = await c.next();
+    children.push({ name, c, url: `http://127.0.0.1:${port}/users/42` });
+  }
+  for (const k of children) await load(k.url, 2, connections);
+  const perWindow = [];
+  for (let w = 0; w < windows + 2; w++) {
+    await Promise.all(children.map((k) => k.c.ask('reset')));
+    const served = await Promise.all(
+      children.map(async (k) => (await load(k.url, window, connections, rate)).result['2xx']),
+    );
+    const cpu = await Promise.all(children.map((k) => k.c.ask('report')));
+    if (w >= 2) {
+      perWindow.push(
+        Object.fromEntries(children.map((k, i) => [k.name, cpu[i].cpuMicros / served[i]])),
+      );
+    }
+  }
+  for (const k of children) k.c.proc.send('stop');
+  return perWindow;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // On this shared VM the same child's identical windows differ by up to 2x and the noise only adds
 // time (time taken from the VM lands on whatever process runs): the lower quartile of many short
@@ -154,6 +188,13 @@ export default async function bench(argv = process.argv.slice(2)) {
       runs.get(name).push(await measure(spec, sinkUrl, options));
     }
   }
+  const pairedVariants = [
+    ['bare', variants[0][1]],
+    ['hopscope', variants[1][1]],
+    ['otel', variants[5][1]],
+    ...(baseline ? [['baseline', variants[7][1]]] : []),
+  ];
+  const pairedWindows = await paired(pairedVariants, sinkUrl, options, arg(argv, 'paired', 8));
   sink.proc.send('stop');
 
   const rows = variants.map(([name]) => {
@@ -217,6 +258,14 @@ export default async function bench(argv = process.argv.slice(2)) {
   }
   console.log(
     `  log export CPU per request (vs export off): line export ${(hop.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs, OTel logs SDK ${(hopLogsSdk.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs`,
+  );
+  const pairedRatio = (a, b) =>
+    median(pairedWindows.map((w) => (w[a] - w.bare) / (w[b] - w.bare))).toFixed(2);
+  console.log(
+    `\npaired (bare, Hopscope, OTel+pino-http${baseline ? ', baseline' : ''} paced at the same time; median of ${pairedWindows.length} windows of ${options.window} s)`,
+  );
+  console.log(
+    `  added CPU  Hopscope / OTel+pino-http: ${pairedRatio('hopscope', 'otel')}${baseline ? `   this build / baseline: ${pairedRatio('hopscope', 'baseline')}` : ''}`,
   );
   return { rows, addedCpuRatio: hopAdded / otelAdded };
 }

@@ -1,5 +1,5 @@
 // `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N] [--settle=S]
-// [--window=S] [--windows=N] [--paired=N] [--baseline=DIR]`:
+// [--window=S] [--windows=N] [--paired=N] [--only-paired] [--baseline=DIR]`:
 // what instrumenting an HTTP service costs. autocannon drives a 1 ms handler in child processes,
 // one at a time: bare node:http; the floor (a request ID in an AsyncLocalStorage context, nothing
 // else: what any SDK meeting issue #2 pays per request); Hopscope (init + middleware + one log
@@ -15,7 +15,8 @@
 // adds a row for another build of the SDK (DIR = its dist folder, e.g. built from an older
 // commit), so before/after come from the same run. Last, a paired run (--paired windows) paces
 // bare, Hopscope, OTel + pino-http (and the baseline) at the same time and reports the median
-// per-window ratios: the steadier comparison on a shared VM.
+// per-window ratios: the steadier comparison on a shared VM (`--only-paired`: that run alone,
+// a quick A/B of two builds).
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -181,8 +182,9 @@ export default async function bench(argv = process.argv.slice(2)) {
   // variant later: on the shared VM the run right after bare measured up to 1.5x the CPU of the
   // same build run later in the round, so a fixed order biased the first Hopscope row; medians
   // are reported
+  const onlyPaired = argv.includes('--only-paired');
   const runs = new Map(variants.map(([name]) => [name, []]));
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < (onlyPaired ? 0 : rounds); r++) {
     for (let k = 0; k < variants.length; k++) {
       const [name, spec] = variants[(k + r) % variants.length];
       runs.get(name).push(await measure(spec, sinkUrl, options));
@@ -196,6 +198,20 @@ export default async function bench(argv = process.argv.slice(2)) {
   ];
   const pairedWindows = await paired(pairedVariants, sinkUrl, options, arg(argv, 'paired', 8));
   sink.proc.send('stop');
+  const printPaired = () => {
+    const pairedRatio = (a, b) =>
+      median(pairedWindows.map((w) => (w[a] - w.bare) / (w[b] - w.bare))).toFixed(2);
+    console.log(
+      `\npaired (bare, Hopscope, OTel+pino-http${baseline ? ', baseline' : ''} paced at the same time; median of ${pairedWindows.length} windows of ${options.window} s)`,
+    );
+    console.log(
+      `  added CPU  Hopscope / OTel+pino-http: ${pairedRatio('hopscope', 'otel')}${baseline ? `   this build / baseline: ${pairedRatio('hopscope', 'baseline')}` : ''}`,
+    );
+  };
+  if (onlyPaired) {
+    printPaired();
+    return { pairedWindows };
+  }
 
   const rows = variants.map(([name]) => {
     const rs = runs.get(name);
@@ -259,13 +275,6 @@ export default async function bench(argv = process.argv.slice(2)) {
   console.log(
     `  log export CPU per request (vs export off): line export ${(hop.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs, OTel logs SDK ${(hopLogsSdk.cpuPerReq - hopNoExport.cpuPerReq).toFixed(1)} µs`,
   );
-  const pairedRatio = (a, b) =>
-    median(pairedWindows.map((w) => (w[a] - w.bare) / (w[b] - w.bare))).toFixed(2);
-  console.log(
-    `\npaired (bare, Hopscope, OTel+pino-http${baseline ? ', baseline' : ''} paced at the same time; median of ${pairedWindows.length} windows of ${options.window} s)`,
-  );
-  console.log(
-    `  added CPU  Hopscope / OTel+pino-http: ${pairedRatio('hopscope', 'otel')}${baseline ? `   this build / baseline: ${pairedRatio('hopscope', 'baseline')}` : ''}`,
-  );
+  printPaired();
   return { rows, addedCpuRatio: hopAdded / otelAdded };
 }

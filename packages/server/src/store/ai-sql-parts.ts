@@ -1,9 +1,9 @@
 /**
- * The dialect-free parts of the AI roll-ups both stores run (duckdb/ai-sql.ts and
- * clickhouse/ai-sql.ts): which span columns each roll-up reads, the calls-list orders, and the
- * conversion of a usage row. The stores share the spans table's columns, so these are one list.
+ * The parts of the AI roll-ups both stores run (duckdb/ai-sql.ts and clickhouse/ai-sql.ts), alike
+ * but for placeholders: which span columns each roll-up reads, the window's calls, the calls-list
+ * orders, and the conversion of a usage row. The stores share the spans table's columns, so these are one list.
  */
-import type { AiCallsQuery, AiUsageRow } from './ai-reader.js';
+import type { AiCallsQuery, AiUsageRow, AiWindowQuery } from './ai-reader.js';
 
 /** The call's own column that, when absent, is taken from another span of its trace. */
 export const CONTEXT_COLUMN = {
@@ -23,6 +23,43 @@ export interface CallsShape {
   context?: AiContext;
   /** Only the first `limit` calls in this order (the caller binds `limit`). */
   top?: string;
+}
+
+/** A named parameter as a store's SQL writes it: `$name` (DuckDB), `{name:Type}` (ClickHouse). */
+export type Placeholder = (name: string, clickHouseType: string) => string;
+
+/**
+ * The `calls` CTE's first part, the same in both stores but for placeholders: the window's AI
+ * calls (time, kinds, service, model bound into `params`), reading `shape.columns` plus, when
+ * the roll-up needs trace context, `trace_id` and the context's own column (`col`).
+ */
+export function ownCalls(
+  q: AiWindowQuery,
+  params: Record<string, unknown>,
+  shape: CallsShape,
+  p: Placeholder,
+): { own: string; col: string | undefined } {
+  params.start = q.startNs;
+  params.end = q.endNs;
+  const where = [
+    `start_ns BETWEEN ${p('start', 'Int64')} AND ${p('end', 'Int64')}`,
+    shape.kinds === 'llm' ? "ai_kind = 'llm'" : "ai_kind IN ('llm', 'decision')",
+  ];
+  if (q.service !== undefined) {
+    params.service = q.service;
+    where.push(`service = ${p('service', 'String')}`);
+  }
+  if (q.model !== undefined) {
+    params.model = q.model;
+    where.push(`ai_model = ${p('model', 'String')}`);
+  }
+  const columns = new Set(shape.columns);
+  const col = shape.context === undefined ? undefined : CONTEXT_COLUMN[shape.context];
+  if (col !== undefined) columns.add('trace_id').add(col);
+  const own = `SELECT ${[...columns].join(', ')} FROM spans WHERE ${where.join(' AND ')}${
+    shape.top === undefined ? '' : ` ORDER BY ${shape.top} LIMIT ${p('limit', 'UInt64')}`
+  }`;
+  return { own, col };
 }
 
 /** The columns the usage aggregates read. */

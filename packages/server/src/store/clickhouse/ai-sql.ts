@@ -19,8 +19,9 @@ import {
   CALL_COLUMNS,
   CALLS_ORDER,
   type CallsShape,
-  CONTEXT_COLUMN,
   numOrNull,
+  ownCalls,
+  type Placeholder,
   roundUsd,
   USAGE_COLUMNS,
   usageRow,
@@ -30,6 +31,7 @@ import { nsToMs } from '../duckdb/reader-rows.js';
 type Row = Record<string, unknown>;
 type Params = Record<string, string | number | bigint>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
+const placeholder: Placeholder = (name, type) => `{${name}:${type}}`;
 
 /** quantile_cont over an array expression: lo·(1−d) + hi·d at rank (n−1)·q; [] when empty. */
 function interpolated(values: string, qs: string, alias: string): string {
@@ -50,26 +52,7 @@ function interpolated(values: string, qs: string, alias: string): string {
  * GLOBAL IN: on a cluster `spans` is Distributed and a plain IN over it would be refused.
  */
 function windowCtes(q: AiWindowQuery, params: Params, shape: CallsShape): string {
-  params.start = q.startNs;
-  params.end = q.endNs;
-  const where = [
-    'start_ns BETWEEN {start:Int64} AND {end:Int64}',
-    shape.kinds === 'llm' ? "ai_kind = 'llm'" : "ai_kind IN ('llm', 'decision')",
-  ];
-  if (q.service !== undefined) {
-    params.service = q.service;
-    where.push('service = {service:String}');
-  }
-  if (q.model !== undefined) {
-    params.model = q.model;
-    where.push('ai_model = {model:String}');
-  }
-  const columns = new Set(shape.columns);
-  const col = shape.context === undefined ? undefined : CONTEXT_COLUMN[shape.context];
-  if (col !== undefined) columns.add('trace_id').add(col);
-  const own = `SELECT ${[...columns].join(', ')} FROM spans WHERE ${where.join(' AND ')}${
-    shape.top === undefined ? '' : ` ORDER BY ${shape.top} LIMIT {limit:UInt64}`
-  }`;
+  const { own, col } = ownCalls(q, params, shape, placeholder);
   if (col === undefined) return `WITH calls AS (${own})`;
   return `WITH own AS (${own}),
     ctx AS (

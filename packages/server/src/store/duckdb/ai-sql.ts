@@ -19,8 +19,9 @@ import {
   CALL_COLUMNS,
   CALLS_ORDER,
   type CallsShape,
-  CONTEXT_COLUMN,
   numOrNull,
+  ownCalls,
+  type Placeholder,
   roundUsd,
   USAGE_COLUMNS,
   usageRow,
@@ -31,6 +32,7 @@ import { nsToMs } from './reader-rows.js';
 type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
+const placeholder: Placeholder = (name) => `$${name}`;
 
 /** Builds the `calls` CTE; bench/ai-query.mjs passes the previous builder to measure against. */
 export type AiCtes = (q: AiWindowQuery, params: Params, shape: CallsShape) => string;
@@ -45,26 +47,7 @@ export type AiCtes = (q: AiWindowQuery, params: Params, shape: CallsShape) => st
  * row-group zonemaps prune it.
  */
 export const windowCtes: AiCtes = (q, params, shape) => {
-  params.start = q.startNs;
-  params.end = q.endNs;
-  const where = [
-    'start_ns BETWEEN $start AND $end',
-    shape.kinds === 'llm' ? "ai_kind = 'llm'" : "ai_kind IN ('llm', 'decision')",
-  ];
-  if (q.service !== undefined) {
-    params.service = q.service;
-    where.push('service = $service');
-  }
-  if (q.model !== undefined) {
-    params.model = q.model;
-    where.push('ai_model = $model');
-  }
-  const columns = new Set(shape.columns);
-  const col = shape.context === undefined ? undefined : CONTEXT_COLUMN[shape.context];
-  if (col !== undefined) columns.add('trace_id').add(col);
-  const own = `SELECT ${[...columns].join(', ')} FROM spans WHERE ${where.join(' AND ')}${
-    shape.top === undefined ? '' : ` ORDER BY ${shape.top} LIMIT $limit`
-  }`;
+  const { own, col } = ownCalls(q, params, shape, placeholder);
   if (col === undefined) return `WITH calls AS (${own})`;
   return `WITH own AS MATERIALIZED (${own}),
     ctx AS (

@@ -116,6 +116,26 @@ export function attribute(w: ProtoWriter, field: number, key: string, value: unk
   w.end(at);
 }
 
+/**
+ * The head of a KeyValue whose lengths fit one byte, up to its AnyValue's first field: the
+ * message's tag and length, the key field, the value's tag and the AnyValue's length. Returns
+ * the position after it; the caller has reserved the room.
+ */
+function keyValueHead(
+  buf: Buffer,
+  pos: number,
+  field: number,
+  key: Uint8Array,
+  anyLength: number,
+): number {
+  buf[pos++] = (field << 3) | WIRE_LEN;
+  buf[pos++] = key.length + 2 + anyLength;
+  for (let i = 0; i < key.length; i++) buf[pos++] = key[i] as number;
+  buf[pos++] = (2 << 3) | WIRE_LEN;
+  buf[pos++] = anyLength;
+  return pos;
+}
+
 /** `false` (nothing written) when the value is not ASCII or the KeyValue needs a longer length. */
 function writeShortString(w: ProtoWriter, field: number, key: Uint8Array, value: string): boolean {
   const n = value.length;
@@ -124,20 +144,15 @@ function writeShortString(w: ProtoWriter, field: number, key: Uint8Array, value:
   if (kvLength >= 128) return false;
   w.reserve(2 + kvLength);
   const buf = w.buf;
-  let pos = w.pos;
-  const valueAt = pos + 2 + key.length + 4;
+  const valueAt = w.pos + 2 + key.length + 4;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
     if (c >= 128) return false;
     buf[valueAt + i] = c;
   }
-  buf[pos++] = (field << 3) | WIRE_LEN;
-  buf[pos++] = kvLength;
-  for (let i = 0; i < key.length; i++) buf[pos++] = key[i] as number;
-  buf[pos++] = (2 << 3) | WIRE_LEN;
-  buf[pos++] = anyLength;
-  buf[pos++] = (1 << 3) | WIRE_LEN;
-  buf[pos] = n;
+  const pos = keyValueHead(buf, w.pos, field, key, anyLength);
+  buf[pos] = (1 << 3) | WIRE_LEN;
+  buf[pos + 1] = n;
   w.pos = valueAt + n;
   return true;
 }
@@ -149,12 +164,7 @@ function writeSmallInt(w: ProtoWriter, field: number, key: Uint8Array, value: nu
   if (kvLength >= 128) return false;
   w.reserve(2 + kvLength);
   const buf = w.buf;
-  let pos = w.pos;
-  buf[pos++] = (field << 3) | WIRE_LEN;
-  buf[pos++] = kvLength;
-  for (let i = 0; i < key.length; i++) buf[pos++] = key[i] as number;
-  buf[pos++] = (2 << 3) | WIRE_LEN;
-  buf[pos++] = anyLength;
+  let pos = keyValueHead(buf, w.pos, field, key, anyLength);
   buf[pos++] = (3 << 3) | WIRE_VARINT;
   let v = value;
   while (v >= 128) {

@@ -34,6 +34,7 @@ import { type Carrier, carrierGetter, nodeHeadersGetter } from '../propagation/c
 import { activePropagator } from '../propagation/inject-extract.js';
 import { getRequestIdRejection } from '../propagation/keys.js';
 import { SDK_VERSION, TRACER_NAME } from '../trace/index.js';
+import { leanTracer } from '../trace/lean-span.js';
 import { cap, hostAttributes, methodAttributes, splitTarget } from './semconv.js';
 
 export const ATTR_REQUEST_ID = 'request.id';
@@ -253,13 +254,16 @@ let cachedProvider: TracerProvider | undefined;
 
 /**
  * Hopscope's tracer from the registered provider, looked up again only when another provider is
- * registered (`init()`, `shutdown()`, or by hand): the lookup builds a key string per call.
+ * registered (`init()`, `shutdown()`, or by hand): the lookup builds a key string per call. For
+ * an OpenTelemetry SDK provider it starts LeanSpans (trace/lean-span.ts): the same spans for less
+ * CPU on every request.
  */
 function defaultTracer(): Tracer {
   const global = trace.getTracerProvider();
   const provider = (global as { getDelegate?: () => TracerProvider }).getDelegate?.() ?? global;
   if (cachedTracer === undefined || provider !== cachedProvider) {
-    cachedTracer = provider.getTracer(TRACER_NAME, SDK_VERSION);
+    const tracer = provider.getTracer(TRACER_NAME, SDK_VERSION);
+    cachedTracer = leanTracer(tracer) ?? tracer;
     cachedProvider = provider;
   }
   return cachedTracer;

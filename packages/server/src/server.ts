@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
@@ -21,6 +22,7 @@ import {
 import { type GrpcHandle, startGrpc } from './ingest/grpc.js';
 import { createIngestApp } from './ingest/http.js';
 import { Sanitizer } from './ingest/sanitize.js';
+import { IngestWorkers } from './ingest/workers/pool.js';
 import { loadPriceTable, withAiNormalisation } from './pipeline/ai/index.js';
 import { IngestQueue } from './pipeline/ingest-queue.js';
 import {
@@ -93,6 +95,13 @@ export interface ServerOptions {
   self?: string;
   /** Retries, timeouts and the bound of the forwarder. */
   peerForwarding?: Omit<ForwarderOptions, 'ingestToken'>;
+  /**
+   * Threads that decode OTLP trace exports and encode them for the DuckDB store (src/ingest/
+   * workers); 0 decodes on the main thread. Default: env HOPSCOPE_INGEST_WORKERS, else 1 on a
+   * machine of two or more cores. Used only with the DuckDB store, with neither tail sampling
+   * nor peers (those stages need the decoded spans on the main thread).
+   */
+  ingestWorkers?: number;
 }
 
 export interface ServerHandle {
@@ -123,6 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const prices = loadPriceTable(options.pricesFile); // a bad file fails before the store opens
   const samplingConfig = resolveSampling(options); // likewise
   const alertRules = resolveAlerts(options); // likewise
+  const ingestWorkers = ingestThreads(options); // likewise
   const peerUrls = options.peers?.map(normalisePeerUrl); // likewise
   if (options.self !== undefined) normalisePeerUrl(options.self);
   const metrics = new SelfMetrics();
@@ -150,11 +160,17 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     queueOptions,
     (d) => metrics.queueDepth.set(d),
   );
+  const threads = store.kind === 'duckdb' && !sampling && !routing ? ingestWorkers : 0;
+  const workers =
+    threads > 0
+      ? new IngestWorkers(threads, { limits, redaction, pricesFile: options.pricesFile })
+      : undefined;
   const ctx = {
     queue,
     metrics,
     limits,
     newSanitizer: () => new Sanitizer(limits, redaction),
+    workers,
   };
 
   let publicUrl = ''; // known once listening; alert links use it unless the rules set public_url
@@ -162,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   try {
     alerts = alertRules && newAlertEvaluator(alertRules, store, metrics, () => publicUrl);
   } catch (err) {
+    await workers?.close();
     await store.close();
     throw err;
   }
@@ -237,6 +254,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   } catch (err) {
     http.close();
     await sampling?.flush();
+    await workers?.close();
     await store.close();
     throw err;
   }
@@ -282,11 +300,25 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         await Promise.all([httpClosed, grpcHandle?.close()]);
         queue.close();
         await sampling?.flush(); // decides every pending trace and writes the kept ones
+        await workers?.close();
         await store.close();
       })();
       return closing;
     },
   };
+}
+
+function ingestThreads(options: ServerOptions): number {
+  const env = process.env.HOPSCOPE_INGEST_WORKERS;
+  const n =
+    options.ingestWorkers ??
+    (env !== undefined && env !== '' ? Number(env) : availableParallelism() > 1 ? 1 : 0);
+  if (!Number.isInteger(n) || n < 0 || n > 64) {
+    throw new Error(
+      `ingest workers: a whole number from 0 to 64 (HOPSCOPE_INGEST_WORKERS or ingestWorkers), got ${options.ingestWorkers ?? JSON.stringify(env)}`,
+    );
+  }
+  return n;
 }
 
 function resolveSampling(options: ServerOptions): SamplingConfig | undefined {

@@ -86,5 +86,11 @@ describe('hopscope serve', () => {
     const e = serve([], { HOPSCOPE_PORT: '99999' });
     expect(await e.exit).toBe(2);
     expect(e.output().stderr).toMatch(/HOPSCOPE_PORT: expected a port 0–65535/);
+    const w = serve(['--ingest-workers', 'two']);
+    expect(await w.exit).toBe(2);
+    expect(w.output().stderr).toMatch(/--ingest-workers: expected a whole number 0–64, got "two"/);
+    const we = serve([], { HOPSCOPE_INGEST_WORKERS: '-1' });
+    expect(await we.exit).toBe(2);
+    expect(we.output().stderr).toMatch(/HOPSCOPE_INGEST_WORKERS: expected a whole number 0–64/);
   });
 });

@@ -30,6 +30,7 @@ interface ServeFlags {
   samplingWait?: number;
   peers?: string;
   self?: string;
+  ingestWorkers?: number;
 }
 
 /** What commander hands over: parsed values from flags, raw strings from env defaults. */
@@ -71,7 +72,19 @@ function resolveFlags(raw: RawFlags): ServeFlags {
     samplingWait: raw.samplingWait as number | undefined,
     peers: raw.peers === undefined ? undefined : String(raw.peers),
     self: raw.self === undefined ? undefined : String(raw.self),
+    ingestWorkers:
+      raw.ingestWorkers === undefined
+        ? undefined
+        : fromEnv(raw.ingestWorkers, 'HOPSCOPE_INGEST_WORKERS', workerCount),
   };
+}
+
+function workerCount(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 64) {
+    throw new InvalidArgumentError(`--ingest-workers: expected a whole number 0–64, got "${v}"`);
+  }
+  return n;
 }
 
 function port(name: string, allowOff: boolean) {
@@ -189,6 +202,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
       "this collector's URL as --peers spells it (default http://<host>:<port>) (HOPSCOPE_SELF)",
       env.HOPSCOPE_SELF,
     )
+    .option(
+      '--ingest-workers <n>',
+      'threads decoding OTLP trace exports beside the main thread; 0 = none (default: 1 on two or more cores) (HOPSCOPE_INGEST_WORKERS)',
+      orRaw(workerCount),
+      env.HOPSCOPE_INGEST_WORKERS,
+    )
     .addHelpText(
       'after',
       '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
@@ -209,6 +228,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ingestToken: flags.ingestToken || undefined,
         queryToken: flags.queryToken || undefined,
         sampling,
+        ingestWorkers: flags.ingestWorkers,
         ...peerOptions(flags),
       }).catch((err: Error) => {
         if (/^peer |^this collector /.test(err.message)) {

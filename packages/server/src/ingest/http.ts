@@ -10,13 +10,7 @@ import {
 } from './body.js';
 import { IngestInputError, QueueFullError } from './errors.js';
 import { type IngestLogsContext, ingestLogLines } from './ndjson.js';
-import {
-  type ExportContext,
-  type ExportResult,
-  exportSignal,
-  parseJson,
-  type Signal,
-} from './otlp/export.js';
+import { type ExportContext, type ExportResult, exportSignal, type Signal } from './otlp/export.js';
 import { ExportLogsServiceResponse, ExportTraceServiceResponse, RpcStatus } from './otlp/proto.js';
 
 export interface IngestHttpOptions {
@@ -83,9 +77,8 @@ export function createIngestApp(
     try {
       const raw = await readBody(c.req.raw.body, options.maxBodyBytes, budget, held);
       const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
-      const request = encoding === 'proto' ? body : parseJson(body.toString('utf8'));
       const protocol = encoding === 'proto' ? 'http/protobuf' : 'http/json';
-      const result = await exportSignal(ctx, signal, protocol, request);
+      const result = await exportSignal(ctx, signal, protocol, body);
       metrics.requests.inc({ protocol, code: '200' });
       return successResponse(signal, encoding, result);
     } catch (err) {

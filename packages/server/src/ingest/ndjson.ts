@@ -47,7 +47,7 @@ export async function ingestLogLines(
     logs.push(sanitizeLog(record, sanitizer));
   }
   ctx.metrics.received.inc({ signal: 'logs', protocol: 'http/ndjson' }, logs.length);
-  reportSanitizer(ctx.metrics, sanitizer);
+  reportSanitizer(ctx.metrics, sanitizer.counts);
   await ctx.queue.write({ spans: [], logs });
   ctx.metrics.accepted.inc({ signal: 'logs' }, logs.length);
   return { accepted: logs.length, plain, truncated };

@@ -1,6 +1,6 @@
 import type { QueueOptions } from '../config.js';
 import { QueueFullError } from '../ingest/errors.js';
-import type { WriteBatch } from '../store/records.js';
+import { batchRecords, type WriteBatch } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -24,7 +24,7 @@ export class IngestQueue {
 
   /** Resolves once the batch is durable; throws QueueFullError without waiting when full. */
   async write(batch: WriteBatch): Promise<void> {
-    const n = batch.spans.length + batch.logs.length;
+    const n = batchRecords(batch);
     if (n === 0) return;
     if (this.closed) throw new QueueFullError(this.options.retryAfterSeconds);
     // A single batch larger than the whole queue still goes through when the queue is empty.

@@ -107,7 +107,24 @@ export interface LogRecord {
   source: LogSource;
 }
 
+/**
+ * Spans an ingest worker thread already decoded and encoded in the format of one store kind
+ * (`store`), so that store's thread only copies them in. Opaque to everything but that store.
+ */
+export interface EncodedSpans {
+  store: string;
+  rows: number;
+  payload: unknown;
+}
+
 export interface WriteBatch {
   spans: SpanRecord[];
   logs: LogRecord[];
+  /** Spans encoded by an ingest worker, besides (usually instead of) `spans`. */
+  encoded?: EncodedSpans;
+}
+
+/** Spans + log records in a batch, whether decoded here or encoded by a worker. */
+export function batchRecords(batch: WriteBatch): number {
+  return batch.spans.length + batch.logs.length + (batch.encoded?.rows ?? 0);
 }

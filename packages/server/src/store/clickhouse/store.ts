@@ -93,6 +93,9 @@ export class ClickHouseStore implements Store {
   write(batch: WriteBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (!this.client) return Promise.reject(new Error('store is not open'));
+    if (batch.encoded) {
+      return Promise.reject(new Error(`spans encoded for ${batch.encoded.store}, not ClickHouse`));
+    }
     const rows = batch.spans.length + batch.logs.length;
     if (rows === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {

@@ -12,10 +12,22 @@ import duckdb from '@duckdb/node-bindings';
 /** Rows per data chunk: DuckDB's vector size. */
 export const CHUNK_ROWS = duckdb.vector_size();
 
+/** A column's first `rows` values copied out of its buffers, transferable between threads. */
+export type PackedColumn =
+  | { width: number; data: ArrayBuffer; valid?: ArrayBuffer }
+  | { text: Uint8Array; ends: Uint32Array; valid?: ArrayBuffer }
+  | { constant: string };
+
+/** A data chunk's worth of rows, packed where DuckDB is not at hand (an ingest worker thread). */
+export interface PackedChunk {
+  rows: number;
+  columns: PackedColumn[];
+}
+
 abstract class Column {
   /** One bit per row, 1 = valid, in DuckDB's little-endian uint64 words. */
   readonly valid = new Uint8Array(Math.ceil(CHUNK_ROWS / 64) * 8);
-  private anyNull = false;
+  protected anyNull = false;
 
   reset(): void {
     this.anyNull = false;
@@ -33,7 +45,12 @@ abstract class Column {
     duckdb.copy_data_to_vector_validity(vector, 0, this.valid.buffer, 0, Math.ceil(rows / 64) * 8);
   }
 
+  protected packValidity(rows: number): ArrayBuffer | undefined {
+    return this.anyNull ? this.valid.buffer.slice(0, Math.ceil(rows / 64) * 8) : undefined;
+  }
+
   abstract flush(vector: duckdb.Vector, rows: number): void;
+  abstract pack(rows: number): PackedColumn;
 }
 
 /** A fixed-width column (integers, doubles, 128-bit IDs), written through `view`. */
@@ -53,40 +70,130 @@ export class FixedColumn extends Column {
     duckdb.copy_data_to_vector(vector, 0, this.buffer, 0, rows * this.width);
     this.flushValidity(vector, rows);
   }
+
+  pack(rows: number): PackedColumn {
+    return {
+      width: this.width,
+      data: this.buffer.slice(0, rows * this.width),
+      valid: this.packValidity(rows),
+    };
+  }
 }
 
 /** A VARCHAR/JSON column. */
 export class TextColumn extends Column {
   private readonly values: (string | undefined)[] = new Array(CHUNK_ROWS);
+  /**
+   * True while every row so far holds the same text, as a resource's service, scope and
+   * attributes do for all its spans: such a column becomes one constant vector (one native
+   * call per chunk instead of one per row).
+   */
+  private same = false;
 
   /** `undefined` is NULL. NUL characters become U+FFFD (DuckDB's C API takes C strings). */
   set(row: number, value: string | undefined): void {
     if (value === undefined) {
-      this.values[row] = undefined;
       this.setNull(row);
     } else {
-      this.values[row] = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+      const v = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+      this.values[row] = v;
+      if (row === 0) this.same = true;
+      else if (this.same && v !== this.values[0]) this.same = false;
     }
   }
 
+  override setNull(row: number): void {
+    this.values[row] = undefined;
+    this.same = false;
+    super.setNull(row);
+  }
+
   flush(vector: duckdb.Vector, rows: number): void {
-    for (let i = 0; i < rows; i++) {
-      const v = this.values[i];
-      if (v !== undefined) duckdb.vector_assign_string_element(vector, i, v);
+    if (this.same && rows > 1) {
+      duckdb.vector_reference_value(vector, duckdb.create_varchar(this.values[0]!));
+    } else {
+      for (let i = 0; i < rows; i++) {
+        const v = this.values[i];
+        if (v !== undefined) duckdb.vector_assign_string_element(vector, i, v);
+      }
+      this.flushValidity(vector, rows);
     }
     this.values.fill(undefined, 0, rows);
-    this.flushValidity(vector, rows);
   }
+
+  /** The values as one UTF-8 buffer and their end offsets (a NULL ends where it starts). */
+  pack(rows: number): PackedColumn {
+    if (this.same && rows > 1) {
+      const constant = this.values[0]!;
+      this.values.fill(undefined, 0, rows);
+      return { constant };
+    }
+    let max = 0;
+    for (let i = 0; i < rows; i++) max += (this.values[i]?.length ?? 0) * 3;
+    const out = Buffer.allocUnsafeSlow(max);
+    const ends = new Uint32Array(rows);
+    let at = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = this.values[i];
+      if (v !== undefined) at += out.write(v, at);
+      ends[i] = at;
+    }
+    this.values.fill(undefined, 0, rows);
+    // A copy of the used bytes: the worst-case buffer is 3x the text.
+    return { text: new Uint8Array(out.buffer.slice(0, at)), ends, valid: this.packValidity(rows) };
+  }
+}
+
+/** Fills `vector` from a packed column (the main-thread half of a worker's chunk). */
+function unpackColumn(vector: duckdb.Vector, col: PackedColumn, rows: number): void {
+  if ('constant' in col) {
+    duckdb.vector_reference_value(vector, duckdb.create_varchar(col.constant));
+    return;
+  }
+  if ('width' in col) {
+    duckdb.copy_data_to_vector(vector, 0, col.data, 0, rows * col.width);
+  } else {
+    const { text, ends } = col;
+    const valid = col.valid && new Uint8Array(col.valid);
+    let start = 0;
+    for (let i = 0; i < rows; i++) {
+      const end = ends[i]!;
+      if (!valid || valid[i >> 3]! & (1 << (i & 7))) {
+        duckdb.vector_assign_string_element_len(vector, i, text.subarray(start, end));
+      }
+      start = end;
+    }
+  }
+  if (col.valid) {
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, col.valid, 0, col.valid.byteLength);
+  }
+}
+
+/** A packed chunk as a DuckDB data chunk of `types`. */
+export function unpackChunk(types: readonly DuckDBType[], packed: PackedChunk): DuckDBDataChunk {
+  if (packed.columns.length !== types.length) {
+    throw new Error(`a packed chunk of ${packed.columns.length} columns for ${types.length} types`);
+  }
+  const chunk = DuckDBDataChunk.create(types);
+  for (let k = 0; k < types.length; k++) {
+    unpackColumn(duckdb.data_chunk_get_vector(chunk.chunk, k), packed.columns[k]!, packed.rows);
+  }
+  chunk.rowCount = packed.rows;
+  return chunk;
 }
 
 /** The columns of one table, filled row by row and emitted as data chunks. */
 export class ChunkBuilder {
   private readonly chunks: DuckDBDataChunk[] = [];
+  private readonly packedChunks: PackedChunk[] = [];
   private row = 0;
 
+  /** `packed`: emit PackedChunks (finishPacked) instead of DuckDB chunks (finish). */
   constructor(
     private readonly types: readonly DuckDBType[],
     readonly columns: readonly Column[],
+    private readonly packed = false,
   ) {
     if (types.length !== columns.length) throw new Error('one column buffer per type');
   }
@@ -99,11 +206,28 @@ export class ChunkBuilder {
 
   /** The filled chunks (the builder is done after this). */
   finish(): DuckDBDataChunk[] {
+    if (this.packed) throw new Error('this builder packs: call finishPacked()');
     if (this.row > 0) this.emit();
     return this.chunks;
   }
 
+  /** The filled rows as packed chunks, for another thread to unpack (the builder is done). */
+  finishPacked(): PackedChunk[] {
+    if (!this.packed) throw new Error('this builder makes DuckDB chunks: call finish()');
+    if (this.row > 0) this.emit();
+    return this.packedChunks;
+  }
+
   private emit(): void {
+    if (this.packed) {
+      this.packedChunks.push({
+        rows: this.row,
+        columns: this.columns.map((c) => c.pack(this.row)),
+      });
+      for (const c of this.columns) c.reset();
+      this.row = 0;
+      return;
+    }
     const chunk = DuckDBDataChunk.create(this.types);
     for (let k = 0; k < this.columns.length; k++) {
       this.columns[k]!.flush(duckdb.data_chunk_get_vector(chunk.chunk, k), this.row);

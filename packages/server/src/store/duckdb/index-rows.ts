@@ -1,5 +1,5 @@
 import { BIGINT, type DuckDBDataChunk, UBIGINT, UHUGEINT, VARCHAR } from '@duckdb/node-api';
-import type { WriteBatch } from '../records.js';
+import type { LogRecord, SpanRecord, WriteBatch } from '../records.js';
 import {
   ChunkBuilder,
   FixedColumn,
@@ -48,51 +48,118 @@ function text(lines: string[], quotedNewline = false): CsvText {
 const TRACE_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
 const REQUEST_INDEX_TYPES = [UBIGINT, VARCHAR, UHUGEINT, BIGINT, BIGINT];
 
-export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<string>): IndexRows {
-  const traces = new Map<string, Window>();
-  // request ID → trace ID ('' for log lines of no trace) → window
-  const requests = new Map<string, Map<string, Window>>();
-  const b = new Quoter();
-  const ops: string[] = [];
-  const newOperations: string[] = [];
-  const widen = (w: Window, start: bigint, end: bigint) => {
-    if (start < w[0]) w[0] = start;
-    if (end > w[1]) w[1] = end;
-  };
-  const request = (requestId: string, traceId: string, start: bigint, end: bigint) => {
-    let byTrace = requests.get(requestId);
-    if (!byTrace) {
-      byTrace = new Map();
-      requests.set(requestId, byTrace);
-    }
-    const w = byTrace.get(traceId);
-    if (w) widen(w, start, end);
-    else byTrace.set(traceId, [start, end]);
-  };
+/**
+ * What one or more batches add to the index tables, before it becomes rows: time windows per
+ * trace and per request (and trace), and operations in first-seen order. Plain Maps and
+ * arrays, so an ingest worker can collect them for its batch and post them to the store's
+ * thread, which merges the facts of a group before writing.
+ */
+export interface IndexFacts {
+  traces: Map<string, Window>;
+  /** request ID → trace ID ('' for log lines of no trace) → window */
+  requests: Map<string, Map<string, Window>>;
+  /** [service, name, kind], each operation once. */
+  operations: [string, string, number][];
+}
+
+function widen(w: Window, start: bigint, end: bigint): void {
+  if (start < w[0]) w[0] = start;
+  if (end > w[1]) w[1] = end;
+}
+
+function addWindow<K>(map: Map<K, Window>, key: K, start: bigint, end: bigint): void {
+  const w = map.get(key);
+  if (w) widen(w, start, end);
+  else map.set(key, [start, end]);
+}
+
+function addRequest(
+  facts: IndexFacts,
+  requestId: string,
+  traceId: string,
+  start: bigint,
+  end: bigint,
+): void {
+  let byTrace = facts.requests.get(requestId);
+  if (!byTrace) {
+    byTrace = new Map();
+    facts.requests.set(requestId, byTrace);
+  }
+  addWindow(byTrace, traceId, start, end);
+}
+
+/** Collects the index facts of `batch` into `facts` (new ones when not given). */
+export function indexFacts(
+  batch: { spans: readonly SpanRecord[]; logs: readonly LogRecord[] },
+  facts: IndexFacts = { traces: new Map(), requests: new Map(), operations: [] },
+): IndexFacts {
+  const seen = new Set<string>();
+  for (const [service, name, kind] of facts.operations)
+    seen.add(`${service}\u0000${name}\u0000${kind}`);
   // Spans of one operation tend to come together: skip the key for a repeat of the last one.
   let lastService: string | undefined;
   let lastName: string | undefined;
   let lastKind = -1;
+  for (const s of batch.spans) {
+    const end = s.startNs + s.durationNs;
+    addWindow(facts.traces, s.traceId, s.startNs, end);
+    if (s.requestId) addRequest(facts, s.requestId, s.traceId, s.startNs, end);
+    if (s.service === lastService && s.name === lastName && s.kind === lastKind) continue;
+    lastService = s.service;
+    lastName = s.name;
+    lastKind = s.kind;
+    const op = `${s.service}\u0000${s.name}\u0000${s.kind}`;
+    if (!seen.has(op)) {
+      seen.add(op);
+      facts.operations.push([s.service, s.name, s.kind]);
+    }
+  }
+  for (const l of batch.logs) {
+    if (l.requestId) addRequest(facts, l.requestId, l.traceId ?? '', l.timestampNs, l.timestampNs);
+  }
+  return facts;
+}
+
+/** Adds `from` into `into` (windows widened, operations appended once). */
+export function mergeIndexFacts(into: IndexFacts, from: IndexFacts): void {
+  for (const [id, [start, end]] of from.traces) addWindow(into.traces, id, start, end);
+  for (const [requestId, byTrace] of from.requests) {
+    for (const [traceId, [start, end]] of byTrace) addRequest(into, requestId, traceId, start, end);
+  }
+  if (from.operations.length === 0) return;
+  const seen = new Set(into.operations.map(([s, n, k]) => `${s}\u0000${n}\u0000${k}`));
+  for (const op of from.operations) {
+    const key = `${op[0]}\u0000${op[1]}\u0000${op[2]}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      into.operations.push(op);
+    }
+  }
+}
+
+/** The rows of a group: its batches' facts (collected here or by a worker) merged. */
+export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<string>): IndexRows {
+  const facts: IndexFacts = { traces: new Map(), requests: new Map(), operations: [] };
   for (const batch of batches) {
-    for (const s of batch.spans) {
-      const end = s.startNs + s.durationNs;
-      const t = traces.get(s.traceId);
-      if (t) widen(t, s.startNs, end);
-      else traces.set(s.traceId, [s.startNs, end]);
-      if (s.requestId) request(s.requestId, s.traceId, s.startNs, end);
-      if (s.service === lastService && s.name === lastName && s.kind === lastKind) continue;
-      lastService = s.service;
-      lastName = s.name;
-      lastKind = s.kind;
-      const op = `${s.service}\u0000${s.name}\u0000${s.kind}`;
-      if (!knownOperations.has(op) && !newOperations.includes(op)) {
-        newOperations.push(op);
-        ops.push(b.text(s.service) + DELIM + b.text(s.name) + DELIM + s.kind);
-      }
-    }
-    for (const l of batch.logs) {
-      if (l.requestId) request(l.requestId, l.traceId ?? '', l.timestampNs, l.timestampNs);
-    }
+    if (batch.encoded)
+      mergeIndexFacts(facts, (batch.encoded.payload as { index: IndexFacts }).index);
+    if (batch.spans.length > 0 || batch.logs.length > 0) indexFacts(batch, facts);
+  }
+  return factsToRows(facts, knownOperations);
+}
+
+function factsToRows(
+  { traces, requests, operations }: IndexFacts,
+  knownOperations: Set<string>,
+): IndexRows {
+  const b = new Quoter();
+  const ops: string[] = [];
+  const newOperations: string[] = [];
+  for (const [service, name, kind] of operations) {
+    const op = `${service}\u0000${name}\u0000${kind}`;
+    if (knownOperations.has(op)) continue;
+    newOperations.push(op);
+    ops.push(b.text(service) + DELIM + b.text(name) + DELIM + kind);
   }
   const tk = new FixedColumn(8);
   const ts = new FixedColumn(8);

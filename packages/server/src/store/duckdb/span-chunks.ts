@@ -15,16 +15,19 @@ import {
   UTINYINT,
   VARCHAR,
 } from '@duckdb/node-api';
-import type { Attributes, SpanAiColumns, SpanRecord } from '../records.js';
+import type { Attributes, EncodedSpans, SpanAiColumns, SpanRecord } from '../records.js';
 import {
   ChunkBuilder,
   FixedColumn,
+  type PackedChunk,
   TextColumn,
+  unpackChunk,
   writeBigInt,
   writeSmallUint,
   writeSpanId,
   writeTraceId,
 } from './chunk-columns.js';
+import { type IndexFacts, indexFacts } from './index-rows.js';
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
@@ -225,6 +228,41 @@ export function spanChunks(
 ): DuckDBDataChunk[] {
   const c = new SpanColumns();
   const out = new ChunkBuilder(types, c.all());
+  fillSpans(c, out, batches);
+  return out.finish();
+}
+
+/** A batch's spans as an ingest worker encodes them for this store (EncodedSpans.payload). */
+export interface DuckDbEncoded {
+  chunks: PackedChunk[];
+  index: IndexFacts;
+}
+
+/**
+ * The spans rows packed for another thread, with their index facts: an ingest worker encodes
+ * them, the store's thread only copies them into DuckDB chunks (unpackSpanChunk). Throws as
+ * spanChunks does.
+ */
+export function encodeSpans(spans: readonly SpanRecord[]): EncodedSpans {
+  const c = new SpanColumns();
+  const out = new ChunkBuilder(SPAN_TYPES, c.all(), true);
+  fillSpans(c, out, [{ spans }]);
+  const payload: DuckDbEncoded = {
+    chunks: out.finishPacked(),
+    index: indexFacts({ spans, logs: [] }),
+  };
+  return { store: 'duckdb', rows: spans.length, payload };
+}
+
+export function unpackSpanChunk(packed: PackedChunk): DuckDBDataChunk {
+  return unpackChunk(SPAN_TYPES, packed);
+}
+
+function fillSpans(
+  c: SpanColumns,
+  out: ChunkBuilder,
+  batches: readonly { spans: readonly SpanRecord[] }[],
+): void {
   const resources = new ResourceCache();
   for (const batch of batches) {
     for (const s of batch.spans) {
@@ -279,5 +317,4 @@ export function spanChunks(
       else setAi(c, i, s.ai);
     }
   }
-  return out.finish();
 }

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
-import type { WriteBatch } from '../records.js';
+import { batchRecords, type WriteBatch } from '../records.js';
 import type { RetentionPolicy, Store, StoreStats } from '../store.js';
 import { type CsvText, logsCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
@@ -11,7 +11,7 @@ import { type IndexRows, indexRows } from './index-rows.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { SPAN_TYPES, spanChunks } from './span-chunks.js';
+import { type DuckDbEncoded, SPAN_TYPES, spanChunks, unpackSpanChunk } from './span-chunks.js';
 import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
@@ -64,8 +64,13 @@ export class DuckDbStore implements Store {
   private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
     prepare: (batches) => ({
-      spans: spanChunks(batches),
-      spanRows: batches.reduce((n, b) => n + b.spans.length, 0),
+      spans: [
+        ...spanChunks(batches),
+        ...batches.flatMap((b) =>
+          b.encoded ? (b.encoded.payload as DuckDbEncoded).chunks.map(unpackSpanChunk) : [],
+        ),
+      ],
+      spanRows: batches.reduce((n, b) => n + b.spans.length + (b.encoded?.rows ?? 0), 0),
       logs: logsCsv(batches),
       index: indexRows(batches, this.knownOperations),
     }),
@@ -111,7 +116,10 @@ export class DuckDbStore implements Store {
 
   write(batch: WriteBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (batch.spans.length === 0 && batch.logs.length === 0) return Promise.resolve();
+    if (batch.encoded && batch.encoded.store !== 'duckdb') {
+      return Promise.reject(new Error(`spans encoded for ${batch.encoded.store}, not DuckDB`));
+    }
+    if (batchRecords(batch) === 0) return Promise.resolve();
     return this.group.submit(batch);
   }
 

@@ -1,0 +1,38 @@
+import type { IngestLimits, RedactionOptions } from '../../config.js';
+import type { EncodedSpans } from '../../store/records.js';
+import type { Protocol, Signal } from '../otlp/export.js';
+import type { SanitizeCounts } from '../sanitize.js';
+
+/** What every ingest worker thread is started with (its workerData). */
+export interface WorkerConfig {
+  limits: IngestLimits;
+  redaction: RedactionOptions;
+  /** The user's price table file, as given to the server (the shipped table otherwise). */
+  pricesFile?: string;
+}
+
+/** One export request for a worker to decode. */
+export interface DecodeJob {
+  id: number;
+  signal: Signal;
+  protocol: Protocol;
+  body: Uint8Array;
+}
+
+export type DecodeReply =
+  | {
+      id: number;
+      ok: true;
+      accepted: number;
+      rejected: number;
+      firstError?: string;
+      counts: SanitizeCounts;
+      encoded?: EncodedSpans;
+    }
+  | {
+      id: number;
+      ok: false;
+      /** True when the request itself was bad (a 400), false for a fault of ours. */
+      input: boolean;
+      message: string;
+    };

@@ -1,0 +1,72 @@
+/**
+ * An ingest worker thread: decodes, validates and redacts OTLP trace exports, adds the AI
+ * fields and encodes the spans for the DuckDB store, so the server's main thread (HTTP, the
+ * store's commits, queries) only copies finished columns in. Started by pool.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { normaliseBatch } from '../../pipeline/ai/normalize.js';
+import { loadPriceTable } from '../../pipeline/ai/prices.js';
+import type { PackedChunk } from '../../store/duckdb/chunk-columns.js';
+import { type DuckDbEncoded, encodeSpans } from '../../store/duckdb/span-chunks.js';
+import { IngestInputError } from '../errors.js';
+import { decodeExport } from '../otlp/export.js';
+import { Sanitizer } from '../sanitize.js';
+import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
+
+const config = workerData as WorkerConfig;
+const prices = loadPriceTable(config.pricesFile);
+const port = parentPort!;
+
+function transferables(chunks: readonly PackedChunk[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const chunk of chunks) {
+    for (const col of chunk.columns) {
+      if ('constant' in col) continue;
+      if ('width' in col) out.push(col.data);
+      else out.push(col.text.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
+      if (col.valid) out.push(col.valid);
+    }
+  }
+  return out;
+}
+
+function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
+  const sanitizer = new Sanitizer(config.limits, config.redaction);
+  const decoded = decodeExport(job.signal, job.protocol, job.body, sanitizer);
+  const { accepted, rejected, firstError, counts } = decoded;
+  const spans = decoded.batch.spans;
+  if (spans.length === 0) {
+    return {
+      reply: { id: job.id, ok: true, accepted, rejected, firstError, counts },
+      transfer: [],
+    };
+  }
+  normaliseBatch(decoded.batch, prices);
+  let encoded: ReturnType<typeof encodeSpans>;
+  try {
+    encoded = encodeSpans(spans);
+  } catch (err) {
+    // A value the decoder let through but a column cannot hold: the data is at fault.
+    throw new IngestInputError(
+      `spans cannot be stored: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  return {
+    reply: { id: job.id, ok: true, accepted, rejected, firstError, counts, encoded },
+    transfer: transferables((encoded.payload as DuckDbEncoded).chunks),
+  };
+}
+
+port.on('message', (job: DecodeJob) => {
+  let out: { reply: DecodeReply; transfer: ArrayBuffer[] };
+  try {
+    out = run(job);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    out = {
+      reply: { id: job.id, ok: false, input: err instanceof IngestInputError, message },
+      transfer: [],
+    };
+  }
+  port.postMessage(out.reply, out.transfer);
+});

@@ -1,6 +1,6 @@
 import { context, trace } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, ensureContextManager, runWithRequestId } from '../src/index.js';
 import { LineSink } from './line-sink.js';
 
@@ -245,6 +245,67 @@ describe('logger line format', () => {
     expect(() => log.info('circular_fields', { circular })).not.toThrow();
     expect(() => log.info('hostile_fields', { hostile })).not.toThrow();
     expect(sink.find('circular_fields').circular).toMatchObject({ name: 'loop' });
+  });
+
+  it('stamps each line with its own millisecond, across seconds and years', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink });
+    const times = [
+      Date.UTC(2026, 10, 23, 20, 59, 59, 998),
+      Date.UTC(2026, 10, 23, 20, 59, 59, 999),
+      Date.UTC(2026, 10, 23, 21, 0, 0, 0),
+      Date.UTC(2026, 10, 23, 21, 0, 0, 7),
+      Date.UTC(2026, 10, 23, 21, 0, 0, 7),
+      Date.UTC(2026, 10, 23, 21, 0, 0, 42),
+      Date.UTC(2026, 10, 23, 21, 0, 0, 41), // the clock stepped back
+      Date.UTC(2026, 10, 23, 20, 0, 0, 41),
+      Date.UTC(10_000, 0, 1, 0, 0, 0, 5), // a six-digit year
+      Date.UTC(10_000, 0, 1, 0, 0, 0, 6),
+    ];
+    const now = vi.spyOn(Date, 'now');
+    try {
+      for (const t of times) {
+        now.mockReturnValue(t);
+        log.info('tick');
+      }
+    } finally {
+      now.mockRestore();
+    }
+    expect(sink.lines.map((l) => l.timestamp)).toEqual(
+      times.map((t) => new Date(t).toISOString()),
+    );
+  });
+
+  it('gives interleaved requests each their own IDs on every line', () => {
+    const sink = new LineSink();
+    const log = createLogger({ service: 's', destination: sink });
+    const tracer = provider.getTracer('t');
+    const requests = ['req_00000000000a', 'req_00000000000b', 'req_00000000000c'].map((id) => {
+      const span = tracer.startSpan(id);
+      return { id, span, ctx: trace.setSpan(context.active(), span) };
+    });
+    const inEach = (fn: (r: (typeof requests)[number]) => void) =>
+      requests.forEach((r) => runWithRequestId(r.id, () => context.with(r.ctx, () => fn(r))));
+    // each line in its own request's context, alternating between requests
+    const contexts = requests.map((r) =>
+      runWithRequestId(r.id, () => trace.setSpan(context.active(), r.span)),
+    );
+    for (let round = 0; round < 3; round++) {
+      contexts.forEach((ctx, i) => context.with(ctx, () => log.info('step', { i, round })));
+    }
+    inEach(() => log.info('nested'));
+    for (const line of sink.lines) {
+      const r = requests[line.i === undefined ? -1 : (line.i as number)];
+      if (r === undefined) continue;
+      expect(line.request_id).toBe(r.id);
+      expect(line.span_id).toBe(r.span.spanContext().spanId);
+      expect(line.trace_id).toBe(r.span.spanContext().traceId);
+    }
+    expect(sink.lines.filter((l) => l.event === 'step')).toHaveLength(9);
+    const nested = sink.lines.filter((l) => l.event === 'nested');
+    expect(nested.map((l) => l.span_id)).toEqual(
+      requests.map((r) => r.span.spanContext().spanId),
+    );
   });
 
   it('renders pretty lines when asked, without JSON', () => {

@@ -30,6 +30,10 @@ function transferables(chunks: readonly PackedChunk[]): ArrayBuffer[] {
   return out;
 }
 
+function payloadChunks({ chunks, index }: DuckDbEncoded): PackedChunk[] {
+  return [...chunks, ...index.traces, ...index.requests];
+}
+
 function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
   const sanitizer = new Sanitizer(config.limits, config.redaction);
   const decoded = decodeExport(job.signal, job.protocol, job.body, sanitizer);
@@ -53,7 +57,7 @@ function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
   }
   return {
     reply: { id: job.id, ok: true, accepted, rejected, firstError, counts, encoded },
-    transfer: transferables((encoded.payload as DuckDbEncoded).chunks),
+    transfer: transferables(payloadChunks(encoded.payload as DuckDbEncoded)),
   };
 }
 

@@ -1,9 +1,18 @@
-import { BIGINT, type DuckDBDataChunk, UBIGINT, UHUGEINT, VARCHAR } from '@duckdb/node-api';
+import {
+  BIGINT,
+  type DuckDBDataChunk,
+  type DuckDBType,
+  UBIGINT,
+  UHUGEINT,
+  VARCHAR,
+} from '@duckdb/node-api';
 import type { LogRecord, SpanRecord, WriteBatch } from '../records.js';
 import {
   ChunkBuilder,
   FixedColumn,
+  type PackedChunk,
   TextColumn,
+  unpackChunk,
   writeBigInt,
   writeTraceId,
   writeUBigInt,
@@ -120,73 +129,118 @@ export function indexFacts(
   return facts;
 }
 
-/** Adds `from` into `into` (windows widened, operations appended once). */
-export function mergeIndexFacts(into: IndexFacts, from: IndexFacts): void {
-  for (const [id, [start, end]] of from.traces) addWindow(into.traces, id, start, end);
-  for (const [requestId, byTrace] of from.requests) {
-    for (const [traceId, [start, end]] of byTrace) addRequest(into, requestId, traceId, start, end);
-  }
-  if (from.operations.length === 0) return;
-  const seen = new Set(into.operations.map(([s, n, k]) => `${s}\u0000${n}\u0000${k}`));
-  for (const op of from.operations) {
-    const key = `${op[0]}\u0000${op[1]}\u0000${op[2]}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      into.operations.push(op);
-    }
-  }
+/** A batch's index rows packed by an ingest worker, and its operations (DuckDbEncoded.index). */
+export interface PackedIndex {
+  traces: PackedChunk[];
+  requests: PackedChunk[];
+  operations: [string, string, number][];
 }
 
-/** The rows of a group: its batches' facts (collected here or by a worker) merged. */
+/** The index rows of one batch, for a worker to post (the store unpacks them as they are). */
+export function packIndex(batch: {
+  spans: readonly SpanRecord[];
+  logs: readonly LogRecord[];
+}): PackedIndex {
+  const facts = indexFacts(batch);
+  const traces = new WindowRows(TRACE_INDEX_TYPES, true);
+  const requests = new WindowRows(REQUEST_INDEX_TYPES, true);
+  fillWindows(facts, traces, requests);
+  return {
+    traces: traces.builder.finishPacked(),
+    requests: requests.builder.finishPacked(),
+    operations: facts.operations,
+  };
+}
+
+/**
+ * The rows of a group: its record batches' facts merged (one row per key), and each worker
+ * batch's packed rows as they came (a key in two batches of a group has two rows, which readers
+ * fold with min/max like rows of two commits).
+ */
 export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<string>): IndexRows {
   const facts: IndexFacts = { traces: new Map(), requests: new Map(), operations: [] };
+  const traces: DuckDBDataChunk[] = [];
+  const requests: DuckDBDataChunk[] = [];
+  const operations: [string, string, number][][] = [];
   for (const batch of batches) {
-    if (batch.encoded)
-      mergeIndexFacts(facts, (batch.encoded.payload as { index: IndexFacts }).index);
+    if (batch.encoded) {
+      const packed = (batch.encoded.payload as { index: PackedIndex }).index;
+      for (const p of packed.traces) traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
+      for (const p of packed.requests) requests.push(unpackChunk(REQUEST_INDEX_TYPES, p));
+      operations.push(packed.operations);
+    }
     if (batch.spans.length > 0 || batch.logs.length > 0) indexFacts(batch, facts);
   }
-  return factsToRows(facts, knownOperations);
+  const t = new WindowRows(TRACE_INDEX_TYPES, false);
+  const r = new WindowRows(REQUEST_INDEX_TYPES, false);
+  fillWindows(facts, t, r);
+  traces.push(...t.builder.finish());
+  requests.push(...r.builder.finish());
+  operations.push(facts.operations);
+  return { traces, requests, ...operationRows(operations.flat(), knownOperations) };
 }
 
-function factsToRows(
-  { traces, requests, operations }: IndexFacts,
+/** New operations as read_csv text; each once, known ones left out. */
+function operationRows(
+  operations: readonly [string, string, number][],
   knownOperations: Set<string>,
-): IndexRows {
+): Pick<IndexRows, 'operations' | 'newOperations'> {
   const b = new Quoter();
   const ops: string[] = [];
   const newOperations: string[] = [];
   for (const [service, name, kind] of operations) {
     const op = `${service}\u0000${name}\u0000${kind}`;
-    if (knownOperations.has(op)) continue;
+    if (knownOperations.has(op) || newOperations.includes(op)) continue;
     newOperations.push(op);
     ops.push(b.text(service) + DELIM + b.text(name) + DELIM + kind);
   }
-  const tk = new FixedColumn(8);
-  const ts = new FixedColumn(8);
-  const te = new FixedColumn(8);
-  const traceOut = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te]);
+  return { operations: text(ops, b.quotedNewline), newOperations };
+}
+
+/** The column buffers of trace_index (3 columns) or request_index (5). */
+class WindowRows {
+  readonly columns: (FixedColumn | TextColumn)[];
+  readonly builder: ChunkBuilder;
+  constructor(types: readonly DuckDBType[], packed: boolean) {
+    this.columns =
+      types === TRACE_INDEX_TYPES
+        ? [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)]
+        : [
+            new FixedColumn(8),
+            new TextColumn(),
+            new FixedColumn(16),
+            new FixedColumn(8),
+            new FixedColumn(8),
+          ];
+    this.builder = new ChunkBuilder(types, this.columns, packed);
+  }
+}
+
+function fillWindows({ traces, requests }: IndexFacts, t: WindowRows, r: WindowRows): void {
+  const [tk, ts, te] = t.columns as FixedColumn[];
   for (const [id, [start, end]] of traces) {
     const key = traceKey(id);
     if (key === undefined) throw new Error(`invalid trace ID: ${JSON.stringify(id)}`);
-    const i = traceOut.next();
-    writeUBigInt(tk, i, key);
-    writeBigInt(ts, i, start);
-    writeBigInt(te, i, end);
+    const i = t.builder.next();
+    writeUBigInt(tk!, i, key);
+    writeBigInt(ts!, i, start);
+    writeBigInt(te!, i, end);
   }
-  const rk = new FixedColumn(8);
-  const rid = new TextColumn();
-  const rt = new FixedColumn(16);
-  const rs = new FixedColumn(8);
-  const re = new FixedColumn(8);
-  const requestOut = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rid, rt, rs, re]);
+  const [rk, rid, rt, rs, re] = r.columns as [
+    FixedColumn,
+    TextColumn,
+    FixedColumn,
+    FixedColumn,
+    FixedColumn,
+  ];
   for (const [requestId, byTrace] of requests) {
     const key = requestKey(requestId);
     for (const [traceId, w] of byTrace) {
       // A request's window covers its whole traces, not only the spans carrying the ID:
       // children can start or end outside their parent when clocks are coarse or work is async.
-      const t = traceId ? traces.get(traceId) : undefined;
-      if (t) widen(w, t[0], t[1]);
-      const i = requestOut.next();
+      const tw = traceId ? traces.get(traceId) : undefined;
+      if (tw) widen(w, tw[0], tw[1]);
+      const i = r.builder.next();
       writeUBigInt(rk, i, key);
       rid.set(i, requestId);
       if (traceId) writeTraceId(rt, i, traceId);
@@ -195,10 +249,4 @@ function factsToRows(
       writeBigInt(re, i, w[1]);
     }
   }
-  return {
-    traces: traceOut.finish(),
-    requests: requestOut.finish(),
-    operations: text(ops, b.quotedNewline),
-    newOperations,
-  };
 }

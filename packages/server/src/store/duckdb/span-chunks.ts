@@ -27,7 +27,7 @@ import {
   writeSpanId,
   writeTraceId,
 } from './chunk-columns.js';
-import { type IndexFacts, indexFacts } from './index-rows.js';
+import { type PackedIndex, packIndex } from './index-rows.js';
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
@@ -235,7 +235,7 @@ export function spanChunks(
 /** A batch's spans as an ingest worker encodes them for this store (EncodedSpans.payload). */
 export interface DuckDbEncoded {
   chunks: PackedChunk[];
-  index: IndexFacts;
+  index: PackedIndex;
 }
 
 /**
@@ -249,7 +249,7 @@ export function encodeSpans(spans: readonly SpanRecord[]): EncodedSpans {
   fillSpans(c, out, [{ spans }]);
   const payload: DuckDbEncoded = {
     chunks: out.finishPacked(),
-    index: indexFacts({ spans, logs: [] }),
+    index: packIndex({ spans, logs: [] }),
   };
   return { store: 'duckdb', rows: spans.length, payload };
 }

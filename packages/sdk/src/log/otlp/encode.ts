@@ -17,8 +17,11 @@ import { ProtoWriter } from './proto-writer.js';
 
 /** A log line as the queue keeps it: the serialised line and what it does not spell out. */
 export interface CapturedLine {
-  /** The line, or its LogRecord already encoded at the log call (encodeFlatRecord). */
-  line: string | Uint8Array;
+  /**
+   * The line, a flat call's values (encoded with the batch), or a LogRecord already encoded
+   * (encodeFlatRecord).
+   */
+  line: string | Uint8Array | FlatRecord;
   timeMs: number;
   traceFlags: number;
 }
@@ -188,32 +191,34 @@ function writeRecord(
  * written then).
  */
 function logRecord(w: ProtoWriter, captured: CapturedLine): boolean {
-  if (typeof captured.line !== 'string') {
-    // encoded at the log call already (encodeFlatRecord)
-    w.raw(captured.line);
+  const line = captured.line;
+  if (typeof line !== 'string') {
+    if (line instanceof Uint8Array)
+      w.raw(line); // encoded at the log call (encodeFlatRecord)
+    else writeRecord(w, line, line.fields, false);
     return true;
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(captured.line);
+    parsed = JSON.parse(line);
   } catch {
     return false;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
-  const line = parsed as Record<string, unknown>;
+  const fields = parsed as Record<string, unknown>;
   writeRecord(
     w,
     {
       timeMs: captured.timeMs,
       traceFlags: captured.traceFlags,
-      level: line.level,
-      message: line.message,
-      event: line.event,
-      requestId: line.request_id,
-      traceId: line.trace_id,
-      spanId: line.span_id,
+      level: fields.level,
+      message: fields.message,
+      event: fields.event,
+      requestId: fields.request_id,
+      traceId: fields.trace_id,
+      spanId: fields.span_id,
     },
-    line,
+    fields,
     true,
   );
   return true;

@@ -58,6 +58,43 @@ describe('LineLogExporter', () => {
     expect(logs[0]?.resource['service.name']).toBe('line-exporter-test');
   });
 
+  it('exports a flat record with the fields it had at the call, whatever the caller does after', async () => {
+    const { r, url } = await receiver();
+    const ex = exporter(url);
+    cleanup.push(() => ex.shutdown());
+    const fields: Record<string, unknown> = { step: 1, who: 'a' };
+    const record = (i: number) => ({
+      timeMs: 1_700_000_000_000 + i,
+      traceFlags: 1,
+      level: 'info' as const,
+      message: 'tick',
+      event: 'tick',
+      requestId: `req_00000000000${i}`,
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      fields,
+    });
+    ex.emitFlat(record(1));
+    fields.step = 2; // the caller reuses its object
+    fields.who = 'b';
+    fields.added = true;
+    ex.emitFlat(record(2));
+    delete fields.who;
+    ex.emitFlat({ ...record(3), fields: {} });
+    await ex.forceFlush();
+    const logs = r.logs();
+    expect(logs.map((l) => [l.attributes.step, l.attributes.who, l.attributes.added])).toEqual([
+      [1, 'a', undefined],
+      [2, 'b', true],
+      [undefined, undefined, undefined],
+    ]);
+    expect(logs.map((l) => l.attributes['request.id'])).toEqual([
+      'req_000000000001',
+      'req_000000000002',
+      'req_000000000003',
+    ]);
+  });
+
   it('sends a partial batch after exportDelayMs', async () => {
     const { r, url } = await receiver();
     const ex = exporter(url, { exportDelayMs: 30 });

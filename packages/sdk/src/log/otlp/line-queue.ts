@@ -1,18 +1,18 @@
-import type { CapturedLine } from './encode.js';
+import type { CapturedLine, FlatRecord } from './encode.js';
 
 /**
  * A fixed-capacity FIFO of captured lines in three preallocated arrays, so adding a line
  * allocates nothing and memory stays bounded whatever the collector does.
  */
 export class LineQueue {
-  private readonly lines: (string | Uint8Array | undefined)[];
+  private readonly lines: (string | Uint8Array | FlatRecord | undefined)[];
   private readonly times: Float64Array;
   private readonly flags: Uint8Array;
   private head = 0;
   private size = 0;
 
   constructor(readonly capacity: number) {
-    this.lines = new Array<string | Uint8Array | undefined>(capacity).fill(undefined);
+    this.lines = new Array<string | Uint8Array | FlatRecord | undefined>(capacity).fill(undefined);
     this.times = new Float64Array(capacity);
     this.flags = new Uint8Array(capacity);
   }
@@ -22,7 +22,7 @@ export class LineQueue {
   }
 
   /** Adds a line (or an encoded record); `false` when the queue is full (the caller counts the drop). */
-  push(line: string | Uint8Array, timeMs: number, traceFlags: number): boolean {
+  push(line: string | Uint8Array | FlatRecord, timeMs: number, traceFlags: number): boolean {
     if (this.size === this.capacity) return false;
     let i = this.head + this.size;
     if (i >= this.capacity) i -= this.capacity;
@@ -40,7 +40,7 @@ export class LineQueue {
     for (let k = 0; k < n; k++) {
       const i = this.head;
       out[k] = {
-        line: this.lines[i] as string | Uint8Array,
+        line: this.lines[i] as string | Uint8Array | FlatRecord,
         timeMs: this.times[i]!,
         traceFlags: this.flags[i]!,
       };

@@ -98,7 +98,8 @@ export interface ServerOptions {
   /**
    * Threads that decode OTLP trace exports and encode them for the DuckDB store (src/ingest/
    * workers); 0 decodes on the main thread. Default: env HOPSCOPE_INGEST_WORKERS, else 1 on a
-   * machine of two or more cores. Used only with the DuckDB store, with neither tail sampling
+   * machine of four or more cores (on two, the thread competes with DuckDB's for the second
+   * core: bench/RESULTS.md). Used only with the DuckDB store, with neither tail sampling
    * nor peers (those stages need the decoded spans on the main thread).
    */
   ingestWorkers?: number;
@@ -312,7 +313,7 @@ function ingestThreads(options: ServerOptions): number {
   const env = process.env.HOPSCOPE_INGEST_WORKERS;
   const n =
     options.ingestWorkers ??
-    (env !== undefined && env !== '' ? Number(env) : availableParallelism() > 1 ? 1 : 0);
+    (env !== undefined && env !== '' ? Number(env) : availableParallelism() >= 4 ? 1 : 0);
   if (!Number.isInteger(n) || n < 0 || n > 64) {
     throw new Error(
       `ingest workers: a whole number from 0 to 64 (HOPSCOPE_INGEST_WORKERS or ingestWorkers), got ${options.ingestWorkers ?? JSON.stringify(env)}`,

@@ -204,7 +204,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option(
       '--ingest-workers <n>',
-      'threads decoding OTLP trace exports beside the main thread; 0 = none (default: 1 on two or more cores) (HOPSCOPE_INGEST_WORKERS)',
+      'threads decoding OTLP trace exports beside the main thread; 0 = none (default: 1 on four or more cores) (HOPSCOPE_INGEST_WORKERS)',
       orRaw(workerCount),
       env.HOPSCOPE_INGEST_WORKERS,
     )

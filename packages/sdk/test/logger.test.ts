@@ -271,9 +271,7 @@ describe('logger line format', () => {
     } finally {
       now.mockRestore();
     }
-    expect(sink.lines.map((l) => l.timestamp)).toEqual(
-      times.map((t) => new Date(t).toISOString()),
-    );
+    expect(sink.lines.map((l) => l.timestamp)).toEqual(times.map((t) => new Date(t).toISOString()));
   });
 
   it('gives interleaved requests each their own IDs on every line', () => {
@@ -284,14 +282,17 @@ describe('logger line format', () => {
       const span = tracer.startSpan(id);
       return { id, span, ctx: trace.setSpan(context.active(), span) };
     });
-    const inEach = (fn: (r: (typeof requests)[number]) => void) =>
-      requests.forEach((r) => runWithRequestId(r.id, () => context.with(r.ctx, () => fn(r))));
+    const inEach = (fn: (r: (typeof requests)[number]) => void) => {
+      for (const r of requests) runWithRequestId(r.id, () => context.with(r.ctx, () => fn(r)));
+    };
     // each line in its own request's context, alternating between requests
     const contexts = requests.map((r) =>
       runWithRequestId(r.id, () => trace.setSpan(context.active(), r.span)),
     );
     for (let round = 0; round < 3; round++) {
-      contexts.forEach((ctx, i) => context.with(ctx, () => log.info('step', { i, round })));
+      for (const [i, ctx] of contexts.entries()) {
+        context.with(ctx, () => log.info('step', { i, round }));
+      }
     }
     inEach(() => log.info('nested'));
     for (const line of sink.lines) {
@@ -303,9 +304,7 @@ describe('logger line format', () => {
     }
     expect(sink.lines.filter((l) => l.event === 'step')).toHaveLength(9);
     const nested = sink.lines.filter((l) => l.event === 'nested');
-    expect(nested.map((l) => l.span_id)).toEqual(
-      requests.map((r) => r.span.spanContext().spanId),
-    );
+    expect(nested.map((l) => l.span_id)).toEqual(requests.map((r) => r.span.spanContext().spanId));
   });
 
   it('renders pretty lines when asked, without JSON', () => {

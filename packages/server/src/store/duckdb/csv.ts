@@ -100,3 +100,13 @@ export function logsCsv(batches: readonly { logs: readonly LogRecord[] }[]): Csv
   b.parts.push('');
   return { text: b.parts.join('\n'), rows, quotedNewline: b.quotedNewline };
 }
+
+/** Several CsvTexts as one (each non-empty text ends with a newline). */
+export function joinCsv(parts: readonly CsvText[]): CsvText {
+  if (parts.length === 1) return parts[0]!;
+  return {
+    text: parts.map((p) => p.text).join(''),
+    rows: parts.reduce((n, p) => n + p.rows, 0),
+    quotedNewline: parts.some((p) => p.quotedNewline),
+  };
+}

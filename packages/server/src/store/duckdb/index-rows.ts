@@ -152,36 +152,42 @@ export function packIndex(batch: {
   };
 }
 
+/** A batch's rows for trace_index and request_index, and its operations. */
+export interface BatchIndexRows {
+  traces: DuckDBDataChunk[];
+  requests: DuckDBDataChunk[];
+  operations: [string, string, number][];
+}
+
 /**
- * The rows of a group: its record batches' facts merged (one row per key), and each worker
- * batch's packed rows as they came (a key in two batches of a group has two rows, which readers
- * fold with min/max like rows of two commits).
+ * One batch's index rows: computed from its records, or a worker's packed rows as they came.
+ * A key in two batches of a group gets two rows, which readers fold with min/max like rows of
+ * two commits.
  */
-export function indexRows(batches: readonly WriteBatch[], knownOperations: Set<string>): IndexRows {
-  const facts: IndexFacts = { traces: new Map(), requests: new Map(), operations: [] };
+export function batchIndexRows(batch: WriteBatch): BatchIndexRows {
   const traces: DuckDBDataChunk[] = [];
   const requests: DuckDBDataChunk[] = [];
-  const operations: [string, string, number][][] = [];
-  for (const batch of batches) {
-    if (batch.encoded) {
-      const packed = (batch.encoded.payload as { index: PackedIndex }).index;
-      for (const p of packed.traces) traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
-      for (const p of packed.requests) requests.push(unpackChunk(REQUEST_INDEX_TYPES, p));
-      operations.push(packed.operations);
-    }
-    if (batch.spans.length > 0 || batch.logs.length > 0) indexFacts(batch, facts);
+  const operations: [string, string, number][] = [];
+  if (batch.encoded) {
+    const packed = (batch.encoded.payload as { index: PackedIndex }).index;
+    for (const p of packed.traces) traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
+    for (const p of packed.requests) requests.push(unpackChunk(REQUEST_INDEX_TYPES, p));
+    operations.push(...packed.operations);
   }
-  const t = new WindowRows(TRACE_INDEX_TYPES, false);
-  const r = new WindowRows(REQUEST_INDEX_TYPES, false);
-  fillWindows(facts, t, r);
-  traces.push(...t.builder.finish());
-  requests.push(...r.builder.finish());
-  operations.push(facts.operations);
-  return { traces, requests, ...operationRows(operations.flat(), knownOperations) };
+  if (batch.spans.length > 0 || batch.logs.length > 0) {
+    const facts = indexFacts(batch);
+    const t = new WindowRows(TRACE_INDEX_TYPES, false);
+    const r = new WindowRows(REQUEST_INDEX_TYPES, false);
+    fillWindows(facts, t, r);
+    traces.push(...t.builder.finish());
+    requests.push(...r.builder.finish());
+    operations.push(...facts.operations);
+  }
+  return { traces, requests, operations };
 }
 
 /** New operations as read_csv text; each once, known ones left out. */
-function operationRows(
+export function operationRows(
   operations: readonly [string, string, number][],
   knownOperations: Set<string>,
 ): Pick<IndexRows, 'operations' | 'newOperations'> {

@@ -5,9 +5,14 @@ import { join, resolve } from 'node:path';
 import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import { batchRecords, type WriteBatch } from '../records.js';
 import type { RetentionPolicy, Store, StoreStats } from '../store.js';
-import { type CsvText, logsCsv } from './csv.js';
+import { type CsvText, joinCsv, logsCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
-import { type IndexRows, indexRows } from './index-rows.js';
+import {
+  type BatchIndexRows,
+  batchIndexRows,
+  type IndexRows,
+  operationRows,
+} from './index-rows.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
@@ -16,12 +21,12 @@ import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
 
-/** A group of batches encoded for DuckDB (chunks for the Appender, text for read_csv). */
+/** A batch encoded for DuckDB as it arrives (chunks for the Appender, text for read_csv). */
 interface Prepared {
   spans: DuckDBDataChunk[];
   spanRows: number;
   logs: CsvText;
-  index: IndexRows;
+  index: BatchIndexRows;
 }
 
 export interface DuckDbStoreOptions {
@@ -63,16 +68,16 @@ export class DuckDbStore implements Store {
   /** stats() runs here, never on the writer's connection in the middle of a transaction. */
   private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
-    prepare: (batches) => ({
+    prepare: (batch) => ({
       spans: [
-        ...spanChunks(batches),
-        ...batches.flatMap((b) =>
-          b.encoded ? (b.encoded.payload as DuckDbEncoded).chunks.map(unpackSpanChunk) : [],
-        ),
+        ...(batch.spans.length > 0 ? spanChunks([batch]) : []),
+        ...(batch.encoded
+          ? (batch.encoded.payload as DuckDbEncoded).chunks.map(unpackSpanChunk)
+          : []),
       ],
-      spanRows: batches.reduce((n, b) => n + b.spans.length + (b.encoded?.rows ?? 0), 0),
-      logs: logsCsv(batches),
-      index: indexRows(batches, this.knownOperations),
+      spanRows: batch.spans.length + (batch.encoded?.rows ?? 0),
+      logs: logsCsv([batch]),
+      index: batchIndexRows(batch),
     }),
     execute: (prepared) => this.commit(prepared),
   });
@@ -128,8 +133,19 @@ export class DuckDbStore implements Store {
    * prepare), log lines and new operations through staged text, then COMMIT (WAL fsync). Any
    * failure rolls the whole group back; GroupCommit then retries its batches one by one.
    */
-  private async commit({ spans, spanRows, logs, index }: Prepared): Promise<void> {
+  private async commit(group: Prepared[]): Promise<void> {
     const conn = this.conn!;
+    const spans = group.flatMap((p) => p.spans);
+    const spanRows = group.reduce((n, p) => n + p.spanRows, 0);
+    const logs = joinCsv(group.map((p) => p.logs));
+    const index: IndexRows = {
+      traces: group.flatMap((p) => p.index.traces),
+      requests: group.flatMap((p) => p.index.requests),
+      ...operationRows(
+        group.flatMap((p) => p.index.operations),
+        this.knownOperations,
+      ),
+    };
     const n = `${this.storeId}-${this.staged++}`;
     const files: string[] = [];
     const stage = async (csv: CsvText, kind: string): Promise<StagedFile | undefined> => {

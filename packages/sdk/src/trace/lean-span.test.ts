@@ -226,6 +226,28 @@ describe('LeanSpan', () => {
     expect(lean.ended[1]?.attributes).toEqual({ ok: 1 });
   });
 
+  it('draws random W3C IDs when the provider uses the SDK random generator', () => {
+    const tracer = leanTracer(new BasicTracerProvider().getTracer('hopscope'));
+    if (tracer === undefined) throw new Error('leanTracer refused a plain SDK tracer');
+    const traceIds = new Set<string>();
+    const spanIds = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      const root = tracer.startSpan('root', {}, ROOT_CONTEXT);
+      const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
+      const r = root.spanContext();
+      const c = child.spanContext();
+      expect(r.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+      expect(r.spanId).toMatch(/^(?!0{16})[0-9a-f]{16}$/);
+      expect(c.spanId).toMatch(/^(?!0{16})[0-9a-f]{16}$/);
+      expect(c.traceId).toBe(r.traceId);
+      expect((child as unknown as ReadableSpan).parentSpanContext?.spanId).toBe(r.spanId);
+      traceIds.add(r.traceId);
+      spanIds.add(r.spanId).add(c.spanId);
+    }
+    expect(traceIds.size).toBe(2_000);
+    expect(spanIds.size).toBe(4_000);
+  });
+
   it('stands in only for SDK tracers without span metrics', () => {
     expect(leanTracer(trace.getTracer('noop'))).toBeUndefined();
     const counter = { add() {} };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type Attributes,
   type AttributeValue,
@@ -34,13 +35,14 @@ import {
   sanitizeAttributes,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type {
-  IdGenerator,
-  Sampler,
-  Span,
-  SpanLimits,
-  SpanProcessor,
-  TimedEvent,
+import {
+  type IdGenerator,
+  RandomIdGenerator,
+  type Sampler,
+  type Span,
+  type SpanLimits,
+  type SpanProcessor,
+  type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
 
 /** What a LeanSpan needs from the tracer of the provider it stands in for. */
@@ -51,6 +53,8 @@ interface TracerParts {
   resource: Resource;
   scope: InstrumentationScope;
   processor: SpanProcessor & { onEnding?: (span: Span) => void };
+  /** The provider draws IDs with the SDK's RandomIdGenerator: they come from a crypto pool instead. */
+  randomIds: boolean;
 }
 
 /**
@@ -428,6 +432,7 @@ export function leanTracer(tracer: Tracer): Tracer | undefined {
     resource: t._resource as Resource,
     scope: t.instrumentationScope,
     processor: t._spanProcessor,
+    randomIds: t._idGenerator instanceof RandomIdGenerator,
   };
   return {
     startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()) {
@@ -449,13 +454,19 @@ function startLean(
   ctx: Context,
 ): ReturnType<Tracer['startSpan']> {
   const parentSpanContext = trace.getSpan(ctx)?.spanContext();
-  const spanId = parts.idGenerator.generateSpanId();
+  let spanId: string;
   let traceId: string;
   let traceState: SpanContext['traceState'];
   let validParent: SpanContext | undefined;
   if (parentSpanContext === undefined || !trace.isSpanContextValid(parentSpanContext)) {
-    traceId = parts.idGenerator.generateTraceId();
+    if (parts.randomIds) {
+      ({ traceId, spanId } = randomTraceAndSpanId());
+    } else {
+      spanId = parts.idGenerator.generateSpanId();
+      traceId = parts.idGenerator.generateTraceId();
+    }
   } else {
+    spanId = parts.randomIds ? randomSpanId() : parts.idGenerator.generateSpanId();
     traceId = parentSpanContext.traceId;
     traceState = parentSpanContext.traceState;
     validParent = parentSpanContext;
@@ -484,6 +495,46 @@ function startLean(
     options.startTime,
     ctx,
   );
+}
+
+// Random bytes fetched 6 KiB at a time: one crypto call per ID (or the SDK generator's four
+// Math.random draws and a hex conversion per ID) costs more than the rest of the span's start.
+const POOL_SIZE = 24 * 256;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** Where the next `bytes` random bytes start in `pool`. */
+function draw(bytes: number): number {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  poolOffset += bytes;
+  return poolOffset - bytes;
+}
+
+/** Whether pool[start, end) is not all zeros (all zeros is an invalid W3C ID). */
+function nonZero(start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (pool[i] !== 0) return true;
+  return false;
+}
+
+/** A random trace ID and span ID, from one draw (32 + 16 lowercase hex digits). */
+function randomTraceAndSpanId(): { traceId: string; spanId: string } {
+  for (;;) {
+    const at = draw(24);
+    if (nonZero(at, at + 16) && nonZero(at + 16, at + 24)) {
+      const hex = pool.toString('hex', at, at + 24);
+      return { traceId: hex.slice(0, 32), spanId: hex.slice(32) };
+    }
+  }
+}
+
+function randomSpanId(): string {
+  for (;;) {
+    const at = draw(8);
+    if (nonZero(at, at + 8)) return pool.toString('hex', at, at + 8);
+  }
 }
 
 /**

@@ -40,13 +40,27 @@ export function methodAttributes(method: string | undefined, into: Attributes): 
   return 'HTTP';
 }
 
+const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/;
+
+// A service is mostly called under one Host: the last one parsed is kept.
+let lastHost: string | undefined;
+let lastDefaultPort = 0;
+let lastAddress: string | undefined;
+let lastPort = 0;
+
 /** `server.address`/`server.port` from a Host (or :authority) value; junk is ignored. */
 export function hostAttributes(host: string | undefined, defaultPort: number, into: Attributes) {
   if (host === undefined || host.length > 255) return;
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/.exec(host);
-  if (m === null) return;
-  into[ATTR_SERVER_ADDRESS] = m[1];
-  into[ATTR_SERVER_PORT] = m[2] === undefined ? defaultPort : Number(m[2]);
+  if (host !== lastHost || defaultPort !== lastDefaultPort) {
+    const m = HOST.exec(host);
+    lastHost = host;
+    lastDefaultPort = defaultPort;
+    lastAddress = m === null ? undefined : m[1];
+    lastPort = m === null || m[2] === undefined ? defaultPort : Number(m[2]);
+  }
+  if (lastAddress === undefined) return;
+  into[ATTR_SERVER_ADDRESS] = lastAddress;
+  into[ATTR_SERVER_PORT] = lastPort;
 }
 
 /** Splits a request target into path and query without URL parsing (cheap, never throws). */

@@ -226,10 +226,25 @@ export function spanChunks(
   batches: readonly { spans: readonly SpanRecord[] }[],
   types: readonly DuckDBType[] = SPAN_TYPES,
 ): DuckDBDataChunk[] {
-  const c = new SpanColumns();
+  const c = takeColumns();
   const out = new ChunkBuilder(types, c.all());
   fillSpans(c, out, batches);
-  return out.finish();
+  const chunks = out.finish();
+  spare = c;
+  return chunks;
+}
+
+/**
+ * One set of column buffers (~200 KB) kept between calls: a batch's rows leave them copied
+ * (into DuckDB vectors or packed), so the next batch refills them instead of allocating anew.
+ * Filling is synchronous, so one spare per thread is enough; a fill that throws drops its set.
+ */
+let spare: SpanColumns | undefined;
+
+function takeColumns(): SpanColumns {
+  const c = spare ?? new SpanColumns();
+  spare = undefined;
+  return c;
 }
 
 /** A batch's spans as an ingest worker encodes them for this store (EncodedSpans.payload). */
@@ -244,13 +259,14 @@ export interface DuckDbEncoded {
  * spanChunks does.
  */
 export function encodeSpans(spans: readonly SpanRecord[]): EncodedSpans {
-  const c = new SpanColumns();
+  const c = takeColumns();
   const out = new ChunkBuilder(SPAN_TYPES, c.all(), true);
   fillSpans(c, out, [{ spans }]);
   const payload: DuckDbEncoded = {
     chunks: out.finishPacked(),
     index: packIndex({ spans, logs: [] }),
   };
+  spare = c;
   return { store: 'duckdb', rows: spans.length, payload };
 }
 

@@ -164,7 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const threads = store.kind === 'duckdb' && !sampling && !routing ? ingestWorkers : 0;
   const workers =
     threads > 0
-      ? new IngestWorkers(threads, { limits, redaction, pricesFile: options.pricesFile })
+      ? new IngestWorkers(threads, { limits, redaction, prices: prices.files })
       : undefined;
   const ctx = {
     queue,

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Attributes, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -14,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULT_REDACTION } from '../../src/config.js';
 import { IngestInputError } from '../../src/ingest/errors.js';
 import { IngestWorkers } from '../../src/ingest/workers/pool.js';
-import { protoBody, testServer } from './helpers.js';
+import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
+import { protoBody, tempDir, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 
@@ -75,14 +79,25 @@ function exportWith(exporter: unknown, items: ReadableSpan[]): Promise<{ code: n
 describe('ingest worker threads store exactly what the main thread stores', () => {
   let inline: Server;
   let threaded: Server;
+  // A user price file: the worker must price with the same table as the main thread.
+  const pricesDir = tempDir();
+  const pricesFile = join(pricesDir.dir, 'prices.json');
   beforeAll(async () => {
+    writeFileSync(
+      pricesFile,
+      JSON.stringify({
+        as_of: '2026-11-01',
+        models: [{ match: ['gpt-4o-mini'], input: 100, output: 1000 }],
+      }),
+    );
     [inline, threaded] = await Promise.all([
-      testServer({ ingestWorkers: 0 }),
-      testServer({ ingestWorkers: 1 }),
+      testServer({ ingestWorkers: 0, pricesFile }),
+      testServer({ ingestWorkers: 1, pricesFile }),
     ]);
   });
   afterAll(async () => {
     await Promise.all([inline?.stop(), threaded?.stop()]);
+    pricesDir.cleanup();
   });
 
   const exporters: [string, (s: Server) => unknown][] = [
@@ -114,6 +129,8 @@ describe('ingest worker threads store exactly what the main thread stores', () =
       const llm = b!.spans.find((s) => s.name === 'chat gpt-4o-mini')!;
       expect(llm.ai?.model).toBe('gpt-4o-mini');
       expect(llm.ai?.input).toBe(1200);
+      // 1,200 × $100 + 300 × $1,000 per 1M tokens, from the user's file
+      expect(llm.ai?.costUsd).toBeCloseTo(0.42, 10);
       expect(llm.links).toHaveLength(1);
       const root = b!.spans.find((s) => s.name === 'POST /chat café ☕')!;
       expect(root.attributes['http.request.header.authorization']).toBe('[REDACTED]');
@@ -170,7 +187,11 @@ describe('ingest worker threads store exactly what the main thread stores', () =
 });
 
 describe('IngestWorkers', () => {
-  const config = { limits: DEFAULT_LIMITS, redaction: DEFAULT_REDACTION };
+  const config = {
+    limits: DEFAULT_LIMITS,
+    redaction: DEFAULT_REDACTION,
+    prices: loadPriceTable().files,
+  };
 
   it('fails only the requests of a thread that dies, and serves the next from a new one', async () => {
     const pool = new IngestWorkers(1, config);
@@ -201,6 +222,26 @@ describe('IngestWorkers', () => {
       ).rejects.toBeInstanceOf(IngestInputError);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('gives up on threads that die before answering, so the server decodes on its own', async () => {
+    const { dir, cleanup } = tempDir();
+    const broken = join(dir, 'thread.mjs');
+    writeFileSync(broken, "throw new Error('broken install');\n");
+    const pool = new IngestWorkers(1, config, pathToFileURL(broken));
+    try {
+      await expect(pool.decode('traces', 'http/protobuf', protoBody(1))).rejects.toThrow(
+        /ingest worker stopped: broken install/,
+      );
+      // Each failed start is replaced until the third in a row.
+      while (pool.usable) await new Promise((r) => setTimeout(r, 20));
+      await expect(pool.decode('traces', 'http/protobuf', protoBody(1))).rejects.toThrow(
+        /gave up: broken install/,
+      );
+    } finally {
+      await pool.close();
+      cleanup();
     }
   });
 

@@ -105,7 +105,7 @@ export async function exportSignal(
   request: Uint8Array | unknown,
 ): Promise<ExportResult> {
   const decoded =
-    ctx.workers && signal === 'traces' && request instanceof Uint8Array
+    ctx.workers?.usable && signal === 'traces' && request instanceof Uint8Array
       ? await ctx.workers.decode(signal, protocol, request)
       : decodeExport(signal, protocol, request, ctx.newSanitizer());
   const { accepted, rejected, firstError } = decoded;

@@ -1,4 +1,5 @@
 import type { IngestLimits, RedactionOptions } from '../../config.js';
+import type { PriceTable } from '../../pipeline/ai/prices.js';
 import type { EncodedSpans } from '../../store/records.js';
 import type { Protocol, Signal } from '../otlp/export.js';
 import type { SanitizeCounts } from '../sanitize.js';
@@ -7,8 +8,8 @@ import type { SanitizeCounts } from '../sanitize.js';
 export interface WorkerConfig {
   limits: IngestLimits;
   redaction: RedactionOptions;
-  /** The user's price table file, as given to the server (the shipped table otherwise). */
-  pricesFile?: string;
+  /** The price files the server's table was built from (read once there, never re-read). */
+  prices: PriceTable['files'];
 }
 
 /** One export request for a worker to decode. */

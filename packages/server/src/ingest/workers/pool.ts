@@ -19,7 +19,12 @@ interface Waiting {
 interface Slot {
   worker: Worker;
   waiting: Map<number, Waiting>;
+  /** Has answered at least once: it started. */
+  answered: boolean;
 }
+
+/** Threads that die before answering once, in a row, before the pool gives up on threads. */
+const MAX_FAILED_STARTS = 3;
 
 /**
  * The thread's compiled file. Under the tests this module runs from src/*.ts, which a worker
@@ -40,13 +45,17 @@ function threadFile(): URL {
 
 export class IngestWorkers {
   private readonly slots: Slot[] = [];
-  private readonly file = threadFile();
   private nextId = 0;
   private closed = false;
+  private failedStarts = 0;
+  /** Why the threads were given up on; callers then decode on their own thread. */
+  private brokenBy?: string;
 
+  /** `file`: the thread's module (tests give a broken one); the build's thread.js otherwise. */
   constructor(
     readonly threads: number,
     private readonly config: WorkerConfig,
+    private readonly file: URL = threadFile(),
   ) {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new Error(`ingest workers: need a whole number ≥ 1 of threads, got ${threads}`);
@@ -54,9 +63,20 @@ export class IngestWorkers {
     for (let k = 0; k < threads; k++) this.slots.push(this.spawn());
   }
 
+  /**
+   * False once threads kept dying before answering (a broken install, say): a server then
+   * decodes on its main thread rather than failing every export.
+   */
+  get usable(): boolean {
+    return !this.closed && this.brokenBy === undefined;
+  }
+
   /** Decodes one export request on the least busy thread. */
   decode(signal: Signal, protocol: Protocol, body: Uint8Array): Promise<DecodedExport> {
     if (this.closed) return Promise.reject(new Error('ingest workers are closed'));
+    if (this.brokenBy !== undefined) {
+      return Promise.reject(new Error(`ingest workers gave up: ${this.brokenBy}`));
+    }
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.waiting.size < slot.waiting.size) slot = s;
     const id = this.nextId++;
@@ -75,9 +95,11 @@ export class IngestWorkers {
 
   private spawn(): Slot {
     const worker = new Worker(this.file, { workerData: this.config });
-    const slot: Slot = { worker, waiting: new Map() };
+    const slot: Slot = { worker, waiting: new Map(), answered: false };
     worker.unref();
     worker.on('message', (reply: DecodeReply) => {
+      slot.answered = true;
+      this.failedStarts = 0;
       const w = slot.waiting.get(reply.id);
       if (!w) return;
       slot.waiting.delete(reply.id);
@@ -99,8 +121,16 @@ export class IngestWorkers {
       for (const w of slot.waiting.values()) w.reject(err);
       slot.waiting.clear();
       if (this.closed) return;
-      // A thread that died takes only its own requests down: the next ones get a fresh one.
       const k = this.slots.indexOf(slot);
+      if (!slot.answered && ++this.failedStarts >= MAX_FAILED_STARTS) {
+        this.brokenBy = why;
+        if (k >= 0) this.slots.splice(k, 1);
+        process.emitWarning(
+          `hopscope: ingest worker threads keep failing (${why}); decoding on the main thread`,
+        );
+        return;
+      }
+      // A thread that died takes only its own requests down: the next ones get a fresh one.
       if (k >= 0) this.slots[k] = this.spawn();
     };
     worker.on('error', (err) => fail(err.message));

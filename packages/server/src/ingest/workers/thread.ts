@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseBatch } from '../../pipeline/ai/normalize.js';
-import { loadPriceTable } from '../../pipeline/ai/prices.js';
+import { PriceTable } from '../../pipeline/ai/prices.js';
 import type { PackedChunk } from '../../store/duckdb/chunk-columns.js';
 import { type DuckDbEncoded, encodeSpans } from '../../store/duckdb/span-chunks.js';
 import { IngestInputError } from '../errors.js';
@@ -14,7 +14,7 @@ import { Sanitizer } from '../sanitize.js';
 import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
 
 const config = workerData as WorkerConfig;
-const prices = loadPriceTable(config.pricesFile);
+const prices = new PriceTable(config.prices.shipped, config.prices.user);
 const port = parentPort!;
 
 function transferables(chunks: readonly PackedChunk[]): ArrayBuffer[] {

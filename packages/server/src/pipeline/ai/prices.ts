@@ -64,7 +64,11 @@ export class PriceTable {
   private readonly entries: CompiledEntry[];
   private readonly cache = new Map<string, PriceEntry | null>();
 
+  /** The files this table was built from, as data (so a worker thread can build the same). */
+  readonly files: { shipped: PriceFile; user?: PriceFile };
+
   constructor(shipped: PriceFile, user?: PriceFile) {
+    this.files = { shipped, user };
     this.asOf = shipped.as_of;
     this.userAsOf = user?.as_of;
     const compile = (entry: PriceEntry, isUser: boolean): CompiledEntry => ({

@@ -46,8 +46,14 @@ export const handoff: {
 const PLAIN = /^[A-Za-z0-9._:\-/ ]*$/;
 const jsonString = (value: string) => (PLAIN.test(value) ? `"${value}"` : JSON.stringify(value));
 
+/** `000`…`999`: a timestamp's milliseconds within its second. */
+const MILLIS = Array.from({ length: 1000 }, (_, ms) => String(ms).padStart(3, '0'));
+
 let lastMs = -1;
 let lastTime = '';
+let lastSecond = -1;
+/** `,"timestamp":"YYYY-MM-DDTHH:MM:SS.` of the current second: only the milliseconds change. */
+let secondPrefix = '';
 let lastContext: Context | undefined;
 let lastCorrelation = '';
 let lastHasRequestId = false;
@@ -178,7 +184,16 @@ function timestampAndCorrelation(this: unknown): string {
   const now = Date.now();
   if (now !== lastMs) {
     lastMs = now;
-    lastTime = `,"timestamp":"${new Date(now).toISOString()}"`;
+    const second = Math.floor(now / 1000);
+    if (second !== lastSecond || secondPrefix === '') {
+      lastSecond = second;
+      const iso = new Date(now).toISOString();
+      // YYYY-MM-DDTHH:MM:SS.mmmZ; other years (±YYYYYY) are always formatted in full
+      secondPrefix = iso.length === 24 ? `,"timestamp":"${iso.slice(0, 20)}` : '';
+      lastTime = `,"timestamp":"${iso}"`;
+    } else {
+      lastTime = `${secondPrefix}${MILLIS[now - second * 1000]}Z"`;
+    }
   }
   const bound = (this as { [BOUND_LINE_FIELDS]?: BoundLineFields } | undefined)?.[
     BOUND_LINE_FIELDS

@@ -12,6 +12,24 @@ function ttftMs(attrs: Attributes): number | undefined {
 }
 
 /**
+ * Every attribute key a dialect reads (dialects.ts, ttftMs above) matches this; normalize.test.ts
+ * checks that against the sources, so a new dialect key cannot be missed here.
+ */
+export const AI_KEY =
+  /^(?:gen_ai\.|llm\.|ai\.|openinference\.|traceloop\.|decision\.type$|session\.id$|user\.id$|enduser\.id$)/;
+
+/**
+ * False when no attribute key could feed an AI field and the name is no Vercel `ai.*` name:
+ * most spans of a service are plain HTTP or database spans, and one pass over their keys is
+ * cheaper than the ~30 lookups of every dialect's keys.
+ */
+function mayHaveAi(name: string, attrs: Attributes): boolean {
+  if (name.startsWith('ai.')) return true;
+  for (const k in attrs) if (AI_KEY.test(k)) return true;
+  return false;
+}
+
+/**
  * The AI fields of one span in any dialect, or undefined when the span is neither about AI nor
  * carries a session or user (those are kept on every span so roll-ups can reach them from the
  * request's root). Tokens and cost are kept on `llm` spans only: agent and workflow spans of
@@ -22,6 +40,7 @@ export function extractAi(
   attrs: Attributes,
   table: PriceTable,
 ): AiFields | undefined {
+  if (!mayHaveAi(name, attrs)) return undefined;
   const kind = kindOf(name, attrs);
   const sessionId = pickString(attrs, KEYS.session);
   const userId = pickString(attrs, KEYS.user);

@@ -8,6 +8,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +69,13 @@ function project(withCli: boolean): { dir: string; shim: string } {
 describe('the `hopscope` bin of the SDK package', () => {
   it('without @hopscope/cli says in one line how to install it', async () => {
     const { dir, shim } = project(false);
+    // Node looks for packages in every folder above the project too: one there would be found.
+    const above = createRequire(join(dir, 'package.json'));
+    let found: string | undefined;
+    try {
+      found = above.resolve('@hopscope/cli/package.json');
+    } catch {}
+    if (found) throw new Error(`${found} is visible from ${dir}: remove it to run this test`);
     const r = await runNode(shim, ['trace', 'req_3f9a1c2b4d5e'], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

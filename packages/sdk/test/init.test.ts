@@ -33,6 +33,8 @@ describe('init', () => {
   it('exports spans and log lines as gzip OTLP protobuf to the endpoint', async () => {
     const lines = new LineSink();
     handle = init({
+      // gzip is the default only for endpoints off this machine
+      compression: 'gzip',
       service: 'svc-a',
       version: '1.2.3',
       environment: 'test',

@@ -7,12 +7,34 @@ describe('resolveOptions', () => {
     expect(o.service).toBe('unknown_service:node');
     expect(o.tracesEndpoint).toBe('http://127.0.0.1:4318/v1/traces');
     expect(o.logsEndpoint).toBe('http://127.0.0.1:4318/v1/logs');
-    expect(o.compression).toBe('gzip');
+    expect(o.compression).toBe('none'); // the default endpoint is on this machine
     expect(o.exportDelayMs).toBeLessThanOrEqual(1000);
     expect(o.sampler).toBe('parentbased_always_on');
     expect(o.logLevel).toBe('info');
     expect(o.logCallsite).toBe(false);
     expect(o.requestIdAliases).toEqual(['x-correlation-id', 'x-trace-id']);
+  });
+
+  it('gzips exports to another machine, not to this one, unless told', () => {
+    const at = (endpoint: string, env: Record<string, string> = {}) =>
+      resolveOptions({ endpoint }, env).compression;
+    expect(at('http://127.0.0.1:4318')).toBe('none');
+    expect(at('http://localhost:4318')).toBe('none');
+    expect(at('http://[::1]:4318')).toBe('none');
+    expect(at('http://127.1.2.3:4318')).toBe('none');
+    expect(at('http://collector.internal:4318')).toBe('gzip');
+    expect(at('https://10.0.0.5:4318')).toBe('gzip');
+    expect(at('http://127.0.0.1.example.com:4318')).toBe('gzip');
+    expect(at('http://127.0.0.1:4318', { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' })).toBe('gzip');
+    expect(at('http://collector:4318', { OTEL_EXPORTER_OTLP_COMPRESSION: 'none' })).toBe('none');
+    // one signal sent elsewhere: gzip for both
+    expect(
+      resolveOptions({}, { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs.example.com/v1/logs' })
+        .compression,
+    ).toBe('gzip');
+    expect(
+      resolveOptions({ endpoint: 'http://collector:4318', compression: 'none' }, {}).compression,
+    ).toBe('none');
   });
 
   it('honours the standard OTEL_* variables, options winning over them', () => {

@@ -53,7 +53,11 @@ export interface HopscopeOptions {
   maxExportBatchSize?: number;
   /** An export request taking longer is abandoned (and its records counted as dropped). Default 10 s. */
   exportTimeoutMs?: number;
-  /** Export body compression. Default gzip. */
+  /**
+   * Export body compression. Default: none when every export endpoint is on this machine
+   * (localhost, 127.0.0.0/8, ::1: a sidecar or local collector, where gzip only costs CPU),
+   * gzip otherwise. OTEL_EXPORTER_OTLP_COMPRESSION sets it too.
+   */
   compression?: 'gzip' | 'none';
   /** Set false to keep spans in-process only (no OTLP trace export). */
   exportTraces?: boolean;
@@ -300,6 +304,12 @@ export function logLevelFromEnv(env: Env = process.env): LogLevel {
   return isLogLevel(raw) ? raw : 'info';
 }
 
+/** True for a URL whose host is this machine's loopback interface. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function signalEndpoint(env: Env, signal: 'traces' | 'logs', base: string | undefined): string {
   const specific = envString(env, `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`);
   if (base === undefined && specific !== undefined) {
@@ -387,8 +397,13 @@ export function resolveOptions(
     600_000,
     false,
   );
+  const tracesEndpoint = signalEndpoint(env, 'traces', base);
+  const logsEndpoint = signalEndpoint(env, 'logs', base);
   const envCompression = envString(env, 'OTEL_EXPORTER_OTLP_COMPRESSION');
-  const compression = options.compression ?? (envCompression === 'none' ? 'none' : 'gzip');
+  const compression =
+    options.compression ??
+    (envCompression === 'none' || envCompression === 'gzip' ? envCompression : undefined) ??
+    (isLoopback(tracesEndpoint) && isLoopback(logsEndpoint) ? 'none' : 'gzip');
   if (compression !== 'gzip' && compression !== 'none') {
     fail('compression', compression, "'gzip' or 'none'");
   }
@@ -436,8 +451,8 @@ export function resolveOptions(
     service,
     version,
     environment,
-    tracesEndpoint: signalEndpoint(env, 'traces', base),
-    logsEndpoint: signalEndpoint(env, 'logs', base),
+    tracesEndpoint,
+    logsEndpoint,
     headers,
     sampler:
       options.sampler !== undefined

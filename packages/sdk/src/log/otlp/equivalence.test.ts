@@ -61,6 +61,7 @@ describe('line export sends what the OpenTelemetry logs SDK sent', () => {
       version: '2.0.0',
       environment: 'test',
       endpoint: oursUrl,
+      compression: 'gzip', // as the official exporter below is set up
       exportTraces: false,
       exportDelayMs: 20,
     });

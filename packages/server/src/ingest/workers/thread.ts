@@ -6,8 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseBatch } from '../../pipeline/ai/normalize.js';
 import { PriceTable } from '../../pipeline/ai/prices.js';
-import type { PackedChunk } from '../../store/duckdb/chunk-columns.js';
-import { type DuckDbEncoded, encodeSpans } from '../../store/duckdb/span-chunks.js';
+import { encodeSpans, payloadBuffers } from '../../store/duckdb/span-chunks.js';
 import { IngestInputError } from '../errors.js';
 import { decodeExport } from '../otlp/export.js';
 import { Sanitizer } from '../sanitize.js';
@@ -16,23 +15,6 @@ import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
 const config = workerData as WorkerConfig;
 const prices = new PriceTable(config.prices.shipped, config.prices.user);
 const port = parentPort!;
-
-function transferables(chunks: readonly PackedChunk[]): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const chunk of chunks) {
-    for (const col of chunk.columns) {
-      if ('constant' in col) continue;
-      if ('width' in col) out.push(col.data);
-      else out.push(col.text.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
-      if (col.valid) out.push(col.valid);
-    }
-  }
-  return out;
-}
-
-function payloadChunks({ chunks, index }: DuckDbEncoded): PackedChunk[] {
-  return [...chunks, ...index.traces, ...index.requests];
-}
 
 function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
   const sanitizer = new Sanitizer(config.limits, config.redaction);
@@ -57,7 +39,7 @@ function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
   }
   return {
     reply: { id: job.id, ok: true, accepted, rejected, firstError, counts, encoded },
-    transfer: transferables(payloadChunks(encoded.payload as DuckDbEncoded)),
+    transfer: payloadBuffers(encoded.payload),
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * Store records → JSONEachRow rows for ClickHouse, with the same JSON text in the attribute,
- * event and link columns as the DuckDB writer (duckdb/csv.ts), so both readers parse the same
- * thing. Int64 values travel as strings (JSON numbers would lose nanosecond digits).
+ * event and link columns as the DuckDB writer (duckdb/span-chunks.ts; events and links from
+ * ../span-json.ts), so both readers parse the same thing. Int64 values travel as strings (JSON numbers would lose nanosecond digits).
  */
 import type { Attributes, LogRecord, SpanAiColumns, SpanRecord, WriteBatch } from '../records.js';
+import { eventsJson, linksJson } from '../span-json.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -63,27 +64,8 @@ export function spanRow(s: SpanRecord): Row {
     resource: json(s.resource),
     scope_name: text(s.scopeName),
     scope_version: text(s.scopeVersion),
-    events:
-      s.events.length === 0
-        ? ''
-        : JSON.stringify(
-            s.events.map((e) => ({
-              time_ns: e.timeNs.toString(),
-              name: e.name,
-              attributes: e.attributes,
-            })),
-          ),
-    links:
-      s.links.length === 0
-        ? ''
-        : JSON.stringify(
-            s.links.map((l) => ({
-              trace_id: l.traceId,
-              span_id: l.spanId,
-              trace_state: l.traceState,
-              attributes: l.attributes,
-            })),
-          ),
+    events: eventsJson(s.events) ?? '',
+    links: linksJson(s.links) ?? '',
     ...aiRow(s.ai),
   };
 }

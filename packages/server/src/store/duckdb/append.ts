@@ -1,5 +1,6 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { LogRecord, SpanAiColumns, SpanRecord } from '../records.js';
+import { eventsJson, linksJson } from '../span-json.js';
 import { spanIdValue, traceIdValue } from './ids.js';
 import { attributesWithoutRequestId } from './span-chunks.js';
 
@@ -55,21 +56,8 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
   json(app, s.resource, isEmpty(s.resource));
   optVarchar(app, s.scopeName);
   optVarchar(app, s.scopeVersion);
-  json(
-    app,
-    s.events.map((e) => ({ time_ns: e.timeNs.toString(), name: e.name, attributes: e.attributes })),
-    s.events.length === 0,
-  );
-  json(
-    app,
-    s.links.map((l) => ({
-      trace_id: l.traceId,
-      span_id: l.spanId,
-      trace_state: l.traceState,
-      attributes: l.attributes,
-    })),
-    s.links.length === 0,
-  );
+  optVarchar(app, eventsJson(s.events));
+  optVarchar(app, linksJson(s.links));
   appendAi(app, s.ai);
   if (attrs.at === undefined) app.appendNull();
   else app.appendUSmallInt(attrs.at);

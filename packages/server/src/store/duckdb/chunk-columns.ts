@@ -24,6 +24,20 @@ export interface PackedChunk {
   columns: PackedColumn[];
 }
 
+/** The buffers packed chunks hold (each its own, so all can be transferred). */
+export function packedBuffers(chunks: readonly PackedChunk[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const chunk of chunks) {
+    for (const col of chunk.columns) {
+      if ('constant' in col) continue;
+      if ('width' in col) out.push(col.data);
+      else out.push(col.text.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
+      if (col.valid) out.push(col.valid);
+    }
+  }
+  return out;
+}
+
 abstract class Column {
   /** One bit per row, 1 = valid, in DuckDB's little-endian uint64 words. */
   readonly valid = new Uint8Array(Math.ceil(CHUNK_ROWS / 64) * 8);
@@ -224,17 +238,15 @@ export class ChunkBuilder {
         rows: this.row,
         columns: this.columns.map((c) => c.pack(this.row)),
       });
-      for (const c of this.columns) c.reset();
-      this.row = 0;
-      return;
+    } else {
+      const chunk = DuckDBDataChunk.create(this.types);
+      for (let k = 0; k < this.columns.length; k++) {
+        this.columns[k]!.flush(duckdb.data_chunk_get_vector(chunk.chunk, k), this.row);
+      }
+      chunk.rowCount = this.row;
+      this.chunks.push(chunk);
     }
-    const chunk = DuckDBDataChunk.create(this.types);
-    for (let k = 0; k < this.columns.length; k++) {
-      this.columns[k]!.flush(duckdb.data_chunk_get_vector(chunk.chunk, k), this.row);
-      this.columns[k]!.reset();
-    }
-    chunk.rowCount = this.row;
-    this.chunks.push(chunk);
+    for (const c of this.columns) c.reset();
     this.row = 0;
   }
 }

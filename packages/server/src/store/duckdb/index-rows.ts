@@ -1,12 +1,5 @@
-import {
-  BIGINT,
-  type DuckDBDataChunk,
-  type DuckDBType,
-  UBIGINT,
-  UHUGEINT,
-  VARCHAR,
-} from '@duckdb/node-api';
-import type { LogRecord, SpanRecord, WriteBatch } from '../records.js';
+import { BIGINT, type DuckDBDataChunk, UBIGINT, UHUGEINT, VARCHAR } from '@duckdb/node-api';
+import type { LogRecord, SpanRecord } from '../records.js';
 import {
   ChunkBuilder,
   FixedColumn,
@@ -58,12 +51,10 @@ const TRACE_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
 const REQUEST_INDEX_TYPES = [UBIGINT, VARCHAR, UHUGEINT, BIGINT, BIGINT];
 
 /**
- * What one or more batches add to the index tables, before it becomes rows: time windows per
- * trace and per request (and trace), and operations in first-seen order. Plain Maps and
- * arrays, so an ingest worker can collect them for its batch and post them to the store's
- * thread, which merges the facts of a group before writing.
+ * What a batch adds to the index tables, before it becomes rows: time windows per trace and
+ * per request (and trace), and operations in first-seen order.
  */
-export interface IndexFacts {
+interface IndexFacts {
   traces: Map<string, Window>;
   /** request ID → trace ID ('' for log lines of no trace) → window */
   requests: Map<string, Map<string, Window>>;
@@ -97,14 +88,11 @@ function addRequest(
   addWindow(byTrace, traceId, start, end);
 }
 
-/** Collects the index facts of `batch` into `facts` (new ones when not given). */
-export function indexFacts(
-  batch: { spans: readonly SpanRecord[]; logs: readonly LogRecord[] },
-  facts: IndexFacts = { traces: new Map(), requests: new Map(), operations: [] },
-): IndexFacts {
+type Records = { spans: readonly SpanRecord[]; logs: readonly LogRecord[] };
+
+function indexFacts(batch: Records): IndexFacts {
+  const facts: IndexFacts = { traces: new Map(), requests: new Map(), operations: [] };
   const seen = new Set<string>();
-  for (const [service, name, kind] of facts.operations)
-    seen.add(`${service}\u0000${name}\u0000${kind}`);
   // Spans of one operation tend to come together: skip the key for a repeat of the last one.
   let lastService: string | undefined;
   let lastName: string | undefined;
@@ -136,22 +124,6 @@ export interface PackedIndex {
   operations: [string, string, number][];
 }
 
-/** The index rows of one batch, for a worker to post (the store unpacks them as they are). */
-export function packIndex(batch: {
-  spans: readonly SpanRecord[];
-  logs: readonly LogRecord[];
-}): PackedIndex {
-  const facts = indexFacts(batch);
-  const traces = new WindowRows(TRACE_INDEX_TYPES, true);
-  const requests = new WindowRows(REQUEST_INDEX_TYPES, true);
-  fillWindows(facts, traces, requests);
-  return {
-    traces: traces.builder.finishPacked(),
-    requests: requests.builder.finishPacked(),
-    operations: facts.operations,
-  };
-}
-
 /** A batch's rows for trace_index and request_index, and its operations. */
 export interface BatchIndexRows {
   traces: DuckDBDataChunk[];
@@ -159,31 +131,35 @@ export interface BatchIndexRows {
   operations: [string, string, number][];
 }
 
+/** The index rows of one batch, for a worker to post (the store unpacks them as they are). */
+export function packIndex(batch: Records): PackedIndex {
+  const { traces, requests, operations } = fillIndex(batch, true);
+  return {
+    traces: traces.finishPacked(),
+    requests: requests.finishPacked(),
+    operations,
+  };
+}
+
 /**
- * One batch's index rows: computed from its records, or a worker's packed rows as they came.
+ * One batch's index rows: computed from its records, plus a worker's packed rows as they came.
  * A key in two batches of a group gets two rows, which readers fold with min/max like rows of
  * two commits.
  */
-export function batchIndexRows(batch: WriteBatch): BatchIndexRows {
-  const traces: DuckDBDataChunk[] = [];
-  const requests: DuckDBDataChunk[] = [];
-  const operations: [string, string, number][] = [];
-  if (batch.encoded) {
-    const packed = (batch.encoded.payload as { index: PackedIndex }).index;
-    for (const p of packed.traces) traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
-    for (const p of packed.requests) requests.push(unpackChunk(REQUEST_INDEX_TYPES, p));
-    operations.push(...packed.operations);
-  }
+export function batchIndexRows(batch: Records, packed?: PackedIndex): BatchIndexRows {
+  const rows: BatchIndexRows = { traces: [], requests: [], operations: [] };
   if (batch.spans.length > 0 || batch.logs.length > 0) {
-    const facts = indexFacts(batch);
-    const t = new WindowRows(TRACE_INDEX_TYPES, false);
-    const r = new WindowRows(REQUEST_INDEX_TYPES, false);
-    fillWindows(facts, t, r);
-    traces.push(...t.builder.finish());
-    requests.push(...r.builder.finish());
-    operations.push(...facts.operations);
+    const { traces, requests, operations } = fillIndex(batch, false);
+    rows.traces.push(...traces.finish());
+    rows.requests.push(...requests.finish());
+    rows.operations.push(...operations);
   }
-  return { traces, requests, operations };
+  if (packed) {
+    for (const p of packed.traces) rows.traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
+    for (const p of packed.requests) rows.requests.push(unpackChunk(REQUEST_INDEX_TYPES, p));
+    rows.operations.push(...packed.operations);
+  }
+  return rows;
 }
 
 /** New operations as read_csv text; each once, known ones left out. */
@@ -203,42 +179,28 @@ export function operationRows(
   return { operations: text(ops, b.quotedNewline), newOperations };
 }
 
-/** The column buffers of trace_index (3 columns) or request_index (5). */
-class WindowRows {
-  readonly columns: (FixedColumn | TextColumn)[];
-  readonly builder: ChunkBuilder;
-  constructor(types: readonly DuckDBType[], packed: boolean) {
-    this.columns =
-      types === TRACE_INDEX_TYPES
-        ? [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)]
-        : [
-            new FixedColumn(8),
-            new TextColumn(),
-            new FixedColumn(16),
-            new FixedColumn(8),
-            new FixedColumn(8),
-          ];
-    this.builder = new ChunkBuilder(types, this.columns, packed);
-  }
-}
-
-function fillWindows({ traces, requests }: IndexFacts, t: WindowRows, r: WindowRows): void {
-  const [tk, ts, te] = t.columns as FixedColumn[];
+/** trace_index and request_index rows of a batch, in builders that pack or make DuckDB chunks. */
+function fillIndex(
+  batch: Records,
+  packed: boolean,
+): { traces: ChunkBuilder; requests: ChunkBuilder; operations: [string, string, number][] } {
+  const { traces, requests, operations } = indexFacts(batch);
+  const [tk, ts, te] = [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)];
+  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te], packed);
   for (const [id, [start, end]] of traces) {
     const key = traceKey(id);
     if (key === undefined) throw new Error(`invalid trace ID: ${JSON.stringify(id)}`);
-    const i = t.builder.next();
-    writeUBigInt(tk!, i, key);
-    writeBigInt(ts!, i, start);
-    writeBigInt(te!, i, end);
+    const i = traceRows.next();
+    writeUBigInt(tk, i, key);
+    writeBigInt(ts, i, start);
+    writeBigInt(te, i, end);
   }
-  const [rk, rid, rt, rs, re] = r.columns as [
-    FixedColumn,
-    TextColumn,
-    FixedColumn,
-    FixedColumn,
-    FixedColumn,
-  ];
+  const rk = new FixedColumn(8);
+  const rid = new TextColumn();
+  const rt = new FixedColumn(16);
+  const rs = new FixedColumn(8);
+  const re = new FixedColumn(8);
+  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rid, rt, rs, re], packed);
   for (const [requestId, byTrace] of requests) {
     const key = requestKey(requestId);
     for (const [traceId, w] of byTrace) {
@@ -246,7 +208,7 @@ function fillWindows({ traces, requests }: IndexFacts, t: WindowRows, r: WindowR
       // children can start or end outside their parent when clocks are coarse or work is async.
       const tw = traceId ? traces.get(traceId) : undefined;
       if (tw) widen(w, tw[0], tw[1]);
-      const i = r.builder.next();
+      const i = requestRows.next();
       writeUBigInt(rk, i, key);
       rid.set(i, requestId);
       if (traceId) writeTraceId(rt, i, traceId);
@@ -255,4 +217,5 @@ function fillWindows({ traces, requests }: IndexFacts, t: WindowRows, r: WindowR
       writeBigInt(re, i, w[1]);
     }
   }
+  return { traces: traceRows, requests: requestRows, operations };
 }

@@ -15,11 +15,19 @@ import {
   UTINYINT,
   VARCHAR,
 } from '@duckdb/node-api';
-import type { Attributes, EncodedSpans, SpanAiColumns, SpanRecord } from '../records.js';
+import type {
+  Attributes,
+  EncodedSpans,
+  SpanAiColumns,
+  SpanRecord,
+  WriteBatch,
+} from '../records.js';
+import { eventsJson, linksJson } from '../span-json.js';
 import {
   ChunkBuilder,
   FixedColumn,
   type PackedChunk,
+  packedBuffers,
   TextColumn,
   unpackChunk,
   writeBigInt,
@@ -258,7 +266,9 @@ export interface DuckDbEncoded {
  * them, the store's thread only copies them into DuckDB chunks (unpackSpanChunk). Throws as
  * spanChunks does.
  */
-export function encodeSpans(spans: readonly SpanRecord[]): EncodedSpans {
+export function encodeSpans(
+  spans: readonly SpanRecord[],
+): EncodedSpans & { payload: DuckDbEncoded } {
   const c = takeColumns();
   const out = new ChunkBuilder(SPAN_TYPES, c.all(), true);
   fillSpans(c, out, [{ spans }]);
@@ -268,6 +278,19 @@ export function encodeSpans(spans: readonly SpanRecord[]): EncodedSpans {
   };
   spare = c;
   return { store: 'duckdb', rows: spans.length, payload };
+}
+
+/** A batch's worker-encoded spans, if any; refuses spans encoded for another store. */
+export function duckdbPayload(batch: WriteBatch): DuckDbEncoded | undefined {
+  const encoded = batch.encoded;
+  if (encoded === undefined) return undefined;
+  if (encoded.store !== 'duckdb') throw new Error(`spans encoded for ${encoded.store}, not DuckDB`);
+  return encoded.payload as DuckDbEncoded;
+}
+
+/** Every buffer of a payload, to transfer rather than copy it to another thread. */
+export function payloadBuffers({ chunks, index }: DuckDbEncoded): ArrayBuffer[] {
+  return packedBuffers([...chunks, ...index.traces, ...index.requests]);
 }
 
 export function unpackSpanChunk(packed: PackedChunk): DuckDBDataChunk {
@@ -316,31 +339,8 @@ function fillSpans(
     c.resource.set(i, resources.get(s.resource));
     c.scopeName.set(i, opt(s.scopeName));
     c.scopeVersion.set(i, opt(s.scopeVersion));
-    c.events.set(
-      i,
-      s.events.length === 0
-        ? undefined
-        : JSON.stringify(
-            s.events.map((e) => ({
-              time_ns: e.timeNs.toString(),
-              name: e.name,
-              attributes: e.attributes,
-            })),
-          ),
-    );
-    c.links.set(
-      i,
-      s.links.length === 0
-        ? undefined
-        : JSON.stringify(
-            s.links.map((l) => ({
-              trace_id: l.traceId,
-              span_id: l.spanId,
-              trace_state: l.traceState,
-              attributes: l.attributes,
-            })),
-          ),
-    );
+    c.events.set(i, eventsJson(s.events));
+    c.links.set(i, linksJson(s.links));
     if (s.ai === undefined) setNoAi(c, i);
     else setAi(c, i, s.ai);
   }

@@ -16,7 +16,7 @@ import {
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { type DuckDbEncoded, SPAN_TYPES, spanChunks, unpackSpanChunk } from './span-chunks.js';
+import { duckdbPayload, SPAN_TYPES, spanChunks, unpackSpanChunk } from './span-chunks.js';
 import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
@@ -68,17 +68,18 @@ export class DuckDbStore implements Store {
   /** stats() runs here, never on the writer's connection in the middle of a transaction. */
   private statsConn?: DuckDBConnection;
   private readonly group = new GroupCommit<WriteBatch, Prepared>({
-    prepare: (batch) => ({
-      spans: [
-        ...(batch.spans.length > 0 ? spanChunks([batch]) : []),
-        ...(batch.encoded
-          ? (batch.encoded.payload as DuckDbEncoded).chunks.map(unpackSpanChunk)
-          : []),
-      ],
-      spanRows: batch.spans.length + (batch.encoded?.rows ?? 0),
-      logs: logsCsv([batch]),
-      index: batchIndexRows(batch),
-    }),
+    prepare: (batch) => {
+      const encoded = duckdbPayload(batch);
+      return {
+        spans: [
+          ...(batch.spans.length > 0 ? spanChunks([batch]) : []),
+          ...(encoded ? encoded.chunks.map(unpackSpanChunk) : []),
+        ],
+        spanRows: batch.spans.length + (batch.encoded?.rows ?? 0),
+        logs: logsCsv([batch]),
+        index: batchIndexRows(batch, encoded?.index),
+      };
+    },
     execute: (prepared) => this.commit(prepared),
   });
   /** Where group commits stage their rows (tmpfs when available). */
@@ -121,9 +122,6 @@ export class DuckDbStore implements Store {
 
   write(batch: WriteBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (batch.encoded && batch.encoded.store !== 'duckdb') {
-      return Promise.reject(new Error(`spans encoded for ${batch.encoded.store}, not DuckDB`));
-    }
     if (batchRecords(batch) === 0) return Promise.resolve();
     return this.group.submit(batch);
   }

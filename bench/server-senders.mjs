@@ -1,19 +1,13 @@
-// Child process of bench/server.mjs: the load generator, apart from the server so the server's
-// process measures only itself. Reads length-prefixed protobuf bodies from a file, says
-// "ready", waits for "go" on stdin, sends every body with SENDERS concurrent senders (each
-// awaits its answer), then prints {"failed":N}.
+// The load generator of bench/server.mjs: `sendAll` posts every body with `senders` concurrent
+// senders, each awaiting its answer. Run as a child process (`node server-senders.mjs URL FILE
+// SENDERS`) it keeps the load apart from the server, so the server's process measures only
+// itself: it reads length-prefixed protobuf bodies from FILE, says "ready", waits for "go" on
+// stdin, sends, then prints {"failed":N}.
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const [url, file, senders] = process.argv.slice(2);
-const data = readFileSync(file);
-const bodies = [];
-for (let at = 0; at < data.length; ) {
-  const n = data.readUInt32LE(at);
-  bodies.push(data.subarray(at + 4, at + 4 + n));
-  at += 4 + n;
-}
-process.stdout.write('ready\n');
-process.stdin.once('data', async () => {
+/** Posts every body; resolves with how many were not answered 200. */
+export async function sendAll(url, bodies, senders) {
   let next = 0;
   let failed = 0;
   const sender = async () => {
@@ -28,7 +22,23 @@ process.stdin.once('data', async () => {
       if (res.status !== 200) failed++;
     }
   };
-  await Promise.all(Array.from({ length: Number(senders) }, sender));
-  process.stdout.write(`${JSON.stringify({ failed })}\n`);
-  process.exit(0);
-});
+  await Promise.all(Array.from({ length: senders }, sender));
+  return failed;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [url, file, senders] = process.argv.slice(2);
+  const data = readFileSync(file);
+  const bodies = [];
+  for (let at = 0; at < data.length; ) {
+    const n = data.readUInt32LE(at);
+    bodies.push(data.subarray(at + 4, at + 4 + n));
+    at += 4 + n;
+  }
+  process.stdout.write('ready\n');
+  process.stdin.once('data', async () => {
+    const failed = await sendAll(url, bodies, Number(senders));
+    process.stdout.write(`${JSON.stringify({ failed })}\n`);
+    process.exit(0);
+  });
+}

@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { intArg as arg } from './_args.mjs';
 import { spanRecords, traceBatches } from './_gen.mjs';
+import { sendAll } from './server-senders.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'packages', 'server', 'dist');
@@ -184,6 +185,14 @@ export default async function serverBench(argv = []) {
       }),
     ),
   );
+  /** Wall time, process CPU and main-thread CPU of `send`, which resolves with the failures. */
+  const measured = async (send) => {
+    const t0 = performance.now();
+    const c0 = cpu();
+    const m0 = mainThreadCpu();
+    const failed = await send();
+    return { ms: performance.now() - t0, used: cpu() - c0, main: mainThreadCpu() - m0, failed };
+  };
   const sendApart = async (url) => {
     const child = spawn(
       process.execPath,
@@ -195,34 +204,12 @@ export default async function serverBench(argv = []) {
     const lines = createInterface({ input: child.stdout });
     const next = () => new Promise((r) => lines.once('line', r));
     await next(); // ready
-    const t0 = performance.now();
-    const c0 = cpu();
-    const m0 = mainThreadCpu();
-    child.stdin.write('go\n');
-    const { failed } = JSON.parse(await next());
-    return { ms: performance.now() - t0, used: cpu() - c0, main: mainThreadCpu() - m0, failed };
+    return measured(async () => {
+      child.stdin.write('go\n');
+      return JSON.parse(await next()).failed;
+    });
   };
-  const sendHere = async (url) => {
-    let next = 0;
-    let failed = 0;
-    const sender = async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++];
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-protobuf' },
-          body,
-        });
-        await res.arrayBuffer();
-        if (res.status !== 200) failed++;
-      }
-    };
-    const t0 = performance.now();
-    const c0 = cpu();
-    const m0 = mainThreadCpu();
-    await Promise.all(Array.from({ length: SENDERS }, sender));
-    return { ms: performance.now() - t0, used: cpu() - c0, main: mainThreadCpu() - m0, failed };
-  };
+  const sendHere = (url) => measured(() => sendAll(url, bodies, SENDERS));
   const serverRun = async ({ server: { startServer } }, ingestWorkers, apart = false) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-server-'));
     const server = await startServer({ port: 0, grpcPort: false, dataDir, ingestWorkers });

@@ -27,6 +27,20 @@ export async function testServer(
   };
 }
 
+/** An official OTel exporter's export() as a promise of its result. */
+export function exportWith(
+  exporter: unknown,
+  items: unknown[],
+): Promise<{ code: number; error?: Error }> {
+  return new Promise((resolve) =>
+    (
+      exporter as {
+        export: (items: unknown[], cb: (r: { code: number; error?: Error }) => void) => void;
+      }
+    ).export(items, resolve),
+  );
+}
+
 export function hex(bytes: number): string {
   let s = '';
   for (let i = 0; i < bytes; i++)

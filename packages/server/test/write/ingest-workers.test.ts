@@ -18,7 +18,7 @@ import { DEFAULT_LIMITS, DEFAULT_REDACTION } from '../../src/config.js';
 import { IngestInputError } from '../../src/ingest/errors.js';
 import { IngestWorkers } from '../../src/ingest/workers/pool.js';
 import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
-import { protoBody, tempDir, testServer } from './helpers.js';
+import { exportWith, protoBody, tempDir, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 
@@ -65,15 +65,6 @@ function makeSpans(requestId: string, extra: number): ReadableSpan[] {
   }
   root.end();
   return memory.getFinishedSpans();
-}
-
-function exportWith(exporter: unknown, items: ReadableSpan[]): Promise<{ code: number }> {
-  return new Promise((resolve) =>
-    (exporter as { export: (i: unknown[], cb: (r: { code: number }) => void) => void }).export(
-      items,
-      resolve,
-    ),
-  );
 }
 
 describe('ingest worker threads store exactly what the main thread stores', () => {

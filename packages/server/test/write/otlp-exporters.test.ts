@@ -19,7 +19,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hex, testServer } from './helpers.js';
+import { exportWith, hex, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 
@@ -52,13 +52,6 @@ function makeSpans(service: string, requestId: string): ReadableSpan[] {
   root.setStatus({ code: SpanStatusCode.ERROR });
   root.end();
   return memory.getFinishedSpans();
-}
-
-function exportWith(
-  exporter: { export: (items: never[], cb: (r: { code: number; error?: Error }) => void) => void },
-  items: unknown[],
-): Promise<{ code: number; error?: Error }> {
-  return new Promise((resolve) => exporter.export(items as never[], resolve));
 }
 
 describe('official OpenTelemetry exporters against a real server', () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Attributes, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -18,6 +18,7 @@ import { DEFAULT_LIMITS, DEFAULT_REDACTION } from '../../src/config.js';
 import { IngestInputError } from '../../src/ingest/errors.js';
 import { IngestWorkers } from '../../src/ingest/workers/pool.js';
 import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
+import { startServer } from '../../src/server.js';
 import { exportWith, protoBody, tempDir, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
@@ -239,5 +240,25 @@ describe('IngestWorkers', () => {
   it('refuses a thread count that is not a whole number ≥ 1', () => {
     expect(() => new IngestWorkers(0, config)).toThrow(/whole number ≥ 1/);
     expect(() => new IngestWorkers(1.5, config)).toThrow(/whole number ≥ 1/);
+  });
+
+  it('a server refuses a bad ingestWorkers or HOPSCOPE_INGEST_WORKERS before opening its store', async () => {
+    const { dir, cleanup } = tempDir();
+    const data = join(dir, 'data');
+    try {
+      for (const ingestWorkers of [-1, 1.5, 65]) {
+        await expect(
+          startServer({ port: 0, grpcPort: false, dataDir: data, ingestWorkers }),
+        ).rejects.toThrow(/ingest workers: a whole number from 0 to 64/);
+      }
+      process.env.HOPSCOPE_INGEST_WORKERS = 'many';
+      await expect(startServer({ port: 0, grpcPort: false, dataDir: data })).rejects.toThrow(
+        /HOPSCOPE_INGEST_WORKERS or ingestWorkers\), got "many"/,
+      );
+      expect(existsSync(data)).toBe(false);
+    } finally {
+      delete process.env.HOPSCOPE_INGEST_WORKERS;
+      cleanup();
+    }
   });
 });

@@ -86,11 +86,21 @@ describe.skipIf(skipHere)('Node → FastAPI (python package) → Node: one reque
     );
     for (const line of lines) expect(line.trace_id).toBe(traceId);
 
+    const received = lines.find((l) => l.event === 'request_received') as Record<string, string>;
     let trace: DebugTraceResponse | undefined;
+    // The worker ships its lines in more than one batch: wait for the hop of its request span
+    // to have both ends (received and completed), not just for some line of the worker.
     const isComplete = (tr: DebugTraceResponse) =>
       ['edge', 'python-worker', 'llm-gateway', 'llm-provider'].every((s) =>
         tr.services.includes(s),
-      ) && tr.spans.some((s) => s.service === 'python-worker' && s.derived_from_logs);
+      ) &&
+      tr.spans.some(
+        (s) =>
+          s.service === 'python-worker' &&
+          s.derived_from_logs &&
+          s.span_id === received.span_id &&
+          s.duration_ms > 0,
+      );
     for (let i = 0; i < 60; i++) {
       const response = await fetch(`${server?.url}/api/debug/trace/${requestId}`);
       if (response.ok) {
@@ -113,7 +123,6 @@ describe.skipIf(skipHere)('Node → FastAPI (python package) → Node: one reque
     const pySpans = tr.spans.filter((s) => s.service === 'python-worker');
     expect(pySpans.length).toBeGreaterThan(0);
     expect(pySpans.every((s) => s.derived_from_logs)).toBe(true);
-    const received = lines.find((l) => l.event === 'request_received') as Record<string, string>;
     const completed = lines.find((l) => l.event === 'request_completed') as Record<string, unknown>;
     const pyHop = pySpans.find((s) => s.span_id === received.span_id);
     expect(pyHop, 'a hop for the worker request span').toBeDefined();

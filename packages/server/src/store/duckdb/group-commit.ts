@@ -1,18 +1,24 @@
 /**
  * Coalesces concurrent write() calls into one transaction: while a commit is in flight, new
- * batches queue up and go together into the next one, so the fsync of the commit is paid once
- * per group rather than once per request.
+ * batches queue up and go together into the next one, so the fixed cost of a transaction is
+ * paid once per group rather than once per request.
  *
  * Each item is prepared (synchronous JavaScript: encode its rows) when it arrives, while DuckDB
  * works on the commit before it in its own threads; a commit then takes every item prepared
  * since the last one. Preparing whole groups at once made the groups smaller: items arriving
  * after a group was taken waited for two commits (2.7 requests per commit with 8 senders).
+ *
+ * Items may carry the sequence number of their ingest-journal record. They commit in the
+ * order they were submitted, and execute() is told the last sequence number of its group so the
+ * store can record it in the same transaction: everything up to it is then in DuckDB.
  */
 type Entry<T, P> =
   | {
       kind: 'write';
       item: T;
       prepared: P;
+      rows: number;
+      seq?: number;
       resolve: () => void;
       reject: (err: unknown) => void;
     }
@@ -22,30 +28,67 @@ type Write<T, P> = Extract<Entry<T, P>, { kind: 'write' }>;
 export interface CommitSteps<T, P> {
   /** Encodes one item as it arrives; a throw fails that write alone. */
   prepare(item: T): P;
-  /** Stores a group's prepared items in one transaction. */
-  execute(prepared: P[]): Promise<void>;
+  /** Stores a group's prepared items in one transaction, with the group's last sequence number. */
+  execute(prepared: P[], lastSeq: number | undefined): Promise<void>;
+  /** Rows an item holds, for `maxRows` (1 per item when absent). */
+  rows?(item: T): number;
+  /**
+   * A journaled item failed to commit even alone: it is retried after a pause (its ack was
+   * given, so it cannot be dropped), and this hears why.
+   */
+  onRetry?(err: unknown, delayMs: number): void;
 }
+
+export interface GroupLimits {
+  /** Writes one transaction takes at most. */
+  maxItems: number;
+  /** Rows one transaction takes at most (the first item always goes, however large). */
+  maxRows: number;
+}
+
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 30_000;
 
 export class GroupCommit<T, P = unknown> {
   private pending: Entry<T, P>[] = [];
   private running = false;
   private idle: (() => void)[] = [];
+  private stopped = false;
+  private committed = 0;
+  private seqWaiters: { seq: number; resolve: () => void }[] = [];
+  private readonly limits: GroupLimits;
 
-  /** `maxGroup` bounds how many writes one transaction takes. */
   constructor(
     private readonly steps: CommitSteps<T, P>,
-    private readonly maxGroup = 64,
-  ) {}
+    limits: Partial<GroupLimits> = {},
+  ) {
+    this.limits = { maxItems: 64, maxRows: Number.POSITIVE_INFINITY, ...limits };
+  }
 
-  submit(item: T): Promise<void> {
+  /** Records that journal records up to `seq` were committed before (by an earlier process). */
+  startAfter(seq: number): void {
+    this.committed = Math.max(this.committed, seq);
+  }
+
+  /** The highest journal sequence number committed so far. */
+  get committedSeq(): number {
+    return this.committed;
+  }
+
+  /**
+   * Queues `item` for the next commit; resolves once it is committed. `prepared` is the item
+   * already prepared by the caller (who then saw any error itself); `seq` its journal record.
+   */
+  submit(item: T, options: { seq?: number; prepared?: P } = {}): Promise<void> {
     let prepared: P;
     try {
-      prepared = this.steps.prepare(item);
+      prepared = options.prepared ?? this.steps.prepare(item);
     } catch (err) {
       return Promise.reject(err);
     }
+    const rows = this.steps.rows?.(item) ?? 1;
     return new Promise((resolve, reject) => {
-      this.pending.push({ kind: 'write', item, prepared, resolve, reject });
+      this.pending.push({ kind: 'write', item, prepared, rows, seq: options.seq, resolve, reject });
       this.kick();
     });
   }
@@ -64,18 +107,33 @@ export class GroupCommit<T, P = unknown> {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
+  /**
+   * Undefined when journal record `seq` is committed already, else a promise that resolves
+   * once it is (or once the group commit stops).
+   */
+  whenCommitted(seq: number): Promise<void> | undefined {
+    if (seq <= this.committed || this.stopped) return undefined;
+    return new Promise((resolve) => this.seqWaiters.push({ seq, resolve }));
+  }
+
+  /** Ends retries of failing journaled items (they stay in the journal for the next start). */
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.seqWaiters.splice(0)) w.resolve();
+  }
+
   private kick(): void {
     if (!this.running) void this.drain();
   }
 
-  /** The writes at the head of the queue, up to the first task or maxGroup. */
+  /** The writes at the head of the queue, up to the first task or a limit. */
   private takeGroup(): Write<T, P>[] {
     let end = 0;
-    while (
-      end < this.pending.length &&
-      end < this.maxGroup &&
-      this.pending[end]!.kind === 'write'
-    ) {
+    let rows = 0;
+    while (end < this.pending.length && end < this.limits.maxItems) {
+      const e = this.pending[end]!;
+      if (e.kind !== 'write' || (end > 0 && rows + e.rows > this.limits.maxRows)) break;
+      rows += e.rows;
       end++;
     }
     return this.pending.splice(0, end) as Write<T, P>[];
@@ -94,12 +152,15 @@ export class GroupCommit<T, P = unknown> {
         const group = this.takeGroup();
         let failure: unknown;
         try {
-          await this.steps.execute(group.map((g) => g.prepared));
+          await this.steps.execute(
+            group.map((g) => g.prepared),
+            lastSeq(group),
+          );
         } catch (err) {
           failure = err ?? new Error('commit failed');
         }
         if (failure === undefined) {
-          for (const g of group) g.resolve();
+          this.done(group);
         } else {
           await this.retryAlone(group, failure);
         }
@@ -110,19 +171,54 @@ export class GroupCommit<T, P = unknown> {
     }
   }
 
-  /** One bad batch must not fail its neighbours: commit each alone, freshly prepared. */
+  private done(group: Write<T, P>[]): void {
+    const seq = lastSeq(group);
+    if (seq !== undefined && seq > this.committed) {
+      this.committed = seq;
+      this.seqWaiters = this.seqWaiters.filter((w) => {
+        if (w.seq > seq) return true;
+        w.resolve();
+        return false;
+      });
+    }
+    for (const g of group) g.resolve();
+  }
+
+  /**
+   * One bad batch must not fail its neighbours: commit each alone, freshly prepared. A batch
+   * that fails alone is refused, unless it is journaled (acknowledged already): that one is
+   * retried with growing pauses, holding back those after it so commits stay in journal order.
+   */
   private async retryAlone(group: Write<T, P>[], failure: unknown): Promise<void> {
-    if (group.length === 1) {
+    if (group.length === 1 && group[0]!.seq === undefined) {
       group[0]!.reject(failure);
       return;
     }
     for (const g of group) {
-      try {
-        await this.steps.execute([this.steps.prepare(g.item)]);
-        g.resolve();
-      } catch (err) {
-        g.reject(err);
+      let delay = RETRY_FIRST_MS;
+      for (;;) {
+        try {
+          await this.steps.execute([this.steps.prepare(g.item)], g.seq);
+          this.done([g]);
+          break;
+        } catch (err) {
+          if (g.seq === undefined || this.stopped) {
+            g.reject(err);
+            break;
+          }
+          this.steps.onRetry?.(err, delay);
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, RETRY_MAX_MS);
+        }
       }
     }
   }
+}
+
+function lastSeq(group: readonly { seq?: number }[]): number | undefined {
+  for (let k = group.length - 1; k >= 0; k--) {
+    const seq = group[k]!.seq;
+    if (seq !== undefined) return seq;
+  }
+  return undefined;
 }

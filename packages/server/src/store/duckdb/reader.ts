@@ -186,6 +186,7 @@ export class DuckDbReader implements StoreReader {
   private opening = 0;
   private closed = false;
   private readonly poolSize: number;
+  private readonly barrier?: () => Promise<void> | undefined;
   private readonly ai = duckDbAiReader((sql, params) => this.query(sql, params));
   readonly aiUsage: AiReader['aiUsage'] = (q) => this.ai.aiUsage(q);
   readonly aiModelLatency: AiReader['aiModelLatency'] = (q) => this.ai.aiModelLatency(q);
@@ -205,14 +206,21 @@ export class DuckDbReader implements StoreReader {
    */
   constructor(
     private readonly source: DuckDBInstance | DuckDBConnection,
-    options: { poolSize?: number } = {},
+    options: {
+      poolSize?: number;
+      /** Awaited before each query: the store's writes a read must see (see DuckDbStore). */
+      barrier?: () => Promise<void> | undefined;
+    } = {},
   ) {
+    this.barrier = options.barrier;
     this.poolSize = source instanceof DuckDBConnection ? 1 : Math.max(1, options.poolSize ?? 2);
     if (source instanceof DuckDBConnection) this.idle.push(source);
   }
 
   private async acquire(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('store reader is closed');
+    const wait = this.barrier?.();
+    if (wait) await wait;
     const c = this.idle.pop();
     if (c) return c;
     if (this.source instanceof DuckDBInstance && this.owned.length + this.opening < this.poolSize) {

@@ -158,4 +158,9 @@ export const MIGRATIONS: readonly string[] = [
    * index on 32-character hex. request_index stays index-free: its lookups met their goal. */ `
   CREATE INDEX trace_index_by_key ON trace_index (trace_key);
   `,
+  /* v6: the ingest journal's position (src/store/duckdb/journal.ts): the last journal record
+   * whose spans are in this file, written in the same transaction as them. */ `
+  CREATE TABLE ingest_journal (applied_seq BIGINT NOT NULL);
+  INSERT INTO ingest_journal VALUES (0);
+  `,
 ];

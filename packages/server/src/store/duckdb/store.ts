@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
-import { batchRecords, type WriteBatch } from '../records.js';
+import { batchRecords, type LogRecord, type WriteBatch } from '../records.js';
 import type { RetentionPolicy, Store, StoreStats } from '../store.js';
 import { type CsvText, joinCsv, logsCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
@@ -13,13 +13,29 @@ import {
   type IndexRows,
   operationRows,
 } from './index-rows.js';
+import { IngestJournal } from './journal.js';
+import { decodeEntry, encodeEntry, type JournalEntry, journalEntry } from './journal-entry.js';
 import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
-import { duckdbPayload, SPAN_TYPES, spanChunks, unpackSpanChunk } from './span-chunks.js';
+import { SPAN_TYPES, unpackSpanChunk } from './span-chunks.js';
 import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
+/** The ingest journal's folder, beside the DuckDB file. */
+export const JOURNAL_DIR_NAME = 'journal';
+
+/**
+ * Spans journaled but not yet in DuckDB, at most: beyond it writes wait (and the ingest queue
+ * in front answers 429), so memory stays bounded. About two of the largest commit groups.
+ */
+const MAX_UNCOMMITTED_ROWS = 262_144;
+/** Rows one DuckDB transaction takes at most (about one row group: 122,880). */
+const MAX_GROUP_ROWS = 131_072;
+
+/** What the group commit stores: a journaled batch of spans, or log lines (acked at commit). */
+type Item = { entry: JournalEntry } | { logs: LogRecord[] };
+const NO_CSV: CsvText = { text: '', rows: 0, quotedNewline: false };
 
 /** A batch encoded for DuckDB as it arrives (chunks for the Appender, text for read_csv). */
 interface Prepared {
@@ -36,6 +52,8 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** Told after every commit how many rows landed (for self-metrics). */
   onCommit?: (spans: number, logs: number) => void;
+  /** Told when an acknowledged batch failed to commit and will be retried (default: stderr). */
+  onCommitRetry?: (err: Error, delayMs: number) => void;
   /**
    * WAL size that triggers an automatic checkpoint (DuckDB syntax, e.g. '64MB'); defaults to
    * DEFAULT_CHECKPOINT_THRESHOLD.
@@ -67,21 +85,19 @@ export class DuckDbStore implements Store {
   private conn?: DuckDBConnection;
   /** stats() runs here, never on the writer's connection in the middle of a transaction. */
   private statsConn?: DuckDBConnection;
-  private readonly group = new GroupCommit<WriteBatch, Prepared>({
-    prepare: (batch) => {
-      const encoded = duckdbPayload(batch);
-      return {
-        spans: [
-          ...(batch.spans.length > 0 ? spanChunks([batch]) : []),
-          ...(encoded ? encoded.chunks.map(unpackSpanChunk) : []),
-        ],
-        spanRows: batch.spans.length + (batch.encoded?.rows ?? 0),
-        logs: logsCsv([batch]),
-        index: batchIndexRows(batch, encoded?.index),
-      };
+  private readonly group = new GroupCommit<Item, Prepared>(
+    {
+      prepare: (item) => prepare(item),
+      execute: (prepared, lastSeq) => this.commit(prepared, lastSeq),
+      rows: (item) => ('entry' in item ? item.entry.rows : item.logs.length),
+      onRetry: (err, ms) => (this.options.onCommitRetry ?? defaultRetryReport)(err as Error, ms),
     },
-    execute: (prepared) => this.commit(prepared),
-  });
+    { maxItems: Number.POSITIVE_INFINITY, maxRows: MAX_GROUP_ROWS },
+  );
+  private journal?: IngestJournal;
+  /** Rows journaled and not yet committed, and the writes waiting for them to drop. */
+  private uncommitted = 0;
+  private roomWaiters: (() => void)[] = [];
   /** Where group commits stage their rows (tmpfs when available). */
   readonly stageDir = stagingDir();
   // Several stores can share a process (tests, tools): each names its staging files apart.
@@ -111,27 +127,89 @@ export class DuckDbStore implements Store {
     await checkColumnTypes(this.conn, 'spans', SPAN_TYPES);
     this.statsConn = await this.instance.connect();
     removeStaleStaging(this.stageDir);
-    this.duckReader = new DuckDbReader(this.instance);
+    await this.replayJournal();
+    this.duckReader = new DuckDbReader(this.instance, { barrier: () => this.barrier() });
+  }
+
+  /**
+   * Commits the journal's records DuckDB does not have yet (acknowledged before a crash), in
+   * order, before the store serves anything.
+   */
+  private async replayJournal(): Promise<void> {
+    const applied = await this.conn!.runAndReadAll('SELECT applied_seq FROM ingest_journal');
+    const appliedSeq = Number(applied.getRows()[0]?.[0] ?? 0);
+    const dir = join(resolve(this.options.dataDir), JOURNAL_DIR_NAME);
+    const { journal, replay } = IngestJournal.open(dir, appliedSeq);
+    this.journal = journal;
+    this.group.startAfter(appliedSeq);
+    const commits = replay.map((r) => {
+      let item: Item;
+      try {
+        item = { entry: decodeEntry(r.payload) };
+      } catch (err) {
+        throw new Error(`ingest journal record ${r.seq} in ${dir}: ${(err as Error).message}`);
+      }
+      return this.group.submit(item, { seq: r.seq });
+    });
+    await Promise.all(commits);
+    journal.release(this.group.committedSeq);
+  }
+
+  /** Reads wait for the spans acknowledged before they started to be in DuckDB. */
+  private barrier(): Promise<void> | undefined {
+    return this.journal && this.group.whenCommitted(this.journal.lastSeq);
   }
 
   /** A fresh connection to the same database, for readers; the caller closes it. */
   async connect(): Promise<DuckDBConnection> {
     if (!this.instance) throw new Error('store is not open');
+    await this.barrier();
     return this.instance.connect();
   }
 
+  /**
+   * Spans are acknowledged once their journal record is synced (or their commit is done, if
+   * that comes first) and go to DuckDB in large groups behind it; log lines are acknowledged
+   * at their commit, as their text is only checked by DuckDB's read_csv.
+   */
   write(batch: WriteBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (batchRecords(batch) === 0) return Promise.resolve();
-    return this.group.submit(batch);
+    let entry: JournalEntry | undefined;
+    try {
+      entry = journalEntry(batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const writes: Promise<void>[] = [];
+    if (entry) writes.push(this.writeSpans(entry));
+    if (batch.logs.length > 0) writes.push(this.group.submit({ logs: batch.logs }));
+    return writes.length === 1 ? writes[0]! : Promise.all(writes).then(() => {});
+  }
+
+  private async writeSpans(entry: JournalEntry): Promise<void> {
+    while (this.uncommitted > 0 && this.uncommitted + entry.rows > MAX_UNCOMMITTED_ROWS) {
+      await new Promise<void>((r) => this.roomWaiters.push(r));
+    }
+    if (this.closed) throw new Error('store is closed');
+    const item = { entry };
+    const prepared = prepare(item);
+    const { seq, durable } = this.journal!.append(encodeEntry(entry));
+    this.uncommitted += entry.rows;
+    const committed = this.group.submit(item, { seq, prepared }).finally(() => {
+      this.uncommitted -= entry.rows;
+      for (const w of this.roomWaiters.splice(0)) w();
+    });
+    return firstSuccess(durable, committed);
   }
 
   /**
    * One transaction: spans and index rows through Appenders (their data chunks were filled in
-   * prepare), log lines and new operations through staged text, then COMMIT (WAL fsync). Any
-   * failure rolls the whole group back; GroupCommit then retries its batches one by one.
+   * prepare), log lines and new operations through staged text, the journal position, then
+   * COMMIT (WAL fsync). Any failure rolls the whole group back; GroupCommit then retries its
+   * batches one by one.
    */
-  private async commit(group: Prepared[]): Promise<void> {
+  private async commit(group: Prepared[], lastSeq: number | undefined): Promise<void> {
     const conn = this.conn!;
     const spans = group.flatMap((p) => p.spans);
     const spanRows = group.reduce((n, p) => n + p.spanRows, 0);
@@ -161,6 +239,9 @@ export class DuckDbStore implements Store {
       await append(conn, 'request_index', index.requests);
       const staged = stagedSql({ logs: l, operations: o });
       if (staged) await conn.run(staged);
+      if (lastSeq !== undefined) {
+        await conn.run(`UPDATE ingest_journal SET applied_seq = ${lastSeq}`);
+      }
       await conn.run('COMMIT');
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
@@ -169,6 +250,7 @@ export class DuckDbStore implements Store {
       await Promise.all(files.map((f) => rm(f, { force: true })));
     }
     for (const op of index.newOperations) this.knownOperations.add(op);
+    if (lastSeq !== undefined) this.journal?.release(lastSeq);
     this.options.onCommit?.(spanRows, logs.rows);
   }
 
@@ -204,6 +286,7 @@ export class DuckDbStore implements Store {
   async stats(): Promise<StoreStats> {
     const conn = this.statsConn;
     if (!conn) throw new Error('store is not open');
+    await this.barrier();
     const reader = await conn.runAndReadAll(
       'SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(DISTINCT trace_key) FROM trace_index)',
     );
@@ -212,7 +295,8 @@ export class DuckDbStore implements Store {
       spansTotal: Number(spans),
       logsTotal: Number(logs),
       tracesTotal: Number(traces),
-      bytesOnDisk: fileSize(this.path) + fileSize(`${this.path}.wal`),
+      bytesOnDisk:
+        fileSize(this.path) + fileSize(`${this.path}.wal`) + (this.journal?.bytesOnDisk() ?? 0),
     };
   }
 
@@ -226,7 +310,12 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const w of this.roomWaiters.splice(0)) w();
     await this.group.whenIdle();
+    this.group.stop();
+    await this.journal?.close();
+    // Every record is in DuckDB now (one that kept failing stays for the next start).
+    this.journal?.release(this.group.committedSeq);
     this.duckReader?.close();
     this.statsConn?.closeSync();
     this.statsConn = undefined;
@@ -238,6 +327,49 @@ export class DuckDbStore implements Store {
     this.conn = undefined;
     this.instance = undefined;
   }
+}
+
+/** An item's rows encoded for DuckDB: unpacked span chunks, or log lines as read_csv text. */
+function prepare(item: Item): Prepared {
+  if ('logs' in item) {
+    return {
+      spans: [],
+      spanRows: 0,
+      logs: logsCsv([item]),
+      index: batchIndexRows({ spans: [], logs: item.logs }),
+    };
+  }
+  const { entry } = item;
+  const empty = { spans: [], logs: [] };
+  const index = entry.index.map((packed) => batchIndexRows(empty, packed));
+  return {
+    spans: entry.chunks.map(unpackSpanChunk),
+    spanRows: entry.rows,
+    logs: NO_CSV,
+    index: {
+      traces: index.flatMap((i) => i.traces),
+      requests: index.flatMap((i) => i.requests),
+      operations: index.flatMap((i) => i.operations),
+    },
+  };
+}
+
+/** Resolves with the first of two that succeeds; rejects (with b's error) only if both fail. */
+function firstSuccess(a: Promise<void>, b: Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = 0;
+    const fail = (err: unknown) => {
+      if (++failed === 2) reject(err);
+    };
+    a.then(resolve, fail);
+    b.then(resolve, fail);
+  });
+}
+
+function defaultRetryReport(err: Error, delayMs: number): void {
+  console.error(
+    `hopscope: an acknowledged batch failed to commit (${err.message}); retrying in ${delayMs} ms`,
+  );
 }
 
 /** Appends the chunks in the connection's open transaction. */

@@ -1,0 +1,215 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spanHexSql } from '../../src/store/duckdb/ids.js';
+import { IngestJournal } from '../../src/store/duckdb/journal.js';
+import { encodeEntry, journalEntry } from '../../src/store/duckdb/journal-entry.js';
+import { DuckDbStore, JOURNAL_DIR_NAME } from '../../src/store/duckdb/store.js';
+import type { SpanRecord } from '../../src/store/records.js';
+import { hex, tempDir } from './helpers.js';
+
+function span(over: Partial<SpanRecord> = {}): SpanRecord {
+  return {
+    traceId: hex(16),
+    spanId: hex(8),
+    name: 'op',
+    kind: 2,
+    service: 'svc',
+    startNs: BigInt(Date.now()) * 1_000_000n,
+    durationNs: 1_000_000n,
+    statusCode: 0,
+    requestId: `req_${hex(6)}`,
+    attributes: { 'http.route': '/x', n: 3 },
+    resource: { 'service.name': 'svc' },
+    events: [],
+    links: [],
+    ...over,
+  };
+}
+
+const payload = (text: string) => new TextEncoder().encode(text);
+const texts = (records: { payload: Uint8Array }[]) =>
+  records.map((r) => new TextDecoder().decode(r.payload));
+
+/** Journal records of span batches, as an earlier process would have left them. */
+async function leaveJournal(dir: string, batches: SpanRecord[][], firstSeq = 1): Promise<void> {
+  const { journal } = IngestJournal.open(join(dir, JOURNAL_DIR_NAME), firstSeq - 1);
+  await Promise.all(
+    batches.map((spans) => journal.append(encodeEntry(journalEntry({ spans, logs: [] })!)).durable),
+  );
+  await journal.close();
+}
+
+async function spanIds(store: DuckDbStore): Promise<string[]> {
+  const conn = await store.connect();
+  try {
+    const rows = (await conn.runAndReadAll(`SELECT ${spanHexSql('span_id')} FROM spans`)).getRows();
+    return rows.map((r) => r[0] as string).sort();
+  } finally {
+    conn.closeSync();
+  }
+}
+
+describe('IngestJournal', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+
+  it('numbers appends in order, syncs them in groups and gives back those after a position', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const { journal, replay } = IngestJournal.open(dir, 0);
+    expect(replay).toEqual([]);
+    const appends = ['a', 'b', 'c', 'd'].map((t) => journal.append(payload(t)));
+    expect(appends.map((a) => a.seq)).toEqual([1, 2, 3, 4]);
+    await Promise.all(appends.map((a) => a.durable));
+    await journal.close();
+
+    const again = IngestJournal.open(dir, 2);
+    expect(again.replay.map((r) => r.seq)).toEqual([3, 4]);
+    expect(texts(again.replay)).toEqual(['c', 'd']);
+    // New appends continue the numbering, in a segment of their own.
+    const next = again.journal.append(payload('e'));
+    expect(next.seq).toBe(5);
+    await next.durable;
+    await again.journal.close();
+    expect(readdirSync(dir)).toEqual(['0000000000000001.journal', '0000000000000005.journal']);
+  });
+
+  it('cuts off a torn record at the end (never acknowledged) and keeps those before it', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const { journal } = IngestJournal.open(dir, 0);
+    await Promise.all(['a', 'b'].map((t) => journal.append(payload(t)).durable));
+    await journal.close();
+    const [file] = readdirSync(dir);
+    const path = join(dir, file!);
+    const whole = readFileSync(path);
+    // Half of a third record's header; a whole record whose payload is not what was summed.
+    for (const tail of [
+      whole.subarray(0, 10),
+      Buffer.concat([whole.subarray(0, 20), Buffer.from('z')]),
+    ]) {
+      writeFileSync(path, Buffer.concat([whole, tail]));
+      const { journal: j, replay } = IngestJournal.open(dir, 0);
+      expect(texts(replay)).toEqual(['a', 'b']);
+      expect(readFileSync(path).length).toBe(whole.length);
+      await j.close();
+    }
+  });
+
+  it('refuses to start over a damaged record that acknowledged records follow', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const first = IngestJournal.open(dir, 0).journal;
+    await first.append(payload('a')).durable;
+    await first.close();
+    const second = IngestJournal.open(dir, 0).journal;
+    await second.append(payload('b')).durable;
+    await second.close();
+    const path = join(dir, '0000000000000001.journal');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(path, bytes);
+    expect(() => IngestJournal.open(dir, 0)).toThrow(
+      /ingest journal .*0000000000000001\.journal is damaged at byte 0 \(a checksum mismatch\); move the file out/,
+    );
+  });
+
+  it('deletes a segment once everything in it is committed, never the one being written', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const { journal } = IngestJournal.open(dir, 0, { segmentBytes: 64 });
+    for (const t of ['a'.repeat(50), 'b'.repeat(50), 'c'.repeat(50)]) {
+      await journal.append(payload(t)).durable;
+    }
+    expect(readdirSync(dir)).toHaveLength(3);
+    journal.release(2);
+    expect(readdirSync(dir)).toEqual(['0000000000000003.journal']);
+    journal.release(3);
+    expect(readdirSync(dir)).toEqual(['0000000000000003.journal']);
+    await journal.close();
+    journal.release(3);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('DuckDbStore with its ingest journal', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('replays acknowledged batches DuckDB does not have, exactly once, before serving reads', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const committed = [span(), span()];
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    await store.write({ spans: committed, logs: [] });
+    await store.close(); // journal position 1 is in DuckDB
+
+    // A crash after acks: the journal holds record 1 (committed) again and 2–3 (not).
+    const lost = [[span(), span({ statusCode: 2 })], [span({ requestId: 'req_replayed' })]];
+    await leaveJournal(dir, [committed, ...lost]);
+    const reopened = new DuckDbStore({ dataDir: dir });
+    await reopened.open();
+    cleanups.push(() => reopened.close());
+    const all = [committed, ...lost].flat();
+    expect(await spanIds(reopened)).toEqual(all.map((s) => s.spanId).sort());
+    const [replayed] = (
+      await reopened.reader.lookup({ requestIds: ['req_replayed'], traceIds: [] })
+    ).spans;
+    expect(replayed?.spanId).toBe(lost[1]![0]!.spanId);
+    expect(readdirSync(join(dir, JOURNAL_DIR_NAME))).toHaveLength(0);
+
+    // Writes after the replay take the numbering on; reopening replays nothing twice.
+    await reopened.write({ spans: [span()], logs: [] });
+    await reopened.close();
+    const third = new DuckDbStore({ dataDir: dir });
+    await third.open();
+    cleanups.push(() => third.close());
+    expect((await third.stats()).spansTotal).toBe(all.length + 1);
+  });
+
+  it('a read started after an ack sees the spans, though acks do not wait for commits', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    let commits = 0;
+    const store = new DuckDbStore({ dataDir: dir, onCommit: () => commits++ });
+    await store.open();
+    cleanups.push(() => store.close());
+    const batches = Array.from({ length: 30 }, () => Array.from({ length: 100 }, () => span()));
+    await Promise.all(batches.map((spans) => store.write({ spans, logs: [] })));
+    expect(await spanIds(store)).toEqual(
+      batches
+        .flat()
+        .map((s) => s.spanId)
+        .sort(),
+    );
+    expect((await store.stats()).spansTotal).toBe(3000);
+    expect(commits).toBeLessThan(30);
+  });
+
+  it('refuses a batch it cannot encode before journaling it; a journal it cannot read is an error', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    await expect(store.write({ spans: [span({ kind: 300 as never })], logs: [] })).rejects.toThrow(
+      /300 does not fit/,
+    );
+    await store.close();
+    expect(readdirSync(join(dir, JOURNAL_DIR_NAME))).toEqual([]);
+
+    const journalDir = join(dir, JOURNAL_DIR_NAME);
+    const { journal } = IngestJournal.open(journalDir, 1);
+    await journal.append(payload('not a batch')).durable;
+    await journal.close();
+    const broken = new DuckDbStore({ dataDir: dir });
+    await expect(broken.open()).rejects.toThrow(/ingest journal record 2 in .*journal: /);
+    await broken.close();
+    expect(existsSync(join(journalDir, '0000000000000002.journal'))).toBe(true);
+  });
+});

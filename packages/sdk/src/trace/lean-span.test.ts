@@ -8,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
@@ -20,6 +21,7 @@ import {
   type SpanLimits,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
 import { LeanSpan, leanTracer } from './lean-span.js';
 import { TracesRequestEncoder } from './otlp/encode.js';
@@ -246,6 +248,25 @@ describe('LeanSpan', () => {
     }
     expect(traceIds.size).toBe(2_000);
     expect(spanIds.size).toBe(4_000);
+  });
+
+  it("draws pooled IDs, not the generator's, for the NodeTracerProvider init() builds", () => {
+    // sdk-trace-node may nest its own copy of the SDK, whose RandomIdGenerator class differs
+    const provider = new NodeTracerProvider();
+    const sdkTracer = provider.getTracer('hopscope') as unknown as {
+      _idGenerator: { generateTraceId: () => string; generateSpanId: () => string };
+    };
+    let calls = 0;
+    const generator = sdkTracer._idGenerator;
+    const { generateTraceId, generateSpanId } = generator;
+    generator.generateTraceId = () => (calls++, generateTraceId());
+    generator.generateSpanId = () => (calls++, generateSpanId());
+    const tracer = leanTracer(sdkTracer as unknown as Tracer);
+    if (tracer === undefined) throw new Error('leanTracer refused a NodeTracerProvider tracer');
+    const root = tracer.startSpan('root', {}, ROOT_CONTEXT);
+    tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
+    expect(root.spanContext().traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+    expect(calls).toBe(0);
   });
 
   it('stands in only for SDK tracers without span metrics', () => {

@@ -44,6 +44,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
+import { RandomIdGenerator as NodeRandomIdGenerator } from '@opentelemetry/sdk-trace-node';
 
 /** What a LeanSpan needs from the tracer of the provider it stands in for. */
 interface TracerParts {
@@ -432,7 +433,7 @@ export function leanTracer(tracer: Tracer): Tracer | undefined {
     resource: t._resource as Resource,
     scope: t.instrumentationScope,
     processor: t._spanProcessor,
-    randomIds: t._idGenerator instanceof RandomIdGenerator,
+    randomIds: isRandomIdGenerator(t._idGenerator),
   };
   return {
     startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()) {
@@ -444,6 +445,15 @@ export function leanTracer(tracer: Tracer): Tracer | undefined {
     },
     startActiveSpan: tracer.startActiveSpan.bind(tracer),
   } as Tracer;
+}
+
+/**
+ * Whether IDs come from the SDK's RandomIdGenerator. sdk-trace-node may hold its own copy of the
+ * SDK (npm nests one when the versions differ, as in this repository's install), whose class is
+ * not sdk-trace-base's: both are checked, or init()'s provider would never get pooled IDs.
+ */
+function isRandomIdGenerator(generator: IdGenerator): boolean {
+  return generator instanceof RandomIdGenerator || generator instanceof NodeRandomIdGenerator;
 }
 
 /** Tracer.startSpan without links, root or suppression (handled by the caller). */

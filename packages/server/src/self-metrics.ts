@@ -43,7 +43,12 @@ export class SelfMetrics {
   });
   readonly queueDepth = new Gauge({
     name: 'hopscope_ingest_queue_records',
-    help: 'Spans and log records accepted and not yet committed.',
+    help: 'Spans and log records admitted and not yet acknowledged (journaled or committed).',
+    registers: [this.registry],
+  });
+  readonly uncommitted = new Gauge({
+    name: 'hopscope_store_uncommitted_spans',
+    help: 'Spans acknowledged from the ingest journal and not yet committed to DuckDB.',
     registers: [this.registry],
   });
   readonly commits = new Counter({

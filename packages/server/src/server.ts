@@ -143,6 +143,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       store: options.storeUrl,
       dataDir: options.dataDir ?? './hopscope-data',
       onCommit: () => metrics.commits.inc(),
+      onUncommitted: (n) => metrics.uncommitted.set(n),
     });
   await store.open();
   const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };

@@ -13,12 +13,18 @@ export interface StoreChoice {
   /** Folder of the DuckDB file. */
   dataDir: string;
   onCommit?: (spans: number, logs: number) => void;
+  /** DuckDB: told the number of acknowledged spans still waiting in the journal for a commit. */
+  onUncommitted?: (spans: number) => void;
 }
 
 export function createStore(choice: StoreChoice): Store {
   const spec = choice.store?.trim() ?? '';
   if (spec === '' || spec === 'duckdb') {
-    return new DuckDbStore({ dataDir: choice.dataDir, onCommit: choice.onCommit });
+    return new DuckDbStore({
+      dataDir: choice.dataDir,
+      onCommit: choice.onCommit,
+      onUncommitted: choice.onUncommitted,
+    });
   }
   if (spec.startsWith('clickhouse://')) {
     return new ClickHouseStore({ ...parseClickHouseUrl(spec), onCommit: choice.onCommit });

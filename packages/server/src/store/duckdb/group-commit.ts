@@ -44,6 +44,13 @@ export interface GroupLimits {
   maxItems: number;
   /** Rows one transaction takes at most (the first item always goes, however large). */
   maxRows: number;
+  /**
+   * Journaled items wait for this many rows before a commit starts, unless a read or close
+   * waits for them, an unjournaled item (acked at commit) is queued, or the oldest has waited
+   * `maxDelayMs`. Default 0: commit as soon as the previous commit is done.
+   */
+  minRows: number;
+  maxDelayMs: number;
 }
 
 const RETRY_FIRST_MS = 200;
@@ -57,12 +64,25 @@ export class GroupCommit<T, P = unknown> {
   private committed = 0;
   private seqWaiters: { seq: number; resolve: () => void }[] = [];
   private readonly limits: GroupLimits;
+  /** Rows and unjournaled writes in `pending`, and when the oldest pending write arrived. */
+  private pendingRows = 0;
+  private unjournaled = 0;
+  private oldestAt = 0;
+  private timer?: NodeJS.Timeout;
+  private overdue = false;
+  private tasks = 0;
 
   constructor(
     private readonly steps: CommitSteps<T, P>,
     limits: Partial<GroupLimits> = {},
   ) {
-    this.limits = { maxItems: 64, maxRows: Number.POSITIVE_INFINITY, ...limits };
+    this.limits = {
+      maxItems: 64,
+      maxRows: Number.POSITIVE_INFINITY,
+      minRows: 0,
+      maxDelayMs: 0,
+      ...limits,
+    };
   }
 
   /** Records that journal records up to `seq` were committed before (by an earlier process). */
@@ -88,7 +108,10 @@ export class GroupCommit<T, P = unknown> {
     }
     const rows = this.steps.rows?.(item) ?? 1;
     return new Promise((resolve, reject) => {
+      if (this.pendingRows === 0 && this.unjournaled === 0) this.oldestAt = performance.now();
       this.pending.push({ kind: 'write', item, prepared, rows, seq: options.seq, resolve, reject });
+      this.pendingRows += rows;
+      if (options.seq === undefined) this.unjournaled++;
       this.kick();
     });
   }
@@ -97,6 +120,7 @@ export class GroupCommit<T, P = unknown> {
   exclusive<R>(task: () => Promise<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ kind: 'task', run: () => task().then(resolve, reject) });
+      this.tasks++;
       this.kick();
     });
   }
@@ -104,7 +128,10 @@ export class GroupCommit<T, P = unknown> {
   /** Resolves once everything submitted so far is committed (or failed). */
   whenIdle(): Promise<void> {
     if (!this.running && this.pending.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return new Promise((resolve) => {
+      this.idle.push(resolve);
+      this.kick();
+    });
   }
 
   /**
@@ -113,17 +140,46 @@ export class GroupCommit<T, P = unknown> {
    */
   whenCommitted(seq: number): Promise<void> | undefined {
     if (seq <= this.committed || this.stopped) return undefined;
-    return new Promise((resolve) => this.seqWaiters.push({ seq, resolve }));
+    return new Promise((resolve) => {
+      this.seqWaiters.push({ seq, resolve });
+      this.kick();
+    });
   }
 
   /** Ends retries of failing journaled items (they stay in the journal for the next start). */
   stop(): void {
     this.stopped = true;
+    this.kick();
     for (const w of this.seqWaiters.splice(0)) w.resolve();
   }
 
   private kick(): void {
-    if (!this.running) void this.drain();
+    if (this.running) return;
+    if (this.ready()) {
+      void this.drain();
+    } else if (!this.timer && this.pending.length > 0) {
+      const wait = Math.max(0, this.oldestAt + this.limits.maxDelayMs - performance.now());
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.overdue = true;
+        this.kick();
+      }, wait);
+    }
+  }
+
+  /** Whether the head of the queue should go now rather than wait for a fuller group. */
+  private ready(): boolean {
+    const head = this.pending[0];
+    if (!head) return false;
+    return (
+      this.tasks > 0 ||
+      this.pendingRows >= this.limits.minRows ||
+      this.unjournaled > 0 ||
+      this.overdue ||
+      this.stopped ||
+      this.seqWaiters.length > 0 ||
+      this.idle.length > 0
+    );
   }
 
   /** The writes at the head of the queue, up to the first task or a limit. */
@@ -136,16 +192,26 @@ export class GroupCommit<T, P = unknown> {
       rows += e.rows;
       end++;
     }
-    return this.pending.splice(0, end) as Write<T, P>[];
+    const group = this.pending.splice(0, end) as Write<T, P>[];
+    for (const g of group) {
+      this.pendingRows -= g.rows;
+      if (g.seq === undefined) this.unjournaled--;
+    }
+    this.overdue = false;
+    this.oldestAt = performance.now();
+    return group;
   }
 
   private async drain(): Promise<void> {
     this.running = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     try {
-      while (this.pending.length > 0) {
+      while (this.ready()) {
         const head = this.pending[0]!;
         if (head.kind === 'task') {
           this.pending.shift();
+          this.tasks--;
           await head.run();
           continue;
         }
@@ -167,7 +233,8 @@ export class GroupCommit<T, P = unknown> {
       }
     } finally {
       this.running = false;
-      for (const w of this.idle.splice(0)) w();
+      if (this.pending.length === 0) for (const w of this.idle.splice(0)) w();
+      else this.kick();
     }
   }
 

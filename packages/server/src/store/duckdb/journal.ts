@@ -155,6 +155,20 @@ export class IngestJournal {
     }
   }
 
+  /**
+   * Closes and deletes the segment being written when all of it is committed and no append is
+   * under way (the next append starts a new one), so an idle store keeps no journal bytes.
+   */
+  async trim(seq: number): Promise<void> {
+    const current = this.segments.at(-1);
+    const file = this.file;
+    if (!file || !current || this.flushing || current.lastSeq > seq) return;
+    this.file = undefined;
+    this.segments.pop();
+    await file.close();
+    rmSync(current.path, { force: true });
+  }
+
   /** Waits for pending appends, then closes the file (segments stay for replay). */
   async close(): Promise<void> {
     this.closed = true;

@@ -32,6 +32,15 @@ export const JOURNAL_DIR_NAME = 'journal';
 const MAX_UNCOMMITTED_ROWS = 262_144;
 /** Rows one DuckDB transaction takes at most (about one row group: 122,880). */
 const MAX_GROUP_ROWS = 131_072;
+/**
+ * Journaled spans wait for a group this large, or for this long, before a commit starts (a read
+ * waiting for them starts it at once): the fuller the group, the less each span pays of the
+ * transaction's fixed cost.
+ */
+const MIN_GROUP_ROWS = 65_536;
+const MAX_COMMIT_DELAY_MS = 250;
+/** The longest a read waits for acknowledged spans to be committed. */
+const READ_WAIT_MS = 10_000;
 
 /** What the group commit stores: a journaled batch of spans, or log lines (acked at commit). */
 type Item = { entry: JournalEntry } | { logs: LogRecord[] };
@@ -52,6 +61,8 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** Told after every commit how many rows landed (for self-metrics). */
   onCommit?: (spans: number, logs: number) => void;
+  /** Told the number of acknowledged spans waiting in the journal for a commit, as it changes. */
+  onUncommitted?: (spans: number) => void;
   /** Told when an acknowledged batch failed to commit and will be retried (default: stderr). */
   onCommitRetry?: (err: Error, delayMs: number) => void;
   /**
@@ -92,7 +103,12 @@ export class DuckDbStore implements Store {
       rows: (item) => ('entry' in item ? item.entry.rows : item.logs.length),
       onRetry: (err, ms) => (this.options.onCommitRetry ?? defaultRetryReport)(err as Error, ms),
     },
-    { maxItems: Number.POSITIVE_INFINITY, maxRows: MAX_GROUP_ROWS },
+    {
+      maxItems: Number.POSITIVE_INFINITY,
+      maxRows: MAX_GROUP_ROWS,
+      minRows: MIN_GROUP_ROWS,
+      maxDelayMs: MAX_COMMIT_DELAY_MS,
+    },
   );
   private journal?: IngestJournal;
   /** Rows journaled and not yet committed, and the writes waiting for them to drop. */
@@ -155,9 +171,19 @@ export class DuckDbStore implements Store {
     journal.release(this.group.committedSeq);
   }
 
-  /** Reads wait for the spans acknowledged before they started to be in DuckDB. */
+  /**
+   * Reads wait for the spans acknowledged before they started to be in DuckDB (a waiting read
+   * starts the commit at once). Not forever: while a commit keeps failing (disk full), reads
+   * answer after READ_WAIT_MS with what DuckDB has.
+   */
   private barrier(): Promise<void> | undefined {
-    return this.journal && this.group.whenCommitted(this.journal.lastSeq);
+    const wait = this.journal && this.group.whenCommitted(this.journal.lastSeq);
+    if (!wait) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => {
+      timer = setTimeout(r, READ_WAIT_MS);
+    });
+    return Promise.race([wait, late]).finally(() => clearTimeout(timer));
   }
 
   /** A fresh connection to the same database, for readers; the caller closes it. */
@@ -196,8 +222,10 @@ export class DuckDbStore implements Store {
     const prepared = prepare(item);
     const { seq, durable } = this.journal!.append(encodeEntry(entry));
     this.uncommitted += entry.rows;
+    this.options.onUncommitted?.(this.uncommitted);
     const committed = this.group.submit(item, { seq, prepared }).finally(() => {
       this.uncommitted -= entry.rows;
+      this.options.onUncommitted?.(this.uncommitted);
       for (const w of this.roomWaiters.splice(0)) w();
     });
     return firstSuccess(durable, committed);
@@ -250,8 +278,16 @@ export class DuckDbStore implements Store {
       await Promise.all(files.map((f) => rm(f, { force: true })));
     }
     for (const op of index.newOperations) this.knownOperations.add(op);
-    if (lastSeq !== undefined) this.journal?.release(lastSeq);
+    if (lastSeq !== undefined) await this.releaseJournal(lastSeq);
     this.options.onCommit?.(spanRows, logs.rows);
+  }
+
+  /** Deletes committed journal segments; a failure here is left for the next commit to retry. */
+  private async releaseJournal(seq: number): Promise<void> {
+    try {
+      this.journal?.release(seq);
+      await this.journal?.trim(seq);
+    } catch {}
   }
 
   enforceRetention(

@@ -19,7 +19,13 @@ export {
   type SamplingFlags,
   samplingFromFlags,
 } from './pipeline/sampling/index.js';
-export { type ServerHandle, type ServerOptions, startServer } from './server.js';
+export {
+  isIngestWorkerCount,
+  MAX_INGEST_WORKERS,
+  type ServerHandle,
+  type ServerOptions,
+  startServer,
+} from './server.js';
 export { ClickHouseStore, type ClickHouseStoreOptions } from './store/clickhouse/store.js';
 export { DUCKDB_FILE_NAME, DuckDbStore, type DuckDbStoreOptions } from './store/duckdb/store.js';
 export { createStore, type StoreChoice } from './store/open-store.js';

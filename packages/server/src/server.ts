@@ -310,14 +310,22 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   };
 }
 
+/** Ingest worker threads a server takes at most. */
+export const MAX_INGEST_WORKERS = 64;
+
+/** Whether `n` is an ingest worker count a server takes (0 = decode on the main thread). */
+export function isIngestWorkerCount(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= MAX_INGEST_WORKERS;
+}
+
 function ingestThreads(options: ServerOptions): number {
   const env = process.env.HOPSCOPE_INGEST_WORKERS;
   const n =
     options.ingestWorkers ??
     (env !== undefined && env !== '' ? Number(env) : availableParallelism() >= 4 ? 1 : 0);
-  if (!Number.isInteger(n) || n < 0 || n > 64) {
+  if (!isIngestWorkerCount(n)) {
     throw new Error(
-      `ingest workers: a whole number from 0 to 64 (HOPSCOPE_INGEST_WORKERS or ingestWorkers), got ${options.ingestWorkers ?? JSON.stringify(env)}`,
+      `ingest workers: a whole number from 0 to ${MAX_INGEST_WORKERS} (HOPSCOPE_INGEST_WORKERS or ingestWorkers), got ${options.ingestWorkers ?? JSON.stringify(env)}`,
     );
   }
   return n;

@@ -1,4 +1,6 @@
 import {
+  isIngestWorkerCount,
+  MAX_INGEST_WORKERS,
   parseDuration,
   parseSize,
   type SamplingConfig,
@@ -81,8 +83,10 @@ function resolveFlags(raw: RawFlags): ServeFlags {
 
 function workerCount(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 64) {
-    throw new InvalidArgumentError(`--ingest-workers: expected a whole number 0–64, got "${v}"`);
+  if (v.trim() === '' || !isIngestWorkerCount(n)) {
+    throw new InvalidArgumentError(
+      `--ingest-workers: expected a whole number 0–${MAX_INGEST_WORKERS}, got "${v}"`,
+    );
   }
   return n;
 }

@@ -16,6 +16,19 @@ export interface StoreStats {
 }
 
 /**
+ * A batch holding a value the store's columns cannot hold (a time beyond 64 bits, a kind out of
+ * range): the data is at fault and sending it again cannot help. Nothing of it was stored.
+ */
+export class UnstorableBatchError extends Error {
+  override readonly name = 'UnstorableBatchError';
+}
+
+/** How ingest words an unstorable batch, on whichever thread it was encoded. */
+export function unstorableMessage(err: unknown): string {
+  return `spans cannot be stored: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
  * One interface for every backend (DuckDB embedded, ClickHouse at scale). Nothing above the
  * store layer names a database.
  */

@@ -1,6 +1,7 @@
 import type { IngestQueue } from '../../pipeline/ingest-queue.js';
 import type { SelfMetrics } from '../../self-metrics.js';
 import type { WriteBatch } from '../../store/records.js';
+import { UnstorableBatchError, unstorableMessage } from '../../store/store.js';
 import { IngestInputError } from '../errors.js';
 import type { SanitizeCounts, Sanitizer } from '../sanitize.js';
 import type { IngestWorkers } from '../workers/pool.js';
@@ -119,7 +120,11 @@ export async function exportSignal(
     );
   }
   if (accepted > 0) {
-    await ctx.queue.write(decoded.batch);
+    await ctx.queue.write(decoded.batch).catch((err: unknown) => {
+      throw err instanceof UnstorableBatchError
+        ? new IngestInputError(unstorableMessage(err))
+        : err;
+    });
     m.accepted.inc({ signal }, accepted);
   }
   return { accepted, rejected, errorMessage: firstError ?? '' };

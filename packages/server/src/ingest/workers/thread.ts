@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseBatch } from '../../pipeline/ai/normalize.js';
 import { PriceTable } from '../../pipeline/ai/prices.js';
 import { encodeSpans, payloadBuffers } from '../../store/duckdb/span-chunks.js';
+import { unstorableMessage } from '../../store/store.js';
 import { IngestInputError } from '../errors.js';
 import { decodeExport } from '../otlp/export.js';
 import { Sanitizer } from '../sanitize.js';
@@ -33,9 +34,7 @@ function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
     encoded = encodeSpans(spans);
   } catch (err) {
     // A value the decoder let through but a column cannot hold: the data is at fault.
-    throw new IngestInputError(
-      `spans cannot be stored: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new IngestInputError(unstorableMessage(err));
   }
   return {
     reply: { id: job.id, ok: true, accepted, rejected, firstError, counts, encoded },

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import { batchRecords, type LogRecord, type WriteBatch } from '../records.js';
-import type { RetentionPolicy, Store, StoreStats } from '../store.js';
+import {
+  type RetentionPolicy,
+  type Store,
+  type StoreStats,
+  UnstorableBatchError,
+} from '../store.js';
 import { type CsvText, joinCsv, logsCsv } from './csv.js';
 import { GroupCommit } from './group-commit.js';
 import {
@@ -205,7 +210,7 @@ export class DuckDbStore implements Store {
     try {
       entry = journalEntry(batch);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(new UnstorableBatchError((err as Error).message, { cause: err }));
     }
     const writes: Promise<void>[] = [];
     if (entry) writes.push(this.writeSpans(entry));

@@ -259,8 +259,14 @@ describe('LeanSpan', () => {
     let calls = 0;
     const generator = sdkTracer._idGenerator;
     const { generateTraceId, generateSpanId } = generator;
-    generator.generateTraceId = () => (calls++, generateTraceId());
-    generator.generateSpanId = () => (calls++, generateSpanId());
+    generator.generateTraceId = () => {
+      calls++;
+      return generateTraceId();
+    };
+    generator.generateSpanId = () => {
+      calls++;
+      return generateSpanId();
+    };
     const tracer = leanTracer(sdkTracer as unknown as Tracer);
     if (tracer === undefined) throw new Error('leanTracer refused a NodeTracerProvider tracer');
     const root = tracer.startSpan('root', {}, ROOT_CONTEXT);

@@ -119,8 +119,8 @@ async function loadSql(conn, spans, endNs) {
   const svc = `['gateway','agent','sandbox','llm-proxy','tools']`;
   await conn.run(`
     INSERT INTO spans (trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns,
-                       duration_ns, status_code, status_message, request_id, attributes, resource,
-                       scope_name, scope_version, events, links, request_id_at)
+                       duration_ns, status_code, status_message, request_id, resource,
+                       scope_name, scope_version, events, links, request_id_at, attr_keys, attr_values)
     SELECT ${hexToU128("md5('t' || t)")}, ('0x' || substr(md5('s' || i), 1, 16))::UBIGINT,
            CASE WHEN k = 0 THEN NULL ELSE ('0x' || substr(md5('s' || (i - 1)), 1, 16))::UBIGINT END, NULL,
            CASE WHEN k = 0 THEN 'POST /chat' ELSE 'op_' || (k % 4) || '_' || ${svc}[k % 5 + 1] END,
@@ -131,11 +131,11 @@ async function loadSql(conn, spans, endNs) {
            CASE WHEN t % 100 = 7 AND k = 9 THEN 2 ELSE 1 END,
            CASE WHEN t % 100 = 7 AND k = 9 THEN 'upstream timeout' ELSE NULL END,
            'req_' || substr(md5('r' || t), 1, 12),
-           -- request.id stands first among the attributes; the writer keeps it out of the JSON
-           json_object('http.response.status_code', CASE WHEN t % 100 = 7 THEN 500 ELSE 200 END,
-                       'tool.query_length', t % 200),
            json_object('service.name', ${svc}[k % 5 + 1], 'service.version', '1.4.2'),
-           '@opentelemetry/instrumentation-http', '0.200.0', NULL, NULL, 0
+           '@opentelemetry/instrumentation-http', '0.200.0', NULL, NULL,
+           -- request.id stands first among the attributes; the writer keeps it out of the arrays
+           0, '["http.response.status_code","tool.query_length"]',
+           to_json([CASE WHEN t % 100 = 7 THEN 500 ELSE 200 END, t % 200])
       FROM (SELECT i, i // 10 AS t, i % 10 AS k FROM range(${traces * 10}) r(i)) ORDER BY i`);
   await conn.run(`
     INSERT INTO logs (timestamp_ns, observed_ns, severity_number, level, service, event, body,

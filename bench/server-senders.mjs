@@ -2,28 +2,36 @@
 // senders, each awaiting its answer. Run as a child process (`node server-senders.mjs URL FILE
 // SENDERS`) it keeps the load apart from the server, so the server's process measures only
 // itself: it reads length-prefixed protobuf bodies from FILE, says "ready", waits for "go" on
-// stdin, sends, then prints {"failed":N}.
+// stdin, sends, then prints {"failed":N,"p50":ms,"p99":ms}.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-/** Posts every body; resolves with how many were not answered 200. */
+/**
+ * Posts every body; resolves with how many were not answered 200 and the answers' latency
+ * percentiles in ms (p50, p99).
+ */
 export async function sendAll(url, bodies, senders) {
   let next = 0;
   let failed = 0;
+  const latencies = [];
   const sender = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
+      const t0 = performance.now();
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf' },
         body,
       });
       await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
       if (res.status !== 200) failed++;
     }
   };
   await Promise.all(Array.from({ length: senders }, sender));
-  return failed;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { failed, p50: at(0.5), p99: at(0.99) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -37,8 +45,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   }
   process.stdout.write('ready\n');
   process.stdin.once('data', async () => {
-    const failed = await sendAll(url, bodies, Number(senders));
-    process.stdout.write(`${JSON.stringify({ failed })}\n`);
+    const result = await sendAll(url, bodies, Number(senders));
+    process.stdout.write(`${JSON.stringify(result)}\n`);
     process.exit(0);
   });
 }

@@ -189,16 +189,17 @@ export default async function serverBench(argv = []) {
     ),
   );
   /**
-   * Wall time, process CPU and main-thread CPU of `send`, which resolves with the failures, up
-   * to when a read sees every span: acks come once batches are journaled, commits follow.
+   * Wall time, process CPU and main-thread CPU of `send` (which resolves with sendAll's result)
+   * up to when a read sees every span: acks come once batches are journaled, commits follow.
    */
   const measured = async (send, store) => {
     const t0 = performance.now();
     const c0 = cpu();
     const m0 = mainThreadCpu();
-    const failed = await send();
+    const { failed, p50, p99 } = await send();
     await store.stats();
-    return { ms: performance.now() - t0, used: cpu() - c0, main: mainThreadCpu() - m0, failed };
+    const ms = performance.now() - t0;
+    return { ms, used: cpu() - c0, main: mainThreadCpu() - m0, failed, p50, p99 };
   };
   const sendApart = async (url, store) => {
     const child = spawn(
@@ -213,7 +214,7 @@ export default async function serverBench(argv = []) {
     await next(); // ready
     return measured(async () => {
       child.stdin.write('go\n');
-      return JSON.parse(await next()).failed;
+      return JSON.parse(await next());
     }, store);
   };
   const sendHere = (url, store) => measured(() => sendAll(url, bodies, SENDERS), store);
@@ -221,7 +222,10 @@ export default async function serverBench(argv = []) {
     const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-server-'));
     const server = await startServer({ port: 0, grpcPort: false, dataDir, ingestWorkers });
     const url = `${server.url}/v1/traces`;
-    const { ms, used, main, failed } = await (apart ? sendApart : sendHere)(url, server.store);
+    const { ms, used, main, failed, p50, p99 } = await (apart ? sendApart : sendHere)(
+      url,
+      server.store,
+    );
     const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
     await server.store.checkpoint();
     const stats = await server.store.stats();
@@ -233,7 +237,7 @@ export default async function serverBench(argv = []) {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
     if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
-    return { ms, cpu: used, main, commits, stats, usedBytes: Number(usedBytes) };
+    return { ms, cpu: used, main, commits, stats, usedBytes: Number(usedBytes), p50, p99 };
   };
   // This build runs twice: decoding on the main thread, and with WORKERS ingest worker threads.
   const WORKERS = arg(argv, 'workers', 1);
@@ -303,7 +307,7 @@ export default async function serverBench(argv = []) {
       `${b.name}: store alone ${(b.storeBest.bytes / spans).toFixed(1)} B/span (file, after checkpoint); ` +
         `server ${(s.stats.bytesOnDisk / s.stats.spansTotal).toFixed(1)} B/span file, ` +
         `${(s.usedBytes / s.stats.spansTotal).toFixed(1)} B/span in blocks in use; ` +
-        `${s.commits} commits for ${bodies.length} requests`,
+        `${s.commits} commits for ${bodies.length} requests; ack latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
     );
   }
   console.log(

@@ -19,7 +19,13 @@ async function writeV3File(
     await c.run(MIGRATIONS[v - 1]!);
     await c.run(`INSERT INTO schema_version (version) VALUES (${v})`);
   }
-  const attrs = JSON.stringify({ 'http.route': '/chat', 'request.id': 'req_m' });
+  const attrs = JSON.stringify({
+    'http.route': '/chat',
+    'request.id': 'req_m',
+    'we"ird': [1, { z: null }],
+    $q: true,
+    'ü.k': 'wert ü',
+  });
   await c.run(
     `INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, duration_ns,
                         status_code, request_id, attributes, resource)
@@ -95,11 +101,14 @@ describe('schema v4/v5 migration', () => {
       [ids.t, ids.root, undefined],
       [ids.t, ids.child, ids.root],
     ]);
-    // Rows from before v4 keep request.id inside their JSON.
-    expect(byRequest.spans[0]!.attributes).toEqual({
-      'http.route': '/chat',
-      'request.id': 'req_m',
-    });
+    // Rows from before v4 keep request.id among their attributes; v7 split keys from values.
+    expect(Object.entries(byRequest.spans[0]!.attributes)).toEqual([
+      ['http.route', '/chat'],
+      ['request.id', 'req_m'],
+      ['we"ird', [1, { z: null }]],
+      ['$q', true],
+      ['ü.k', 'wert ü'],
+    ]);
     expect(byRequest.spans[0]!.resource).toEqual({ 'service.name': 'gateway' });
     expect(byRequest.logs.map((l) => l.body)).toEqual(['no trace yet', 'in the trace']);
 
@@ -117,6 +126,19 @@ describe('schema v4/v5 migration', () => {
       limit: 10,
     });
     expect(found).toEqual([ids.t]);
+    for (const [key, value] of [
+      ['http.route', '/chat'],
+      ['$q', 'true'],
+      ['ü.k', 'wert ü'],
+    ]) {
+      const byTag = {
+        startNs: 0n,
+        endNs: 10_000n,
+        tags: [{ key: key!, value: value! }],
+        limit: 10,
+      };
+      expect(await store.reader.searchTraces(byTag)).toEqual([ids.t]);
+    }
     const deps = await store.reader.dependencies(0n, 10_000n);
     expect(deps).toEqual([{ parent: 'gateway', child: 'agent', callCount: 1, errorCount: 1 }]);
 

@@ -128,7 +128,7 @@ describe('DuckDbStore', () => {
     expect((await store.stats()).spansTotal).toBe(3);
   });
 
-  it('keeps request.id out of the stored attributes JSON and puts it back where it was', async () => {
+  it('keeps request.id out of the stored attribute arrays and puts it back where it was', async () => {
     const { store } = await openStore();
     const moved = span({
       requestId: 'req_1',
@@ -156,16 +156,17 @@ describe('DuckDbStore', () => {
     const conn = await store.connect();
     const stored = (
       await conn.runAndReadAll(
-        'SELECT request_id, attributes, request_id_at FROM spans ORDER BY request_id',
+        'SELECT request_id, attr_keys, attr_values, request_id_at FROM spans ORDER BY request_id',
       )
     ).getRows();
     conn.closeSync();
+    // Keys and values as two arrays in the same order (schema v7).
     expect(stored).toEqual([
-      ['req_1', '{"a":1,"b":"two"}', 1],
-      ['req_2', '{"x":true}', 1],
-      ['req_3', null, 0],
-      ['req_4', '{"request.id":"not-it","c":3}', null],
-      ['req_5', '{"n":{"request.id":"req_5"},"z":"\\"request.id\\":\\"req_5\\""}', 1],
+      ['req_1', '["a","b"]', '[1,"two"]', 1],
+      ['req_2', '["x"]', '[true]', 1],
+      ['req_3', null, null, 0],
+      ['req_4', '["request.id","c"]', '["not-it",3]', null],
+      ['req_5', '["n","z"]', '[{"request.id":"req_5"},"\\"request.id\\":\\"req_5\\""]', 1],
     ]);
   });
 

@@ -2,7 +2,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import type { LogRecord, SpanAiColumns, SpanRecord } from '../records.js';
 import { eventsJson, linksJson } from '../span-json.js';
 import { spanIdValue, traceIdValue } from './ids.js';
-import { attributesWithoutRequestId } from './span-chunks.js';
+import { splitAttributes } from './span-chunks.js';
 
 /**
  * Row writers for DuckDB's Appender, one value at a time, in the column order of schema.ts: the
@@ -50,9 +50,7 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
   app.appendUTinyInt(s.statusCode);
   optVarchar(app, s.statusMessage);
   optVarchar(app, s.requestId);
-  const attrs = attributesWithoutRequestId(s.attributes, s.requestId || undefined);
-  if (attrs.json === undefined) app.appendNull();
-  else app.appendVarchar(attrs.json);
+  const attrs = splitAttributes(s.attributes, s.requestId || undefined);
   json(app, s.resource, isEmpty(s.resource));
   optVarchar(app, s.scopeName);
   optVarchar(app, s.scopeVersion);
@@ -61,6 +59,8 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
   appendAi(app, s.ai);
   if (attrs.at === undefined) app.appendNull();
   else app.appendUSmallInt(attrs.at);
+  optVarchar(app, attrs.keys);
+  optVarchar(app, attrs.values);
   app.endRow();
 }
 

@@ -2,6 +2,7 @@
  * DuckDB SQL of the alert reads (src/store/alerts-reader.ts). Parameterised: values never become
  * SQL text. Every scan is bounded by start_ns so row-group zonemaps prune it.
  */
+
 import type { DuckDBValue } from '@duckdb/node-api';
 import type {
   AlertExampleQuery,
@@ -9,6 +10,7 @@ import type {
   AlertsReader,
   AlertWindowStats,
 } from '../alerts-reader.js';
+import { spanAttrSql } from './attr-sql.js';
 import { traceHexSql } from './ids.js';
 import { nsToMs } from './reader-rows.js';
 
@@ -46,8 +48,9 @@ function scopeWhere(scope: AlertScope, params: Params): string {
       where.push(`request_id = $v${i}`);
     } else {
       params[`k${i}`] = jsonPath(f.key);
+      params[`a${i}`] = f.key;
       where.push(
-        `(json_extract_string(attributes, $k${i}) = $v${i} OR json_extract_string(resource, $k${i}) = $v${i})`,
+        `(${spanAttrSql(`$a${i}`)} = $v${i} OR json_extract_string(resource, $k${i}) = $v${i})`,
       );
     }
   });

@@ -5,6 +5,7 @@
  */
 import type {
   Attributes,
+  AttributeValue,
   LogLevel,
   LogRecord,
   LogSource,
@@ -94,11 +95,13 @@ export const SPAN_COLUMNS =
   AI_COLUMNS;
 
 /**
- * DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers), plus
- * `request_id_at` for toSpan to put `request.id` back into the attributes.
+ * DuckDB's span columns: attributes as two JSON arrays (schema v7), plus `request_id_at` for
+ * toSpan to put `request.id` back into them.
  */
-export const SPAN_SELECT = `${SPAN_COLUMNS}, request_id_at`
-  .split(', ')
+const DUCKDB_SPAN_COLUMNS = `${SPAN_COLUMNS.replace('attributes', 'attr_keys, attr_values')}, request_id_at`;
+
+/** DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers). */
+export const SPAN_SELECT = DUCKDB_SPAN_COLUMNS.split(', ')
   .map((name) =>
     name === 'trace_id'
       ? `${traceHexSql(name)} AS ${name}`
@@ -133,12 +136,14 @@ function fields(columns: string): JsonField[] {
 }
 
 /** The fields of SPAN_SELECT. */
-export const SPAN_FIELDS = fields(`${SPAN_COLUMNS}, request_id_at`);
+export const SPAN_FIELDS = fields(DUCKDB_SPAN_COLUMNS);
 
 /** The columns an outline lookup leaves empty, and the rows that keep them (`keepsDetail`). */
 // request_id_at goes with attributes: toSpan puts request.id back into them from it.
 export const DETAIL_COLUMNS = new Set([
   'attributes',
+  'attr_keys',
+  'attr_values',
   'resource',
   'events',
   'links',
@@ -173,11 +178,14 @@ function parseJson(v: unknown): unknown {
 }
 
 /**
- * The stored attributes with `request.id` back at the key position it had when the writer took
- * it out of the JSON (schema v4: the request_id column holds it).
+ * A span's attributes: DuckDB's key and value arrays (schema v7) or ClickHouse's JSON object,
+ * with `request.id` back at the key position it had when the writer took it out (the
+ * request_id column holds it).
  */
-function spanAttributes(v: unknown, requestId: unknown, at: unknown): Attributes {
-  const stored = attrs(v);
+function spanAttributes(r: Row): Attributes {
+  const stored = 'attr_keys' in r ? zipAttributes(r.attr_keys, r.attr_values) : attrs(r.attributes);
+  const requestId = r.request_id;
+  const at = r.request_id_at;
   if (typeof requestId !== 'string' || at === null || at === undefined) return stored;
   const pos = Number(at);
   const out: Attributes = {};
@@ -188,6 +196,15 @@ function spanAttributes(v: unknown, requestId: unknown, at: unknown): Attributes
     i++;
   }
   if (pos >= i) out['request.id'] = requestId;
+  return out;
+}
+
+function zipAttributes(keys: unknown, values: unknown): Attributes {
+  const k = parseJson(keys);
+  const v = parseJson(values);
+  const out: Attributes = {};
+  if (!Array.isArray(k) || !Array.isArray(v)) return out;
+  for (let i = 0; i < k.length; i++) out[String(k[i])] = (v[i] ?? null) as AttributeValue;
   return out;
 }
 
@@ -242,7 +259,7 @@ export function toSpan(r: Row): SpanRecord {
     startNs: big(r.start_ns),
     durationNs: big(r.duration_ns),
     statusCode: Number(r.status_code) as StatusCode,
-    attributes: spanAttributes(r.attributes, r.request_id, r.request_id_at),
+    attributes: spanAttributes(r),
     resource: attrs(r.resource),
     events: events(r.events),
     links: links(r.links),

@@ -31,6 +31,7 @@ import {
 import type { LogLevel, SpanKind } from '../records.js';
 import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { duckDbAiReader } from './ai-sql.js';
+import { spanAttrSql } from './attr-sql.js';
 import { requestKey, spanIdValue, traceIdValue, traceKey } from './ids.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
@@ -665,20 +666,21 @@ function tagCondition(s: Sql, key: string, value: string): string {
     case 'request.id':
       return `request_id = ${s.p(value)}`;
     default: {
-      // A substring test on the JSON text first: far cheaper than parsing every row's JSON,
-      // and a necessary condition because the writer stores compact JSON.stringify output
-      // ("key":"value", or "key":500 for numbers and booleans). The exact check follows.
+      // Substring tests on the JSON texts first: far cheaper than parsing every row's JSON, and
+      // necessary conditions because the writer stores compact JSON.stringify output (the key
+      // as "key" among attr_keys, the value as "value", or 500 for numbers and booleans, among
+      // attr_values; "key":value in resource). The exact check follows.
       const k = JSON.stringify(key);
-      const needles = [`${k}:${JSON.stringify(value)}`];
-      if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false)$/.test(value)) needles.push(`${k}:${value}`);
-      const pre = needles
-        .map((n) => s.p(n))
-        .flatMap((n) => [`contains(attributes, ${n})`, `contains(resource, ${n})`])
-        .join(' OR ');
+      const values = [JSON.stringify(value)];
+      if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false)$/.test(value)) values.push(value);
+      const inAttributes = `contains(attr_keys, ${s.p(k)}) AND (${values
+        .map((v) => `contains(attr_values, ${s.p(v)})`)
+        .join(' OR ')})`;
+      const inResource = values.map((v) => `contains(resource, ${s.p(`${k}:${v}`)})`).join(' OR ');
       const path = s.p(jsonPath(key));
       const val = s.p(value);
       return (
-        `(${pre}) AND (json_extract_string(attributes, ${path}) = ${val} ` +
+        `((${inAttributes}) OR ${inResource}) AND (${spanAttrSql(s.p(key))} = ${val} ` +
         `OR json_extract_string(resource, ${path}) = ${val})`
       );
     }

@@ -163,4 +163,41 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE ingest_journal (applied_seq BIGINT NOT NULL);
   INSERT INTO ingest_journal VALUES (0);
   `,
+  /* v7: span attributes as two JSON arrays, keys and values in the same order. Spans of one kind
+   * share their key list, which DuckDB's dictionary stores once: 20.5 → 7.7 B per span on
+   * bench/server.mjs's data (bench/RESULTS.md). Searches find a key's value with spanAttrSql. */ `
+  CREATE TABLE spans_v7 (
+    trace_id        UHUGEINT NOT NULL,
+    span_id         UBIGINT NOT NULL,
+    parent_span_id  UBIGINT,
+    trace_state     VARCHAR,
+    name            VARCHAR NOT NULL,
+    kind            UTINYINT NOT NULL,
+    service         VARCHAR NOT NULL,
+    start_ns        BIGINT NOT NULL,
+    duration_ns     BIGINT NOT NULL,
+    status_code     UTINYINT NOT NULL,
+    status_message  VARCHAR,
+    request_id      VARCHAR,
+    resource        JSON,
+    scope_name      VARCHAR,
+    scope_version   VARCHAR,
+    events          JSON,
+    links           JSON,
+    ai_kind VARCHAR, ai_provider VARCHAR, ai_model VARCHAR, ai_operation VARCHAR,
+    ai_input_tokens BIGINT, ai_output_tokens BIGINT, ai_cache_read_tokens BIGINT,
+    ai_cache_creation_tokens BIGINT, ai_reasoning_tokens BIGINT, ai_cost_usd DOUBLE,
+    ai_cost_source VARCHAR, ai_ttft_ms DOUBLE, ai_session_id VARCHAR, ai_user_id VARCHAR,
+    request_id_at   USMALLINT,
+    attr_keys       JSON, -- ["http.route","http.response.status_code"]
+    attr_values     JSON  -- ["/chat",200]
+  );
+  INSERT INTO spans_v7 SELECT * EXCLUDE (attributes),
+    CASE WHEN json_keys(attributes) <> [] THEN to_json(json_keys(attributes)) END,
+    CASE WHEN json_keys(attributes) <> [] THEN to_json(list_transform(json_keys(attributes),
+      lambda k: json_extract(attributes, '$."' || replace(k, '"', '\\"') || '"'))) END
+    FROM spans;
+  DROP TABLE spans;
+  ALTER TABLE spans_v7 RENAME TO spans;
+  `,
 ];

@@ -64,7 +64,7 @@ async function loadSql(conn, spans, endNs, aiPct) {
   const model = (k) => `CASE ${k} WHEN 5 THEN m1 ELSE m2 END`;
   await conn.run(`
     INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, service, start_ns, duration_ns,
-      status_code, status_message, request_id, attributes, resource, scope_name, scope_version,
+      status_code, status_message, request_id, attr_keys, attr_values, resource, scope_name, scope_version,
       ai_kind, ai_provider, ai_model, ai_operation, ai_input_tokens, ai_output_tokens,
       ai_cache_read_tokens, ai_cost_usd, ai_cost_source, ai_ttft_ms, ai_session_id, ai_user_id)
     SELECT (hash(t)::UHUGEINT << 64) | hash(t, 'x')::UHUGEINT, hash(i),
@@ -87,8 +87,9 @@ async function loadSql(conn, spans, endNs, aiPct) {
       CASE WHEN t % 50 = 7 AND k = 6 THEN 'rate limited' END,
       CASE WHEN k IN (0, 1, 2, 7) OR (ai AND k = 5) OR (NOT ai AND k % 2 = 1)
            THEN 'req_' || substr(md5('r' || t), 1, 12) END,
-      json_object('http.response.status_code', CASE WHEN t % 50 = 7 THEN 500 ELSE 200 END,
-                  'tool.query_length', t % 200, 'host.name', 'pod-' || (t % 16)),
+      '["http.response.status_code","tool.query_length","host.name"]',
+      to_json([to_json(CASE WHEN t % 50 = 7 THEN 500 ELSE 200 END), to_json(t % 200),
+               to_json('pod-' || (t % 16))]),
       json_object('service.name', 'svc', 'service.version', '1.4.2', 'telemetry.sdk.language', 'nodejs'),
       '@opentelemetry/instrumentation-http', '0.200.0',
       CASE WHEN ai THEN [NULL, NULL, NULL, 'agent', 'decision', 'llm', 'llm', NULL, 'tool', NULL][k + 1] END,

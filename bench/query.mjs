@@ -327,7 +327,8 @@ export default async function main(argv = process.argv.slice(2)) {
         raw: (i) =>
           raw.runAndReadAll(
             `SELECT trace_id, max(start_ns) AS last FROM spans WHERE start_ns BETWEEN $1 AND $2
-               AND json_extract_string(attributes, '$."tool.query_length"') = $3
+               AND json_extract_string(attr_values, '$[' ||
+                 (list_position(json_extract_string(attr_keys, '$[*]'), 'tool.query_length') - 1) || ']') = $3
              GROUP BY trace_id ORDER BY last DESC LIMIT 20`,
             [startNs, endNs + 1_000_000_000n, qlen(i)],
           ),

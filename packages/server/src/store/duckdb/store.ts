@@ -422,12 +422,23 @@ async function append(
   if (chunks.length === 0) return;
   const appender = await conn.createAppender(table);
   try {
-    for (const chunk of chunks) appender.appendDataChunk(chunk);
+    for (let k = 0; k < chunks.length; k++) {
+      appender.appendDataChunk(chunks[k]!);
+      // Appending is synchronous: a 64k-span group would hold the event loop for its whole
+      // length, and requests (and their acks) wait behind it. Let them in between slices.
+      if ((k + 1) % APPEND_SLICE_CHUNKS === 0 && k + 1 < chunks.length) {
+        appender.flushSync();
+        await new Promise((r) => setImmediate(r));
+      }
+    }
     appender.flushSync();
   } finally {
     appender.closeSync();
   }
 }
+
+/** Data chunks (2,048 rows each) appended between yields to the event loop. */
+const APPEND_SLICE_CHUNKS = 4;
 
 /** The writer fills chunks by column position: refuse a table whose columns differ. */
 async function checkColumnTypes(

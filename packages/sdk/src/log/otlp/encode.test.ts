@@ -4,7 +4,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { describe, expect, it } from 'vitest';
 import { attrs, loadOtlpTypes } from '../../../test/otlp-receiver.js';
 import { OTLP_SEVERITY } from '../levels.js';
-import { type CapturedLine, LogsRequestEncoder } from './encode.js';
+import { type CapturedLine, type FlatRecord, LogsRequestEncoder } from './encode.js';
 
 const resource = resourceFromAttributes({
   'service.name': 'encoder',
@@ -156,5 +156,63 @@ describe('LogsRequestEncoder', () => {
       { ...officialRecord(lineOf(wide), kept), droppedAttributesCount: 74 },
     ]);
     expect(Buffer.from(bytes).equals(Buffer.from(official as Uint8Array))).toBe(true);
+  });
+
+  it('gives each record of a batch its own IDs and request ID, whatever came before', () => {
+    const x = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+    const y = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
+    const upper = { traceId: x.traceId.toUpperCase(), spanId: x.spanId.toUpperCase() };
+    const sequence: [string | undefined, { traceId?: string; spanId?: string }][] = [
+      ['req_aaaaaaaaaaaa', x],
+      ['req_aaaaaaaaaaaa', x],
+      ['req_bbbbbbbbbbbb', y],
+      ['req_aaaaaaaaaaaa', x],
+      ['req_cccccccccccc', upper], // not W3C IDs: attributes, no record IDs
+      [undefined, x],
+      ['req_aaaaaaaaaaaa', {}],
+      ['req_aaaaaaaaaaaa', { traceId: x.traceId, spanId: y.spanId }],
+    ];
+    const flat: FlatRecord[] = sequence.map(([requestId, ids], i) => ({
+      timeMs: 1_769_342_400_000 + i,
+      traceFlags: i % 2,
+      level: 'info',
+      message: `m${i}`,
+      event: 'step',
+      requestId,
+      traceId: ids.traceId,
+      spanId: ids.spanId,
+      fields: { i },
+    }));
+    const ours = new LogsRequestEncoder(resource, scope).encode(
+      flat.map((line) => ({ line, timeMs: line.timeMs, traceFlags: line.traceFlags })),
+    );
+    const official = ProtobufLogsSerializer.serializeRequest(
+      flat.map((r): ReadableLogRecord => {
+        const w3c = r.traceId === x.traceId || r.traceId === y.traceId;
+        const time: [number, number] = [Math.floor(r.timeMs / 1000), (r.timeMs % 1000) * 1e6];
+        const attributes: Record<string, unknown> = { event: 'step' };
+        if (r.requestId !== undefined) attributes['request.id'] = r.requestId;
+        attributes.i = r.fields.i;
+        if (!w3c && r.traceId !== undefined) attributes.trace_id = r.traceId;
+        if (!w3c && r.spanId !== undefined) attributes.span_id = r.spanId;
+        return {
+          hrTime: time,
+          hrTimeObserved: time,
+          severityNumber: OTLP_SEVERITY.info,
+          severityText: 'info',
+          body: r.message,
+          eventName: 'step',
+          attributes: attributes as never,
+          droppedAttributesCount: 0,
+          spanContext: w3c
+            ? { traceId: r.traceId as string, spanId: r.spanId as string, traceFlags: r.traceFlags }
+            : undefined,
+          resource,
+          instrumentationScope: scope,
+        };
+      }),
+    );
+    expect(ours.records).toBe(sequence.length);
+    expect(Buffer.from(ours.bytes).equals(Buffer.from(official as Uint8Array))).toBe(true);
   });
 });

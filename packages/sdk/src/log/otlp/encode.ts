@@ -3,14 +3,12 @@ import type { Resource } from '@opentelemetry/resources';
 import {
   anyValue,
   attribute,
-  hexId,
   keyValue,
   WIRE_FIXED32,
   WIRE_FIXED64,
   WIRE_LEN,
   WIRE_VARINT,
 } from '../../otlp/any-value.js';
-import { SPAN_ID, TRACE_ID } from '../../propagation/traceparent.js';
 import { isLineKey } from '../identity.js';
 import { type LineLevel, OTLP_SEVERITY } from '../levels.js';
 import { ProtoWriter } from './proto-writer.js';
@@ -65,11 +63,34 @@ function eventParts(event: string): { attribute: Uint8Array; name: Uint8Array } 
   return parts;
 }
 
+// A hex digit's value by char code, -1 for anything but 0-9 and a-f (what TRACE_ID and SPAN_ID
+// accept): validating and decoding the IDs is one pass.
+const HEX_VALUE = Int8Array.from({ length: 128 }, (_, c) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1,
+);
+
+/** Decodes `hex` into `out` from `at`; false when a character is not lowercase hex. */
+function decodeHex(hex: string, out: Uint8Array, at: number): boolean {
+  for (let i = 0; i < hex.length; i += 2) {
+    const hi = hex.charCodeAt(i);
+    const lo = hex.charCodeAt(i + 1);
+    const v =
+      ((hi < 128 ? (HEX_VALUE[hi] as number) : -1) << 4) |
+      (lo < 128 ? (HEX_VALUE[lo] as number) : -1);
+    if (v < 0) return false;
+    out[at++] = v;
+  }
+  return true;
+}
+
+// The lines of a request carry the same IDs: the last pair's check and bytes are kept.
 let lastTraceId: unknown;
 let lastSpanId: unknown;
 let lastCorrelated = false;
+/** Trace ID (16 bytes) then span ID (8) of the last pair, when they are W3C IDs. */
+const lastIdBytes = new Uint8Array(24);
 
-/** Whether the record's IDs are W3C IDs (the lines of a request test the same strings). */
+/** Whether the record's IDs are W3C IDs (TRACE_ID, SPAN_ID); their bytes are then in lastIdBytes. */
 function areW3cIds(traceId: unknown, spanId: unknown): boolean {
   if (traceId !== lastTraceId || spanId !== lastSpanId) {
     lastTraceId = traceId;
@@ -77,10 +98,49 @@ function areW3cIds(traceId: unknown, spanId: unknown): boolean {
     lastCorrelated =
       typeof traceId === 'string' &&
       typeof spanId === 'string' &&
-      TRACE_ID.test(traceId) &&
-      SPAN_ID.test(spanId);
+      traceId.length === 32 &&
+      spanId.length === 16 &&
+      decodeHex(traceId, lastIdBytes, 0) &&
+      decodeHex(spanId, lastIdBytes, 16);
   }
   return lastCorrelated;
+}
+
+/** trace_id (field 9) and span_id (10) from lastIdBytes. */
+function writeIds(w: ProtoWriter): void {
+  w.reserve(28);
+  const buf = w.buf;
+  let pos = w.pos;
+  buf[pos++] = (9 << 3) | WIRE_LEN;
+  buf[pos++] = 16;
+  for (let i = 0; i < 16; i++) buf[pos++] = lastIdBytes[i] as number;
+  buf[pos++] = (10 << 3) | WIRE_LEN;
+  buf[pos++] = 8;
+  for (let i = 16; i < 24; i++) buf[pos++] = lastIdBytes[i] as number;
+  w.pos = pos;
+}
+
+// The `request.id` attribute of the last request ID, as written: the lines of a request share it.
+let lastRequestId: string | undefined;
+const lastRequestIdBytes = new Uint8Array(160);
+let lastRequestIdLength = 0;
+
+function writeRequestId(w: ProtoWriter, requestId: string): void {
+  if (requestId === lastRequestId) {
+    const n = lastRequestIdLength;
+    w.reserve(n);
+    w.buf.set(lastRequestIdBytes.subarray(0, n), w.pos);
+    w.pos += n;
+    return;
+  }
+  const start = w.pos;
+  logAttribute(w, 'request.id', requestId);
+  const n = w.pos - start;
+  if (n <= lastRequestIdBytes.length) {
+    lastRequestIdBytes.set(w.buf.subarray(start, w.pos));
+    lastRequestId = requestId;
+    lastRequestIdLength = n;
+  }
 }
 
 /** The parts of a record that are not attributes, as the line spells them. */
@@ -113,7 +173,7 @@ function writeRecord(
   const correlated = areW3cIds(traceId, spanId);
 
   w.tag(2, WIRE_LEN); // ScopeLogs.log_records
-  const record = w.begin();
+  const record = w.begin(2); // most records are 128 B to 16 KiB
   w.tag(1, WIRE_FIXED64);
   const timeAt = w.pos;
   w.fixed64Nanos(head.timeMs);
@@ -140,7 +200,7 @@ function writeRecord(
     count++;
   }
   if (typeof requestId === 'string') {
-    logAttribute(w, 'request.id', requestId);
+    writeRequestId(w, requestId);
     count++;
   }
   let dropped = 0;
@@ -170,10 +230,7 @@ function writeRecord(
       w.tag(8, WIRE_FIXED32);
       w.fixed32(head.traceFlags);
     }
-    w.tag(9, WIRE_LEN);
-    hexId(w, traceId as string);
-    w.tag(10, WIRE_LEN);
-    hexId(w, spanId as string);
+    writeIds(w);
   }
   // observed time: the same nanoseconds, copied
   w.tag(11, WIRE_FIXED64);
@@ -311,10 +368,10 @@ export class LogsRequestEncoder {
   encode(lines: readonly CapturedLine[]): { bytes: Uint8Array; records: number } {
     const w = new ProtoWriter(this.lastSize);
     w.tag(1, WIRE_LEN); // ExportLogsServiceRequest.resource_logs
-    const resourceLogs = w.begin();
+    const resourceLogs = w.begin(3);
     w.raw(this.resource);
     w.tag(2, WIRE_LEN); // ResourceLogs.scope_logs
-    const scopeLogs = w.begin();
+    const scopeLogs = w.begin(3);
     w.raw(this.scope);
     let records = 0;
     for (const captured of lines) if (logRecord(w, captured)) records++;

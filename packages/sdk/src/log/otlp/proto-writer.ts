@@ -122,31 +122,41 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
-  /** Starts a length-delimited body; pass the result to `end()` once it is written. */
-  begin(): number {
-    this.reserve(1);
-    return this.pos++;
+  /**
+   * Starts a length-delimited body with `lengthBytes` reserved for its length (a guess of its
+   * size: 1 below 128 bytes, 2 below 16 KiB, 3 below 2 MiB); pass the result to `end()` once
+   * the body is written.
+   */
+  begin(lengthBytes: 1 | 2 | 3 = 1): number {
+    this.reserve(lengthBytes);
+    const at = this.pos;
+    this.pos += lengthBytes;
+    return at * 4 + lengthBytes;
   }
 
-  /** Writes the length of the body started at `at`, moving the body if it needs more bytes. */
-  end(at: number): void {
-    const len = this.pos - at - 1;
-    if (len < 128) {
-      this.buf[at] = len;
-      return;
-    }
+  /**
+   * Writes the length of the body `begin()` started, moving the body when its length needs
+   * another number of bytes than were reserved (the bytes are the same either way).
+   */
+  end(started: number): void {
+    const reserved = started % 4;
+    const at = (started - reserved) / 4;
+    const len = this.pos - at - reserved;
     let size = 1;
     for (let v = len; v >= 128; v = Math.floor(v / 128)) size++;
-    this.reserve(size - 1);
-    this.buf.copyWithin(at + size, at + 1, this.pos);
-    this.pos += size - 1;
+    if (size !== reserved) {
+      if (size > reserved) this.reserve(size - reserved);
+      this.buf.copyWithin(at + size, at + reserved, this.pos);
+      this.pos += size - reserved;
+    }
+    const buf = this.buf;
     let v = len;
     let i = at;
     while (v >= 128) {
-      this.buf[i++] = (v % 128) | 128;
+      buf[i++] = (v % 128) | 128;
       v = Math.floor(v / 128);
     }
-    this.buf[i] = v;
+    buf[i] = v;
   }
 
   /** The bytes written so far (a view, not a copy). */

@@ -50,7 +50,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
 /** One Span (field 2 of ScopeSpans), fields in the official serializer's order. */
 function span(w: ProtoWriter, s: ReadableSpan): void {
   w.tag(2, WIRE_LEN);
-  const at = w.begin();
+  const at = w.begin(2); // most spans are 128 B to 16 KiB
   const ctx = s.spanContext();
   w.tag(1, WIRE_LEN);
   hexId(w, ctx.traceId);
@@ -189,11 +189,11 @@ export class TracesRequestEncoder {
     }
     for (const [resource, byScope] of byResource) {
       w.tag(1, WIRE_LEN); // ExportTraceServiceRequest.resource_spans
-      const rs = w.begin();
+      const rs = w.begin(3);
       w.raw(this.resourceBytes(resource));
       for (const [scope, group] of byScope) {
         w.tag(2, WIRE_LEN); // ResourceSpans.scope_spans
-        const ss = w.begin();
+        const ss = w.begin(3);
         w.raw(this.scopeBytes(scope));
         for (const s of group) span(w, s);
         if (scope.schemaUrl) {

@@ -1,5 +1,5 @@
 // `npm run bench -- sdk [--duration=S] [--connections=N] [--rate=R] [--rounds=N] [--settle=S]
-// [--window=S] [--windows=N] [--paired=N] [--only-paired] [--baseline=DIR]`:
+// [--window=S] [--windows=N] [--paired=N] [--only-paired] [--baseline=DIR [--swap]]`:
 // what instrumenting an HTTP service costs. autocannon drives a 1 ms handler in child processes,
 // one at a time: bare node:http; the floor (a request ID in an AsyncLocalStorage context, nothing
 // else: what any SDK meeting issue #2 pays per request); Hopscope (init + middleware + one log
@@ -16,7 +16,8 @@
 // commit), so before/after come from the same run. Last, a paired run (--paired windows) paces
 // bare, Hopscope, OTel + pino-http (and the baseline) at the same time and reports the median
 // per-window ratios: the steadier comparison on a shared VM (`--only-paired`: that run alone,
-// a quick A/B of two builds).
+// a quick A/B of two builds; `--swap`: a second paired run with the two builds trading children,
+// and the ratio of both runs).
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -197,16 +198,44 @@ export default async function bench(argv = process.argv.slice(2)) {
     ...(baseline ? [['baseline', variants[7][1]]] : []),
   ];
   const pairedWindows = await paired(pairedVariants, sinkUrl, options, arg(argv, 'paired', 8));
+  // --swap: the paired run again with the two builds trading children. On this VM the child in
+  // the Hopscope slot measured up to ~5% more than the baseline slot whatever build it ran, so a
+  // single run reads a small gain as none; the geometric mean of the two runs cancels that bias.
+  const swap = baseline !== undefined && argv.includes('--swap');
+  const thisBuild = process.env.HOPSCOPE_DIST ?? join(here, '..', 'packages', 'sdk', 'dist');
+  const swappedWindows = swap
+    ? await paired(
+        [
+          ['bare', variants[0][1]],
+          ['hopscope', ['hopscope.mjs', { HOPSCOPE_DIST: baseline }]],
+          ['otel', variants[5][1]],
+          ['baseline', ['hopscope.mjs', { HOPSCOPE_DIST: thisBuild }]],
+        ],
+        sinkUrl,
+        options,
+        arg(argv, 'paired', 8),
+      )
+    : undefined;
   sink.proc.send('stop');
   const printPaired = () => {
-    const pairedRatio = (a, b) =>
-      median(pairedWindows.map((w) => (w[a] - w.bare) / (w[b] - w.bare))).toFixed(2);
+    const ratio = (windows, a, b) => median(windows.map((w) => (w[a] - w.bare) / (w[b] - w.bare)));
+    const pairedRatio = (a, b) => ratio(pairedWindows, a, b).toFixed(2);
     console.log(
       `\npaired (bare, Hopscope, OTel+pino-http${baseline ? ', baseline' : ''} paced at the same time; median of ${pairedWindows.length} windows of ${options.window} s)`,
     );
     console.log(
       `  added CPU  Hopscope / OTel+pino-http: ${pairedRatio('hopscope', 'otel')}${baseline ? `   this build / baseline: ${pairedRatio('hopscope', 'baseline')}` : ''}`,
     );
+    if (swappedWindows !== undefined) {
+      const a = ratio(pairedWindows, 'hopscope', 'baseline');
+      const b = ratio(swappedWindows, 'hopscope', 'baseline'); // baseline build / this build
+      console.log(
+        `  swapped (the baseline build in the Hopscope child): baseline / OTel+pino-http ${ratio(swappedWindows, 'hopscope', 'otel').toFixed(2)}   baseline / this build: ${b.toFixed(2)}`,
+      );
+      console.log(
+        `  this build / baseline, both runs (geometric mean of ${a.toFixed(2)} and 1/${b.toFixed(2)}): ${Math.sqrt(a / b).toFixed(2)}   slot bias: ${Math.sqrt(a * b).toFixed(2)}`,
+      );
+    }
   };
   if (onlyPaired) {
     printPaired();

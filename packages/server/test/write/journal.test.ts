@@ -190,6 +190,10 @@ describe('DuckDbStore with its ingest journal', () => {
     );
     expect((await store.stats()).spansTotal).toBe(3000);
     expect(commits).toBeLessThan(30);
+    // Everything committed: a checkpoint leaves no journal bytes behind.
+    expect(readdirSync(join(dir, JOURNAL_DIR_NAME)).length).toBeGreaterThan(0);
+    await store.checkpoint();
+    expect(readdirSync(join(dir, JOURNAL_DIR_NAME))).toEqual([]);
   });
 
   it('refuses a batch it cannot encode before journaling it; a journal it cannot read is an error', async () => {

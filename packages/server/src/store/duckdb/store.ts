@@ -46,6 +46,8 @@ const MIN_GROUP_ROWS = 65_536;
 const MAX_COMMIT_DELAY_MS = 250;
 /** The longest a read waits for acknowledged spans to be committed. */
 const READ_WAIT_MS = 10_000;
+/** An idle journal's last segment is deleted after this long without appends. */
+const TRIM_IDLE_MS = 1_000;
 
 /** What the group commit stores: a journaled batch of spans, or log lines (acked at commit). */
 type Item = { entry: JournalEntry } | { logs: LogRecord[] };
@@ -119,6 +121,7 @@ export class DuckDbStore implements Store {
   /** Rows journaled and not yet committed, and the writes waiting for them to drop. */
   private uncommitted = 0;
   private roomWaiters: (() => void)[] = [];
+  private trimTimer?: NodeJS.Timeout;
   /** Where group commits stage their rows (tmpfs when available). */
   readonly stageDir = stagingDir();
   // Several stores can share a process (tests, tools): each names its staging files apart.
@@ -287,12 +290,21 @@ export class DuckDbStore implements Store {
     this.options.onCommit?.(spanRows, logs.rows);
   }
 
-  /** Deletes committed journal segments; a failure here is left for the next commit to retry. */
+  /**
+   * Deletes committed journal segments; a failure here is left for the next commit to retry.
+   * The segment being written goes too once nothing was appended for a second: deleting it
+   * after every commit cost a close, an unlink and an open per commit under load.
+   */
   private async releaseJournal(seq: number): Promise<void> {
     try {
       this.journal?.release(seq);
-      await this.journal?.trim(seq);
     } catch {}
+    clearTimeout(this.trimTimer);
+    this.trimTimer = setTimeout(() => void this.trimJournal(), TRIM_IDLE_MS).unref();
+  }
+
+  private async trimJournal(): Promise<void> {
+    await this.journal?.trim(this.group.committedSeq).catch(() => {});
   }
 
   enforceRetention(
@@ -345,6 +357,7 @@ export class DuckDbStore implements Store {
   checkpoint(): Promise<void> {
     return this.group.exclusive(async () => {
       await this.conn!.run('CHECKPOINT');
+      await this.trimJournal();
     });
   }
 
@@ -354,6 +367,7 @@ export class DuckDbStore implements Store {
     for (const w of this.roomWaiters.splice(0)) w();
     await this.group.whenIdle();
     this.group.stop();
+    clearTimeout(this.trimTimer);
     await this.journal?.close();
     // Every record is in DuckDB now (one that kept failing stays for the next start).
     this.journal?.release(this.group.committedSeq);

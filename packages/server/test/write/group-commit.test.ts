@@ -64,4 +64,46 @@ describe('GroupCommit', () => {
     expect(seenByTask).toEqual([['A']]);
     expect(groups).toEqual([['A'], ['B']]);
   });
+
+  it('retries a journaled write that fails, in order; once given up on, later journaled writes are refused uncommitted', async () => {
+    const groups: string[][] = [];
+    const seqs: (number | undefined)[] = [];
+    let failures = 0;
+    const group = new GroupCommit<string, string>({
+      prepare: (item) => item,
+      execute: async (prepared, lastSeq) => {
+        await new Promise((r) => setTimeout(r, 2));
+        if (prepared.includes('bad')) {
+          failures++;
+          throw new Error('disk full');
+        }
+        groups.push(prepared);
+        seqs.push(lastSeq);
+      },
+      onRetry: () => {
+        if (failures >= 2) group.stop();
+      },
+    });
+    const results = await Promise.allSettled([
+      group.submit('a', { seq: 1 }),
+      group.submit('bad', { seq: 2 }),
+      group.submit('c', { seq: 3 }),
+      group.submit('log line'), // not journaled: acknowledged at its own commit
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(failures).toBeGreaterThanOrEqual(2); // retried before it was given up on
+    // 'c' never committed: its journal position would have skipped 'bad' at the next replay.
+    expect(groups.flat()).toEqual(['a', 'log line']);
+    expect(seqs).toContain(1);
+    expect(seqs).not.toContain(3);
+    expect(group.committedSeq).toBe(1);
+    expect((results[2] as PromiseRejectedResult).reason.message).toMatch(
+      /journal record 2 could not be committed \(disk full\); it and later records stay in the journal/,
+    );
+  });
 });

@@ -61,6 +61,8 @@ export class GroupCommit<T, P = unknown> {
   private running = false;
   private idle: (() => void)[] = [];
   private stopped = false;
+  /** Set once a journaled item was given up on: later journaled items are refused, uncommitted. */
+  private broken?: Error;
   private committed = 0;
   private seqWaiters: { seq: number; resolve: () => void }[] = [];
   private readonly limits: GroupLimits;
@@ -215,7 +217,8 @@ export class GroupCommit<T, P = unknown> {
           await head.run();
           continue;
         }
-        const group = this.takeGroup();
+        const group = this.withoutJournaledIfBroken(this.takeGroup());
+        if (group.length === 0) continue;
         let failure: unknown;
         try {
           await this.steps.execute(
@@ -236,6 +239,12 @@ export class GroupCommit<T, P = unknown> {
       if (this.pending.length === 0) for (const w of this.idle.splice(0)) w();
       else this.kick();
     }
+  }
+
+  private withoutJournaledIfBroken(group: Write<T, P>[]): Write<T, P>[] {
+    if (!this.broken) return group;
+    for (const g of group) if (g.seq !== undefined) g.reject(this.broken);
+    return group.filter((g) => g.seq === undefined);
   }
 
   private done(group: Write<T, P>[]): void {
@@ -264,12 +273,25 @@ export class GroupCommit<T, P = unknown> {
     for (const g of group) {
       let delay = RETRY_FIRST_MS;
       for (;;) {
+        if (g.seq !== undefined && this.broken) {
+          g.reject(this.broken);
+          break;
+        }
         try {
           await this.steps.execute([this.steps.prepare(g.item)], g.seq);
           this.done([g]);
           break;
         } catch (err) {
-          if (g.seq === undefined || this.stopped) {
+          if (g.seq === undefined) {
+            g.reject(err);
+            break;
+          }
+          if (this.stopped) {
+            // Journaled batches after this one must not commit either: the journal position
+            // committed with them would skip this one at the next replay.
+            this.broken = new Error(
+              `journal record ${g.seq} could not be committed (${(err as Error)?.message ?? err}); it and later records stay in the journal`,
+            );
             g.reject(err);
             break;
           }

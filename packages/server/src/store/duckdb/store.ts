@@ -122,6 +122,7 @@ export class DuckDbStore implements Store {
   private uncommitted = 0;
   private roomWaiters: (() => void)[] = [];
   private trimTimer?: NodeJS.Timeout;
+  private replaying = false;
   /** Where group commits stage their rows (tmpfs when available). */
   readonly stageDir = stagingDir();
   // Several stores can share a process (tests, tools): each names its staging files apart.
@@ -166,16 +167,28 @@ export class DuckDbStore implements Store {
     const { journal, replay } = IngestJournal.open(dir, appliedSeq);
     this.journal = journal;
     this.group.startAfter(appliedSeq);
-    const commits = replay.map((r) => {
-      let item: Item;
+    // Every record is decoded and encoded before any commits: one that cannot be must stop the
+    // start before a later record's commit moves the journal position past it.
+    const items = replay.map((r) => {
       try {
-        item = { entry: decodeEntry(r.payload) };
+        const item: Item = { entry: decodeEntry(r.payload) };
+        return { seq: r.seq, item, prepared: prepare(item) };
       } catch (err) {
         throw new Error(`ingest journal record ${r.seq} in ${dir}: ${(err as Error).message}`);
       }
-      return this.group.submit(item, { seq: r.seq });
     });
-    await Promise.all(commits);
+    this.replaying = true;
+    try {
+      await Promise.all(
+        items.map(({ item, seq, prepared }) => this.group.submit(item, { seq, prepared })),
+      );
+    } catch (err) {
+      throw new Error(`replaying the ingest journal in ${dir} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    } finally {
+      this.replaying = false;
+    }
     journal.release(this.group.committedSeq);
   }
 

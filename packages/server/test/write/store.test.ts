@@ -170,6 +170,37 @@ describe('DuckDbStore', () => {
     ]);
   });
 
+  it('finds a tag by its whole value wherever the key stands among the attribute arrays', async () => {
+    const { store } = await openStore();
+    const t0 = BigInt(Date.now()) * 1_000_000n;
+    const traces = {
+      only: span({ attributes: { n: 37 } }),
+      first: span({ attributes: { n: 37, z: 0 } }),
+      last: span({ attributes: { a: '37', n: 37 } }),
+      middle: span({ attributes: { a: 1, n: 37, b: true } }),
+      longer: span({ attributes: { n: 137 } }),
+      prefix: span({ attributes: { n: 370 } }),
+      otherKey: span({ attributes: { m: 37, n: 1 } }),
+      text: span({ attributes: { n: '37' } }),
+      flag: span({ attributes: { ok: true, n: 2 } }),
+    };
+    await store.write({ spans: Object.values(traces), logs: [] });
+    const search = async (key: string, value: string) =>
+      (
+        await store.reader.searchTraces({
+          startNs: t0 - 60_000_000_000n,
+          endNs: t0 + 60_000_000_000n,
+          tags: [{ key, value }],
+          limit: 20,
+        })
+      ).sort();
+    const ids = (...names: (keyof typeof traces)[]) => names.map((n) => traces[n].traceId).sort();
+    // As json_extract_string renders values: the number 37 and the string "37" both read 37.
+    expect(await search('n', '37')).toEqual(ids('only', 'first', 'last', 'middle', 'text'));
+    expect(await search('ok', 'true')).toEqual(ids('flag'));
+    expect(await search('a', '37')).toEqual(ids('last'));
+  });
+
   it('coalesces concurrent writes into fewer transactions, and reads see every acknowledged write', async () => {
     let commits = 0;
     let rows = 0;

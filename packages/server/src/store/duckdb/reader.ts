@@ -672,8 +672,13 @@ function tagCondition(s: Sql, key: string, value: string): string {
       // attr_values; "key":value in resource). The exact check follows.
       const k = JSON.stringify(key);
       const values = [JSON.stringify(value)];
-      if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false)$/.test(value)) values.push(value);
-      const inAttributes = `contains(attr_keys, ${s.p(k)}) AND (${values
+      const bare = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false)$/.test(value);
+      if (bare) values.push(value);
+      // A bare number is only an element when [ or , stands before it and , or ] after it
+      // ("37" alone would match 137 and 370 too).
+      const elements = [JSON.stringify(value)];
+      if (bare) elements.push(`[${value},`, `,${value},`, `,${value}]`, `[${value}]`);
+      const inAttributes = `contains(attr_keys, ${s.p(k)}) AND (${elements
         .map((v) => `contains(attr_values, ${s.p(v)})`)
         .join(' OR ')})`;
       const inResource = values.map((v) => `contains(resource, ${s.p(`${k}:${v}`)})`).join(' OR ');

@@ -216,4 +216,44 @@ describe('DuckDbStore with its ingest journal', () => {
     await broken.close();
     expect(existsSync(join(journalDir, '0000000000000002.journal'))).toBe(true);
   });
+
+  it('stops the start when a journal record fails to commit, committing nothing after it', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const first = new DuckDbStore({ dataDir: dir });
+    await first.open();
+    await first.close();
+    // Record 1 is fine; record 2 has a NULL where the table says NOT NULL (span names), which
+    // only DuckDB finds, at commit; record 3 is fine again.
+    const journalDir = join(dir, JOURNAL_DIR_NAME);
+    const { journal } = IngestJournal.open(journalDir, 0);
+    const entries = [[span()], [span()], [span()]].map(
+      (spans) => journalEntry({ spans, logs: [] })!,
+    );
+    const nameColumn = entries[1]!.chunks[0]!.columns[4]!;
+    (nameColumn as { valid?: ArrayBuffer }).valid = new ArrayBuffer(8 * 32);
+    for (const e of entries) await journal.append(encodeEntry(e)).durable;
+    await journal.close();
+
+    const store = new DuckDbStore({ dataDir: dir, onCommitRetry: () => {} });
+    await expect(store.open()).rejects.toThrow(
+      /replaying the ingest journal in .*journal failed: /,
+    );
+    await store.close();
+    // Record 1 went in; 2 and 3 wait in the journal for a Hopscope that can commit them.
+    const check = new DuckDbStore({ dataDir: dir });
+    await expect(check.open()).rejects.toThrow(/replaying the ingest journal/);
+    await check.close();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(dir, 'hopscope.duckdb'));
+    const conn = await db.connect();
+    const [[spans, applied]] = (
+      await conn.runAndReadAll(
+        'SELECT (SELECT count(*) FROM spans), (SELECT applied_seq FROM ingest_journal)',
+      )
+    ).getRows() as [[bigint, bigint]];
+    conn.closeSync();
+    db.closeSync();
+    expect([spans, applied]).toEqual([1n, 1n]);
+  });
 });

@@ -108,7 +108,11 @@ export class DuckDbStore implements Store {
       prepare: (item) => prepare(item),
       execute: (prepared, lastSeq) => this.commit(prepared, lastSeq),
       rows: (item) => ('entry' in item ? item.entry.rows : item.logs.length),
-      onRetry: (err, ms) => (this.options.onCommitRetry ?? defaultRetryReport)(err as Error, ms),
+      onRetry: (err, ms) => {
+        // At start, a record that fails to commit stops the start instead of retrying forever.
+        if (this.replaying) this.group.stop();
+        else (this.options.onCommitRetry ?? defaultRetryReport)(err as Error, ms);
+      },
     },
     {
       maxItems: Number.POSITIVE_INFINITY,

@@ -314,11 +314,19 @@ function banner(server: ServerHandle, flags: ServeFlags): string {
     `  OTLP/gRPC    ${grpc}\n` +
     `  log lines    POST ${server.url}/api/ingest/logs?service=NAME (NDJSON)\n` +
     `  data         ${flags.store === 'duckdb' ? flags.data : redactUrl(flags.store)} (retention ${formatMs(flags.retention)}, max ${formatBytes(flags.maxSize)})\n` +
+    recoveredLine(server) +
     `Send data:\n` +
     `  export OTEL_EXPORTER_OTLP_ENDPOINT=${server.url}${auth}\n` +
     `  your-app | curl --data-binary @- '${server.url}/api/ingest/logs?service=my-app'\n` +
     `Ctrl-C flushes and stops.\n`
   );
+}
+
+/** After a crash: the spans acknowledged before it that the store committed from its journal. */
+function recoveredLine(server: ServerHandle): string {
+  const r = server.store.recovered;
+  if (!r || r.batches === 0) return '';
+  return `  recovered    ${r.spans} spans in ${r.batches} batches acknowledged before the last stop (ingest journal)\n`;
 }
 
 function formatMs(ms: number): string {

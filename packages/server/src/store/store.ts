@@ -37,6 +37,8 @@ export interface Store {
   readonly reader: StoreReader;
   /** Creates or migrates the schema. */
   open(): Promise<void>;
+  /** What open() recovered of what was acknowledged before the last stop (DuckDB's journal). */
+  readonly recovered?: { batches: number; spans: number };
   /** Resolves only once the batch is durable: a crash after this loses nothing. */
   write(batch: WriteBatch): Promise<void>;
   enforceRetention(policy: RetentionPolicy): Promise<{ spansDeleted: number; logsDeleted: number }>;

@@ -163,6 +163,7 @@ describe('DuckDbStore with its ingest journal', () => {
     ).spans;
     expect(replayed?.spanId).toBe(lost[1]![0]!.spanId);
     expect(readdirSync(join(dir, JOURNAL_DIR_NAME))).toHaveLength(0);
+    expect(reopened.recovered).toEqual({ batches: 2, spans: 3 });
 
     // Writes after the replay take the numbering on; reopening replays nothing twice.
     await reopened.write({ spans: [span()], logs: [] });
@@ -170,6 +171,7 @@ describe('DuckDbStore with its ingest journal', () => {
     const third = new DuckDbStore({ dataDir: dir });
     await third.open();
     cleanups.push(() => third.close());
+    expect(third.recovered).toEqual({ batches: 0, spans: 0 });
     expect((await third.stats()).spansTotal).toBe(all.length + 1);
   });
 

@@ -127,6 +127,7 @@ export class DuckDbStore implements Store {
   private roomWaiters: (() => void)[] = [];
   private trimTimer?: NodeJS.Timeout;
   private replaying = false;
+  recovered?: { batches: number; spans: number };
   /** Where group commits stage their rows (tmpfs when available). */
   readonly stageDir = stagingDir();
   // Several stores can share a process (tests, tools): each names its staging files apart.
@@ -194,6 +195,10 @@ export class DuckDbStore implements Store {
       this.replaying = false;
     }
     journal.release(this.group.committedSeq);
+    this.recovered = {
+      batches: items.length,
+      spans: items.reduce((n, { item }) => n + ('entry' in item ? item.entry.rows : 0), 0),
+    };
   }
 
   /**

@@ -106,7 +106,7 @@ export class IngestJournal {
     return { journal, replay };
   }
 
-  /** The sequence number the next append gets. */
+  /** The sequence number of the last append (0 before any, counting from earlier processes). */
   get lastSeq(): number {
     return this.nextSeq - 1;
   }

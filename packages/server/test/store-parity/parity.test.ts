@@ -24,7 +24,6 @@ import {
   type StoreReader,
   type TraceQuery,
 } from '../../src/store/reader.js';
-import type { Store } from '../../src/store/store.js';
 import { REQ_A, REQ_B, T1, T2, T3 } from '../read/fixtures.js';
 import { type ChdbHttp, startChdbHttp } from './chdb-http.js';
 import { NOW_NS, type ParityData, parityData } from './data.js';

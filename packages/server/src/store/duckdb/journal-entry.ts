@@ -19,7 +19,7 @@ export interface JournalEntry {
 
 /**
  * The spans of `batch` (decoded here or already packed by an ingest worker) as one entry;
- * undefined when it has none. Throws, as spanChunks does, for values the columns cannot hold.
+ * undefined when it has none. Throws, as encodeSpans does, for values the columns cannot hold.
  */
 export function journalEntry(batch: WriteBatch): JournalEntry | undefined {
   const parts: DuckDbEncoded[] = [];

@@ -220,19 +220,6 @@ function setNoAi(c: SpanColumns, row: number): void {
   c.aiUser.setNull(row);
 }
 
-/** Throws (failing the batch, as a bad value did in read_csv) on IDs or numbers that do not fit. */
-export function spanChunks(
-  batches: readonly { spans: readonly SpanRecord[] }[],
-  types: readonly DuckDBType[] = SPAN_TYPES,
-): DuckDBDataChunk[] {
-  const c = takeColumns();
-  const out = new ChunkBuilder(types, c.all());
-  fillSpans(c, out, batches);
-  const chunks = out.finish();
-  spare = c;
-  return chunks;
-}
-
 /**
  * One set of column buffers (~200 KB) kept between calls: a batch's rows leave them copied
  * (into DuckDB vectors or packed), so the next batch refills them instead of allocating anew.
@@ -253,16 +240,16 @@ export interface DuckDbEncoded {
 }
 
 /**
- * The spans rows packed for another thread, with their index facts: an ingest worker encodes
- * them, the store's thread only copies them into DuckDB chunks (unpackSpanChunk). Throws as
- * spanChunks does.
+ * A batch's span rows packed into transferable column buffers, with their index facts: an ingest
+ * worker or the store (for its journal) encodes them, and the store copies them into DuckDB
+ * chunks (unpackSpanChunk). Throws (failing the batch alone) on IDs or numbers that do not fit.
  */
 export function encodeSpans(
   spans: readonly SpanRecord[],
 ): EncodedSpans & { payload: DuckDbEncoded } {
   const c = takeColumns();
   const out = new ChunkBuilder(SPAN_TYPES, c.all(), true);
-  fillSpans(c, out, [{ spans }]);
+  fillSpans(c, out, spans);
   const payload: DuckDbEncoded = {
     chunks: out.finishPacked(),
     index: packIndex({ spans, logs: [] }),
@@ -300,14 +287,9 @@ function byTraceThenStart(a: SpanRecord, b: SpanRecord): number {
  * run-length encodes and the times bit-pack tighter: ~9 B/span less on disk in
  * bench/server.mjs's data (RESULTS.md). Readers order what they return themselves.
  */
-function fillSpans(
-  c: SpanColumns,
-  out: ChunkBuilder,
-  batches: readonly { spans: readonly SpanRecord[] }[],
-): void {
+function fillSpans(c: SpanColumns, out: ChunkBuilder, spans: readonly SpanRecord[]): void {
   const resources = new ResourceCache();
-  const spans = batches.flatMap((b) => b.spans).sort(byTraceThenStart);
-  for (const s of spans) {
+  for (const s of [...spans].sort(byTraceThenStart)) {
     const i = out.next();
     writeTraceId(c.traceId, i, s.traceId);
     writeSpanId(c.spanId, i, s.spanId);

@@ -176,7 +176,7 @@ export class DuckDbStore implements Store {
     // start before a later record's commit moves the journal position past it.
     const items = replay.map((r) => {
       try {
-        const item: Item = { entry: decodeEntry(r.payload) };
+        const item = { entry: decodeEntry(r.payload) };
         return { seq: r.seq, item, prepared: prepare(item) };
       } catch (err) {
         throw new Error(`ingest journal record ${r.seq} in ${dir}: ${(err as Error).message}`);
@@ -197,7 +197,7 @@ export class DuckDbStore implements Store {
     journal.release(this.group.committedSeq);
     this.recovered = {
       batches: items.length,
-      spans: items.reduce((n, { item }) => n + ('entry' in item ? item.entry.rows : 0), 0),
+      spans: items.reduce((n, { item }) => n + item.entry.rows, 0),
     };
   }
 
@@ -308,7 +308,7 @@ export class DuckDbStore implements Store {
       await Promise.all(files.map((f) => rm(f, { force: true })));
     }
     for (const op of index.newOperations) this.knownOperations.add(op);
-    if (lastSeq !== undefined) await this.releaseJournal(lastSeq);
+    if (lastSeq !== undefined) this.releaseJournal(lastSeq);
     this.options.onCommit?.(spanRows, logs.rows);
   }
 
@@ -317,7 +317,7 @@ export class DuckDbStore implements Store {
    * The segment being written goes too once nothing was appended for a second: deleting it
    * after every commit cost a close, an unlink and an open per commit under load.
    */
-  private async releaseJournal(seq: number): Promise<void> {
+  private releaseJournal(seq: number): void {
     try {
       this.journal?.release(seq);
     } catch {}

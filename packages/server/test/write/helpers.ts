@@ -1,8 +1,53 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Attributes, Tracer } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server.js';
+import type { SpanRecord } from '../../src/store/records.js';
+
+/** A span as the store takes it, starting now, with random IDs; `over` replaces any field. */
+export function spanRecord(over: Partial<SpanRecord> = {}): SpanRecord {
+  return {
+    traceId: hex(16),
+    spanId: hex(8),
+    name: 'op',
+    kind: 2,
+    service: 'svc',
+    startNs: BigInt(Date.now()) * 1_000_000n,
+    durationNs: 1_000_000n,
+    statusCode: 0,
+    attributes: {},
+    resource: { 'service.name': 'svc' },
+    events: [],
+    links: [],
+    ...over,
+  };
+}
+
+/**
+ * A tracer of the official SDK whose spans stay in memory, so a test can send the very same
+ * spans through several exporters; `finished()` gives those ended so far.
+ */
+export function memoryTracer(
+  resource: Attributes,
+  scope: string,
+  version: string,
+): { tracer: Tracer; finished: () => ReadableSpan[] } {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes(resource),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  return { tracer: provider.getTracer(scope, version), finished: () => memory.getFinishedSpans() };
+}
 
 /** A fresh data folder in the OS temp dir, removed by `cleanup`. */
 export function tempDir(prefix = 'hopscope-test-'): { dir: string; cleanup: () => void } {

@@ -6,31 +6,24 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULT_REDACTION } from '../../src/config.js';
 import { IngestInputError } from '../../src/ingest/errors.js';
 import { IngestWorkers } from '../../src/ingest/workers/pool.js';
 import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
 import { startServer } from '../../src/server.js';
-import { exportWith, protoBody, tempDir, testServer } from './helpers.js';
+import { exportWith, memoryTracer, protoBody, tempDir, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 
 /** Spans that exercise every column: AI fields, events, links, errors, odd text, many rows. */
 function makeSpans(requestId: string, extra: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'agent', 'service.version': '2.0' }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
-  const tracer = provider.getTracer('worker-scope', '0.1.0');
+  const { tracer, finished } = memoryTracer(
+    { 'service.name': 'agent', 'service.version': '2.0' },
+    'worker-scope',
+    '0.1.0',
+  );
   const root = tracer.startSpan('POST /chat café ☕', {
     kind: SpanKind.SERVER,
     attributes: {
@@ -65,7 +58,7 @@ function makeSpans(requestId: string, extra: number): ReadableSpan[] {
     tracer.startSpan(`step ${i % 7}`, { attributes: { i, 'request.id': requestId } }, ctx).end();
   }
   root.end();
-  return memory.getFinishedSpans();
+  return finished();
 }
 
 describe('ingest worker threads store exactly what the main thread stores', () => {

@@ -6,25 +6,15 @@ import { IngestJournal } from '../../src/store/duckdb/journal.js';
 import { encodeEntry, journalEntry } from '../../src/store/duckdb/journal-entry.js';
 import { DuckDbStore, JOURNAL_DIR_NAME } from '../../src/store/duckdb/store.js';
 import type { SpanRecord } from '../../src/store/records.js';
-import { hex, tempDir } from './helpers.js';
+import { hex, spanRecord, tempDir } from './helpers.js';
 
+/** A span with a request ID and a few attributes, as most ingested spans have. */
 function span(over: Partial<SpanRecord> = {}): SpanRecord {
-  return {
-    traceId: hex(16),
-    spanId: hex(8),
-    name: 'op',
-    kind: 2,
-    service: 'svc',
-    startNs: BigInt(Date.now()) * 1_000_000n,
-    durationNs: 1_000_000n,
-    statusCode: 0,
+  return spanRecord({
     requestId: `req_${hex(6)}`,
     attributes: { 'http.route': '/x', n: 3 },
-    resource: { 'service.name': 'svc' },
-    events: [],
-    links: [],
     ...over,
-  };
+  });
 }
 
 const payload = (text: string) => new TextEncoder().encode(text);

@@ -12,25 +12,15 @@ import {
   type ReadableLogRecord,
   SimpleLogRecordProcessor,
 } from '@opentelemetry/sdk-logs';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportWith, hex, testServer } from './helpers.js';
+import { exportWith, hex, memoryTracer, testServer } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof testServer>>;
 
 /** Real spans from the official SDK, captured in memory so each exporter sends the same kind. */
 function makeSpans(service: string, requestId: string): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [new SimpleSpanProcessor(memory)],
-  });
-  const tracer = provider.getTracer('test-scope', '1.2.3');
+  const { tracer, finished } = memoryTracer({ 'service.name': service }, 'test-scope', '1.2.3');
   const root = tracer.startSpan('GET /checkout', {
     kind: SpanKind.SERVER,
     attributes: {
@@ -51,7 +41,7 @@ function makeSpans(service: string, requestId: string): ReadableSpan[] {
   child.end();
   root.setStatus({ code: SpanStatusCode.ERROR });
   root.end();
-  return memory.getFinishedSpans();
+  return finished();
 }
 
 describe('official OpenTelemetry exporters against a real server', () => {

@@ -5,27 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { traceHexSql, traceKey } from '../../src/store/duckdb/ids.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
-import type { LogRecord, SpanRecord } from '../../src/store/records.js';
+import type { LogRecord } from '../../src/store/records.js';
 import { UnstorableBatchError } from '../../src/store/store.js';
-import { hex, tempDir } from './helpers.js';
+import { hex, spanRecord, tempDir } from './helpers.js';
 
-function span(over: Partial<SpanRecord> = {}): SpanRecord {
-  return {
-    traceId: hex(16),
-    spanId: hex(8),
-    name: 'op',
-    kind: 2,
-    service: 'svc',
-    startNs: BigInt(Date.now()) * 1_000_000n,
-    durationNs: 1_000_000n,
-    statusCode: 0,
-    attributes: {},
-    resource: { 'service.name': 'svc' },
-    events: [],
-    links: [],
-    ...over,
-  };
-}
+const span = spanRecord;
 
 function log(over: Partial<LogRecord> = {}): LogRecord {
   return {

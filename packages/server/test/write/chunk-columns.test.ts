@@ -36,6 +36,23 @@ async function roundTrip(rows: (string | undefined)[], packed: boolean, viaSetNu
   }
 }
 
+/** `select` over one VARCHAR column `v` holding the packed chunks. */
+async function query(chunks: PackedChunk[], select: string) {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    await conn.run('CREATE TABLE s (v VARCHAR)');
+    const appender = await conn.createAppender('s');
+    for (const c of chunks) appender.appendDataChunk(unpackChunk([VARCHAR], c));
+    appender.flushSync();
+    appender.closeSync();
+    return (await conn.runAndReadAll(select)).getRows();
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
 describe('text columns', () => {
   const cases: [string, (string | undefined)[]][] = [
     ['one value on every row (a constant vector)', Array(300).fill('gateway')],
@@ -44,6 +61,41 @@ describe('text columns', () => {
     ['a constant broken by the last row', [...Array(20).fill('a'), 'b']],
     ['non-ASCII and NUL', ['café ☕', 'nul\u0000here', '日本語', 'café ☕']],
     ['past one chunk, constant in the first', Array(2_500).fill('x').concat(['y'])],
+    // Packed as a dictionary: values past 12 bytes go to DuckDB once, shorter ones inline.
+    [
+      'long values repeating, apart and in runs',
+      [
+        'a value longer than twelve',
+        'b',
+        'a value longer than twelve',
+        undefined,
+        'another long value',
+        'another long value',
+        'a value longer than twelve',
+      ],
+    ],
+    [
+      'around the 12-byte inline limit',
+      [
+        '',
+        'x',
+        'twelve bytes',
+        'thirteen byte',
+        'twelve bytes',
+        'ééééééé',
+        'éééééé',
+        'thirteen byte',
+      ],
+    ],
+    [
+      'a long value first seen after NULLs, in a second chunk',
+      [
+        ...Array(2_047).fill('s'),
+        'not the first row of its chunk',
+        undefined,
+        'not the first row of its chunk',
+      ],
+    ],
   ];
   for (const [name, rows] of cases) {
     for (const packed of [false, true]) {
@@ -62,5 +114,37 @@ describe('text columns', () => {
         expect(await roundTrip(rows, packed, viaSetNull)).toEqual(rows);
       }
     }
+  });
+
+  it('short values written inline compare and group like ones DuckDB wrote', async () => {
+    const col = new TextColumn();
+    const builder = new ChunkBuilder([VARCHAR], [col], true);
+    const rows = ['ab', 'a', 'abc', 'ab', 'a long value past the limit', 'ab'];
+    for (const v of rows) col.set(builder.next(), v);
+    const packed = builder.finishPacked();
+    expect(await query(packed, "SELECT count(*) FROM s WHERE v = 'ab'")).toEqual([[3n]]);
+    expect(await query(packed, 'SELECT v, count(*) FROM s GROUP BY v ORDER BY v')).toEqual([
+      ['a', 1n],
+      ['a long value past the limit', 1n],
+      ['ab', 3n],
+      ['abc', 1n],
+    ]);
+  });
+
+  it('reads text packed row by row, as journals of earlier builds hold it', async () => {
+    const values = ['first value', '', 'café ☕ and more text'];
+    const bytes = values.map((v) => Buffer.from(v));
+    const ends = new Uint32Array(4);
+    let at = 0;
+    bytes.forEach((b, k) => {
+      at += b.length;
+      ends[k] = at;
+    });
+    ends[3] = at; // a NULL ends where it starts
+    const valid = new ArrayBuffer(8);
+    new Uint8Array(valid)[0] = 0b0111;
+    const text = new Uint8Array(Buffer.concat(bytes));
+    const old: PackedChunk = { rows: 4, columns: [{ text, ends, valid }] };
+    expect(await query([old], 'SELECT v FROM s')).toEqual([...values.map((v) => [v]), [null]]);
   });
 });

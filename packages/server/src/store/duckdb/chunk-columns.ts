@@ -12,9 +12,15 @@ import duckdb from '@duckdb/node-bindings';
 /** Rows per data chunk: DuckDB's vector size. */
 export const CHUNK_ROWS = duckdb.vector_size();
 
-/** A column's first `rows` values copied out of its buffers, transferable between threads. */
+/**
+ * A column's first `rows` values copied out of its buffers, transferable between threads.
+ * Text is packed as a dictionary: the chunk's distinct values (`dict`, UTF-8, ending at `ends`)
+ * and each row's entry (`index`). The `text` form (every row's value in turn) is what earlier
+ * builds journaled; it is still read.
+ */
 export type PackedColumn =
   | { width: number; data: ArrayBuffer; valid?: ArrayBuffer }
+  | { dict: Uint8Array; ends: Uint32Array; index: Uint16Array; valid?: ArrayBuffer }
   | { text: Uint8Array; ends: Uint32Array; valid?: ArrayBuffer }
   | { constant: string };
 
@@ -31,7 +37,10 @@ export function packedBuffers(chunks: readonly PackedChunk[]): ArrayBuffer[] {
     for (const col of chunk.columns) {
       if ('constant' in col) continue;
       if ('width' in col) out.push(col.data);
-      else out.push(col.text.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
+      else if ('dict' in col) {
+        out.push(col.dict.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
+        out.push(col.index.buffer as ArrayBuffer);
+      } else out.push(col.text.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
       if (col.valid) out.push(col.valid);
     }
   }
@@ -97,6 +106,9 @@ export class FixedColumn extends Column {
 /** A VARCHAR/JSON column. */
 export class TextColumn extends Column {
   private readonly values: (string | undefined)[] = new Array(CHUNK_ROWS);
+  /** pack()'s scratch: distinct values of the chunk being packed and their entries. */
+  private readonly ids = new Map<string, number>();
+  private readonly distinct: string[] = [];
   /**
    * True while every row so far holds the same text, as a resource's service, scope and
    * attributes do for all its spans: such a column becomes one constant vector (one native
@@ -135,27 +147,120 @@ export class TextColumn extends Column {
     this.values.fill(undefined, 0, rows);
   }
 
-  /** The values as one UTF-8 buffer and their end offsets (a NULL ends where it starts). */
+  /**
+   * The chunk's distinct values as one UTF-8 buffer with their end offsets, and each row's
+   * entry: a span's service, name, scope, attribute keys and request ID repeat down a chunk,
+   * so the store makes one native call per distinct value instead of one per row.
+   */
   pack(rows: number): PackedColumn {
+    const values = this.values;
     if (this.same && rows > 1) {
-      const constant = this.values[0]!;
-      this.values.fill(undefined, 0, rows);
+      const constant = values[0]!;
+      values.fill(undefined, 0, rows);
       return { constant };
     }
+    const ids = this.ids;
+    const distinct = this.distinct;
+    const index = new Uint16Array(rows);
     let max = 0;
-    for (let i = 0; i < rows; i++) max += (this.values[i]?.length ?? 0) * 3;
-    const out = Buffer.allocUnsafeSlow(max);
-    const ends = new Uint32Array(rows);
-    let at = 0;
+    let last: string | undefined;
+    let lastId = 0;
     for (let i = 0; i < rows; i++) {
-      const v = this.values[i];
-      if (v !== undefined) at += out.write(v, at);
-      ends[i] = at;
+      const v = values[i];
+      if (v === undefined) continue;
+      if (v !== last) {
+        let k = ids.get(v);
+        if (k === undefined) {
+          k = distinct.length;
+          ids.set(v, k);
+          distinct.push(v);
+          max += v.length * 3;
+        }
+        last = v;
+        lastId = k;
+      }
+      index[i] = lastId;
     }
-    this.values.fill(undefined, 0, rows);
+    const out = Buffer.allocUnsafeSlow(max);
+    const ends = new Uint32Array(distinct.length);
+    let at = 0;
+    for (let k = 0; k < distinct.length; k++) {
+      at += out.write(distinct[k]!, at);
+      ends[k] = at;
+    }
+    ids.clear();
+    distinct.length = 0;
+    values.fill(undefined, 0, rows);
     // A copy of the used bytes: the worst-case buffer is 3x the text.
-    return { text: new Uint8Array(out.buffer.slice(0, at)), ends, valid: this.packValidity(rows) };
+    const dict = new Uint8Array(out.buffer.slice(0, at));
+    return { dict, ends, index, valid: this.packValidity(rows) };
   }
+}
+
+/** Bytes of a DuckDB string_t: length u32, then 12 bytes inline or a 4-byte prefix and a pointer. */
+const STRING_T = 16;
+const INLINE_MAX = 12;
+
+/**
+ * Fills a VARCHAR vector from a dictionary-packed column with one native call per distinct
+ * value longer than 12 bytes: each such value goes into DuckDB's string heap once, at its first
+ * row, and every other row gets a copy of that row's string_t (DuckDB copies the string at
+ * append, reading through the pointer); short values are written inline, as DuckDB inlines
+ * them. All string_t slots then go in with one copy. Values come from JavaScript strings via
+ * Buffer.write, so they are valid UTF-8 (what the assign call would check).
+ */
+function unpackDict(
+  vector: duckdb.Vector,
+  col: { dict: Uint8Array; ends: Uint32Array; index: Uint16Array },
+  rows: number,
+  valid: Uint8Array | undefined,
+): void {
+  const { dict, ends, index } = col;
+  const first = new Int32Array(ends.length).fill(-1);
+  for (let i = 0; i < rows; i++) {
+    if (valid && !(valid[i >> 3]! & (1 << (i & 7)))) continue;
+    const k = index[i]!;
+    if (first[k]! >= 0) continue;
+    first[k] = i;
+    const start = k === 0 ? 0 : ends[k - 1]!;
+    const end = ends[k]!;
+    if (end - start > INLINE_MAX) {
+      duckdb.vector_assign_string_element_len(vector, i, dict.subarray(start, end));
+    }
+  }
+  // A copy of the vector's slots (the binding copies out): patched here, then copied back.
+  const data = duckdb.vector_get_data(vector, rows * STRING_T);
+  if (data.byteOffset % 4 !== 0) throw new Error('a DuckDB vector copy out of 4-byte alignment');
+  const words = new Uint32Array(data.buffer, data.byteOffset, rows * 4);
+  for (let i = 0; i < rows; i++) {
+    if (valid && !(valid[i >> 3]! & (1 << (i & 7)))) continue;
+    const k = index[i]!;
+    const f = first[k]!;
+    const start = k === 0 ? 0 : ends[k - 1]!;
+    const length = ends[k]! - start;
+    const w = i * 4;
+    if (length <= INLINE_MAX) {
+      words[w] = length;
+      words[w + 1] = 0;
+      words[w + 2] = 0;
+      words[w + 3] = 0;
+      const o = i * STRING_T + 4;
+      for (let b = 0; b < length; b++) data[o + b] = dict[start + b]!;
+    } else if (f !== i) {
+      const from = f * 4;
+      words[w] = words[from]!;
+      words[w + 1] = words[from + 1]!;
+      words[w + 2] = words[from + 2]!;
+      words[w + 3] = words[from + 3]!;
+    }
+  }
+  duckdb.copy_data_to_vector(
+    vector,
+    0,
+    data.buffer as ArrayBuffer,
+    data.byteOffset,
+    rows * STRING_T,
+  );
 }
 
 /** Fills `vector` from a packed column (the main-thread half of a worker's chunk). */
@@ -166,6 +271,8 @@ function unpackColumn(vector: duckdb.Vector, col: PackedColumn, rows: number): v
   }
   if ('width' in col) {
     duckdb.copy_data_to_vector(vector, 0, col.data, 0, rows * col.width);
+  } else if ('dict' in col) {
+    unpackDict(vector, col, rows, col.valid && new Uint8Array(col.valid));
   } else {
     const { text, ends } = col;
     const valid = col.valid && new Uint8Array(col.valid);

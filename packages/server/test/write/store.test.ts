@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { traceHexSql, traceKey } from '../../src/store/duckdb/ids.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import { TRACE_INDEX } from '../../src/store/duckdb/trace-index.js';
 import type { LogRecord } from '../../src/store/records.js';
 import { UnstorableBatchError } from '../../src/store/store.js';
 import { hex, spanRecord, tempDir } from './helpers.js';
@@ -234,7 +235,7 @@ describe('DuckDbStore', () => {
     const conn = await store.connect();
     const t = (
       await conn.runAndReadAll(
-        'SELECT min(start_ns), max(end_ns) FROM trace_index GROUP BY trace_key',
+        `SELECT min(start_ns), max(end_ns) FROM ${TRACE_INDEX} GROUP BY trace_key`,
       )
     ).getRows();
     const r = (
@@ -404,7 +405,7 @@ describe('DuckDbStore', () => {
     const conn = await b.connect();
     const trace = (
       await conn.runAndReadAll(
-        'SELECT min(start_ns), max(end_ns) FROM trace_index WHERE trace_key = $k',
+        `SELECT min(start_ns), max(end_ns) FROM ${TRACE_INDEX} WHERE trace_key = $k`,
         { k: traceKey(traceId)! },
         { k: UBIGINT },
       )

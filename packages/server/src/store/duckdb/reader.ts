@@ -45,6 +45,7 @@ import {
   toLog,
   toSpan,
 } from './reader-rows.js';
+import { TRACE_INDEX } from './trace-index.js';
 
 type Params = Record<string, DuckDBValue>;
 type Types = Record<string, DuckDBType>;
@@ -326,7 +327,7 @@ export class DuckDbReader implements StoreReader {
     }
     if (keyOf.size > 0) {
       parts.push(
-        `SELECT NULL AS trace_id, trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM trace_index ` +
+        `SELECT NULL AS trace_id, trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM ${TRACE_INDEX} ` +
           `WHERE trace_key IN ${idx.list([...new Set(keyOf.values())], UBIGINT)} GROUP BY trace_key`,
       );
     }
@@ -435,7 +436,7 @@ export class DuckDbReader implements StoreReader {
     const keys = ids.map(traceKey).filter((k): k is bigint => k !== undefined);
     // request_index is keyed by request ID; the trace's own window bounds a scan of its rows.
     const rows = await this.query(
-      `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM trace_index
+      `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${TRACE_INDEX}
                    WHERE trace_key IN ${s.list(keys, UBIGINT)})
        SELECT DISTINCT request_id FROM (
          SELECT request_id FROM spans, w WHERE trace_id IN ${s.list(values, UHUGEINT)}
@@ -618,8 +619,8 @@ export class DuckDbReader implements StoreReader {
     const [r] = await this.query(
       `SELECT (SELECT count(*) FROM spans) AS spans_total,
               (SELECT count(*) FROM logs) AS logs_total,
-              (SELECT count(DISTINCT trace_key) FROM trace_index) AS traces_total,
-              (SELECT count(DISTINCT trace_key) FROM trace_index WHERE start_ns >= ${since}) AS recent_traces,
+              (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX}) AS traces_total,
+              (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX} WHERE start_ns >= ${since}) AS recent_traces,
               count(*) AS recent_spans,
               count(*) FILTER (WHERE status_code = 2) AS recent_errors,
               avg(duration_ns) FILTER (WHERE parent_span_id IS NULL) AS avg_root_ns

@@ -10,6 +10,7 @@ export async function deleteOlderThan(
     const spans = await conn.run('DELETE FROM spans WHERE start_ns < $1', [cutoffNs]);
     const logs = await conn.run('DELETE FROM logs WHERE timestamp_ns < $1', [cutoffNs]);
     await conn.run('DELETE FROM trace_index WHERE end_ns < $1', [cutoffNs]);
+    await conn.run('DELETE FROM trace_index_recent WHERE end_ns < $1', [cutoffNs]);
     await conn.run('DELETE FROM request_index WHERE end_ns < $1', [cutoffNs]);
     await conn.run('COMMIT');
     return { spansDeleted: spans.rowsChanged, logsDeleted: logs.rowsChanged };

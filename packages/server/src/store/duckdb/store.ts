@@ -24,6 +24,13 @@ import { migrate } from './migrate.js';
 import { DuckDbReader } from './reader.js';
 import { deleteOlderThan, sizeCutoffNs } from './retention.js';
 import { SPAN_TYPES, unpackSpanChunk } from './span-chunks.js';
+import {
+  compactionDue,
+  compactTraceIndex,
+  TRACE_INDEX,
+  TRACE_INDEX_RECENT,
+  traceIndexRows,
+} from './trace-index.js';
 import { type StagedFile, stagedSql } from './write-sql.js';
 
 export const DUCKDB_FILE_NAME = 'hopscope.duckdb';
@@ -77,6 +84,11 @@ export interface DuckDbStoreOptions {
    * DEFAULT_CHECKPOINT_THRESHOLD.
    */
   checkpointThreshold?: string;
+  /**
+   * Recent trace index rows that start a compaction at the least (trace-index.ts; default about
+   * one row group). Tests set it low.
+   */
+  traceIndexMinRecentRows?: number;
 }
 
 /**
@@ -136,6 +148,11 @@ export class DuckDbStore implements Store {
   private knownOperations = new Set<string>();
   private staged = 0;
   private closed = false;
+  /** Rows in trace_index (sorted) and trace_index_recent, and whether a compaction is queued. */
+  private traceRows = { sorted: 0, recent: 0 };
+  private compacting = false;
+  /** After a failed compaction, the recent row count at which to try again. */
+  private compactAfter = 0;
 
   constructor(private readonly options: DuckDbStoreOptions) {
     this.path = join(resolve(options.dataDir), DUCKDB_FILE_NAME);
@@ -157,6 +174,7 @@ export class DuckDbStore implements Store {
     await checkColumnTypes(this.conn, 'spans', SPAN_TYPES);
     this.statsConn = await this.instance.connect();
     removeStaleStaging(this.stageDir);
+    this.traceRows = await traceIndexRows(this.conn);
     await this.replayJournal();
     this.duckReader = new DuckDbReader(this.instance, { barrier: () => this.barrier() });
   }
@@ -293,7 +311,7 @@ export class DuckDbStore implements Store {
       const [l, o] = await Promise.all([stage(logs, 'logs'), stage(index.operations, 'ops')]);
       await conn.run('BEGIN TRANSACTION');
       await append(conn, 'spans', spans);
-      await append(conn, 'trace_index', index.traces);
+      await append(conn, TRACE_INDEX_RECENT, index.traces);
       await append(conn, 'request_index', index.requests);
       const staged = stagedSql({ logs: l, operations: o });
       if (staged) await conn.run(staged);
@@ -310,6 +328,31 @@ export class DuckDbStore implements Store {
     for (const op of index.newOperations) this.knownOperations.add(op);
     if (lastSeq !== undefined) this.releaseJournal(lastSeq);
     this.options.onCommit?.(spanRows, logs.rows);
+    this.traceRows.recent += index.traces.reduce((n, c) => n + c.rowCount, 0);
+    this.compactTraceIndexWhenDue();
+  }
+
+  /** Queues the trace index's compaction behind the commits in flight, once it is due. */
+  private compactTraceIndexWhenDue(): void {
+    const { recent, sorted } = this.traceRows;
+    const min = this.options.traceIndexMinRecentRows;
+    if (this.compacting || recent < this.compactAfter || !compactionDue(recent, sorted, min))
+      return;
+    this.compacting = true;
+    void this.group
+      .exclusive(async () => {
+        this.traceRows = { sorted: await compactTraceIndex(this.conn!), recent: 0 };
+        this.compactAfter = 0;
+      })
+      .catch((err: Error) => {
+        // Both tables stay as they were (one transaction): lookups stay right, only slower.
+        // Try again once as many rows again have come.
+        this.compactAfter = 2 * recent;
+        console.error(`hopscope: compacting the trace index failed (${err.message})`);
+      })
+      .finally(() => {
+        this.compacting = false;
+      });
   }
 
   /**
@@ -363,7 +406,7 @@ export class DuckDbStore implements Store {
     if (!conn) throw new Error('store is not open');
     await this.barrier();
     const reader = await conn.runAndReadAll(
-      'SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(DISTINCT trace_key) FROM trace_index)',
+      `SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX})`,
     );
     const [spans, logs, traces] = reader.getRows()[0]!;
     return {

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spanHexSql } from '../../src/store/duckdb/ids.js';
 import { IngestJournal } from '../../src/store/duckdb/journal.js';
-import { encodeEntry, journalEntry } from '../../src/store/duckdb/journal-entry.js';
+import {
+  decodeEntry,
+  encodeEntry,
+  journalEntry,
+  serialisedEntry,
+} from '../../src/store/duckdb/journal-entry.js';
+import { encodeSpans } from '../../src/store/duckdb/span-chunks.js';
 import { DuckDbStore, JOURNAL_DIR_NAME } from '../../src/store/duckdb/store.js';
 import type { SpanRecord } from '../../src/store/records.js';
 import { hex, spanRecord, tempDir } from './helpers.js';
@@ -163,6 +169,33 @@ describe('DuckDbStore with its ingest journal', () => {
     cleanups.push(() => third.close());
     expect(third.recovered).toEqual({ batches: 0, spans: 0 });
     expect((await third.stats()).spansTotal).toBe(all.length + 1);
+  });
+
+  it('journals the record an ingest worker serialised, and replays it like its own', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const spans = [span({ requestId: 'req_from_worker' }), span()];
+    // What a worker thread hands over: the packed columns and their serialised entry.
+    const encoded = encodeSpans(spans);
+    encoded.payload.journal = serialisedEntry(encoded.payload, encoded.rows);
+    const entry = journalEntry({ spans: [], logs: [], encoded })!;
+    const bytes = encodeEntry(entry);
+    expect(bytes).toBe(encoded.payload.journal);
+    const { journal: _, ...alone } = encoded.payload;
+    expect(decodeEntry(bytes)).toEqual(
+      journalEntry({ spans: [], logs: [], encoded: { ...encoded, payload: alone } }),
+    );
+
+    const { journal } = IngestJournal.open(join(dir, JOURNAL_DIR_NAME), 0);
+    await journal.append(bytes).durable;
+    await journal.close();
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    cleanups.push(() => store.close());
+    expect(store.recovered).toEqual({ batches: 1, spans: 2 });
+    expect(await spanIds(store)).toEqual(spans.map((s) => s.spanId).sort());
+    const found = await store.reader.lookup({ requestIds: ['req_from_worker'], traceIds: [] });
+    expect(found.spans.map((s) => s.spanId)).toEqual([spans[0]!.spanId]);
   });
 
   it('a read started after an ack sees the spans, though acks do not wait for commits', async () => {

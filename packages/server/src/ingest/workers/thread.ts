@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseBatch } from '../../pipeline/ai/normalize.js';
 import { PriceTable } from '../../pipeline/ai/prices.js';
+import { serialisedEntry } from '../../store/duckdb/journal-entry.js';
 import { encodeSpans, payloadBuffers } from '../../store/duckdb/span-chunks.js';
 import { unstorableMessage } from '../../store/store.js';
 import { IngestInputError } from '../errors.js';
@@ -36,6 +37,8 @@ function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
     // A value the decoder let through but a column cannot hold: the data is at fault.
     throw new IngestInputError(unstorableMessage(err));
   }
+  // The store's journal record too, so the main thread only writes it.
+  encoded.payload.journal = serialisedEntry(encoded.payload, encoded.rows);
   return {
     reply: { id: job.id, ok: true, accepted, rejected, firstError, counts, encoded },
     transfer: payloadBuffers(encoded.payload),

@@ -237,6 +237,8 @@ function takeColumns(): SpanColumns {
 export interface DuckDbEncoded {
   chunks: PackedChunk[];
   index: PackedIndex;
+  /** The journal entry of these spans alone, serialised by the worker (journal-entry.ts). */
+  journal?: Uint8Array;
 }
 
 /**
@@ -267,8 +269,10 @@ export function duckdbPayload(batch: WriteBatch): DuckDbEncoded | undefined {
 }
 
 /** Every buffer of a payload, to transfer rather than copy it to another thread. */
-export function payloadBuffers({ chunks, index }: DuckDbEncoded): ArrayBuffer[] {
-  return packedBuffers([...chunks, ...index.traces, ...index.requests]);
+export function payloadBuffers({ chunks, index, journal }: DuckDbEncoded): ArrayBuffer[] {
+  const out = packedBuffers([...chunks, ...index.traces, ...index.requests]);
+  if (journal) out.push(journal.buffer as ArrayBuffer);
+  return out;
 }
 
 export function unpackSpanChunk(packed: PackedChunk): DuckDBDataChunk {

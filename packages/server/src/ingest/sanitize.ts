@@ -33,11 +33,19 @@ export class Sanitizer {
     readonly counts: SanitizeCounts = newCounts(),
   ) {}
 
+  /** Keys already checked: a request's spans repeat a few dozen keys (bounded for NDJSON's). */
+  private readonly checked = new Map<string, boolean>();
+
   /** True when `key`'s last dotted segment looks like a credential name. */
   isSecretKey(key: string): boolean {
     if (!this.redaction.enabled) return false;
-    const dot = key.lastIndexOf('.');
-    return this.redaction.keyPattern.test(dot < 0 ? key : key.slice(dot + 1));
+    let secret = this.checked.get(key);
+    if (secret === undefined) {
+      const dot = key.lastIndexOf('.');
+      secret = this.redaction.keyPattern.test(dot < 0 ? key : key.slice(dot + 1));
+      if (this.checked.size < 512) this.checked.set(key, secret);
+    }
+    return secret;
   }
 
   /** `value`, or the replacement when `key` names a credential. */

@@ -160,7 +160,7 @@ class Decoder {
       const field = tag >>> 3;
       if (field === 1) {
         w.expect(1, tag & 7, LEN);
-        key = w.string();
+        key = w.repeatedString();
       } else if (field === 2) {
         w.expect(2, tag & 7, LEN);
         const vStart = w.len();
@@ -377,7 +377,7 @@ function decodeSpan(
         break;
       case 5:
         w.expect(5, type, LEN);
-        name = w.string();
+        name = w.repeatedString();
         break;
       case 6:
         w.expect(6, type, VARINT);
@@ -483,7 +483,7 @@ function decodeEvent(d: Decoder, w: Wire, start: number, end: number): SpanEvent
       timeNs = nanos(w, 'event timeUnixNano');
     } else if (field === 2) {
       w.expect(2, tag & 7, LEN);
-      name = d.s.text(w.string());
+      name = d.s.text(w.repeatedString());
     } else if (field === 3) {
       w.expect(3, tag & 7, LEN);
       d.attribute(w, attributes, count);

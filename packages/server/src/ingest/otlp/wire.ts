@@ -12,6 +12,12 @@ export const FIXED64 = 1;
 export const LEN = 2;
 export const FIXED32 = 5;
 
+/** Slots of the repeated-string cache (a power of two) and the longest string it keeps. */
+const CACHE_SLOTS = 2048;
+const CACHE_MAX_BYTES = 64;
+const cachedBytes: (Uint8Array | undefined)[] = new Array(CACHE_SLOTS);
+const cachedText: string[] = new Array(CACHE_SLOTS);
+
 export class Wire {
   pos: number;
 
@@ -88,6 +94,34 @@ export class Wire {
   string(): string {
     const start = this.len();
     return this.buf.toString('utf8', start, this.lenEnd);
+  }
+
+  /**
+   * A string field whose values repeat across messages (attribute keys, span names): decoded
+   * once per thread and handed out again when the same bytes come back, which saves a native
+   * decode and a new string per field, and lets later Map lookups and comparisons hit the same
+   * string. Keyed by the bytes themselves (hashed, then compared), so it is exact.
+   */
+  repeatedString(): string {
+    const start = this.len();
+    const end = this.lenEnd;
+    const n = end - start;
+    if (n === 0) return '';
+    const buf = this.buf;
+    if (n > CACHE_MAX_BYTES) return buf.toString('utf8', start, end);
+    let h = n;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
+    const seen = cachedBytes[slot];
+    if (seen !== undefined && seen.length === n) {
+      let i = 0;
+      while (i < n && seen[i] === buf[start + i]) i++;
+      if (i === n) return cachedText[slot]!;
+    }
+    const text = buf.toString('utf8', start, end);
+    cachedBytes[slot] = Uint8Array.prototype.slice.call(buf, start, end);
+    cachedText[slot] = text;
+    return text;
   }
 
   skip(wireType: number): void {

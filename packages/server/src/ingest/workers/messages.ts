@@ -1,6 +1,5 @@
 import type { IngestLimits, RedactionOptions } from '../../config.js';
 import type { PriceTable } from '../../pipeline/ai/prices.js';
-import type { EncodedSpans } from '../../store/records.js';
 import type { Protocol, Signal } from '../otlp/export.js';
 import type { SanitizeCounts } from '../sanitize.js';
 
@@ -28,7 +27,11 @@ export type DecodeReply =
       rejected: number;
       firstError?: string;
       counts: SanitizeCounts;
-      encoded?: EncodedSpans;
+      /**
+       * The accepted spans as the store's journal record (journal-entry.ts): the main thread
+       * writes these bytes as they are and reads its columns back out of them.
+       */
+      journal?: Uint8Array;
     }
   | {
       id: number;

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { encodedFromJournal } from '../../store/duckdb/journal-entry.js';
 import { IngestInputError } from '../errors.js';
 import type { DecodedExport, Protocol, Signal } from '../otlp/export.js';
 import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
@@ -107,7 +108,14 @@ export class IngestWorkers {
         w.reject(reply.input ? new IngestInputError(reply.message) : new Error(reply.message));
         return;
       }
-      const { accepted, rejected, firstError, counts, encoded } = reply;
+      const { accepted, rejected, firstError, counts, journal } = reply;
+      let encoded: ReturnType<typeof encodedFromJournal> | undefined;
+      try {
+        encoded = journal && encodedFromJournal(journal);
+      } catch (err) {
+        w.reject(err);
+        return;
+      }
       w.resolve({
         batch: { spans: [], logs: [], ...(encoded && { encoded }) },
         accepted,

@@ -30,23 +30,6 @@ export interface PackedChunk {
   columns: PackedColumn[];
 }
 
-/** The buffers packed chunks hold (each its own, so all can be transferred). */
-export function packedBuffers(chunks: readonly PackedChunk[]): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const chunk of chunks) {
-    for (const col of chunk.columns) {
-      if ('constant' in col) continue;
-      if ('width' in col) out.push(col.data);
-      else if ('dict' in col) {
-        out.push(col.dict.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
-        out.push(col.index.buffer as ArrayBuffer);
-      } else out.push(col.text.buffer as ArrayBuffer, col.ends.buffer as ArrayBuffer);
-      if (col.valid) out.push(col.valid);
-    }
-  }
-  return out;
-}
-
 abstract class Column {
   /** One bit per row, 1 = valid, in DuckDB's little-endian uint64 words. */
   readonly valid = new Uint8Array(Math.ceil(CHUNK_ROWS / 64) * 8);

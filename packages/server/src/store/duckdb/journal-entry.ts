@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import type { WriteBatch } from '../records.js';
+import type { EncodedSpans, WriteBatch } from '../records.js';
 import type { PackedChunk } from './chunk-columns.js';
 import type { PackedIndex } from './index-rows.js';
 import { type DuckDbEncoded, duckdbPayload, encodeSpans } from './span-chunks.js';
@@ -65,6 +65,21 @@ export function serialisedEntry(payload: DuckDbEncoded, rows: number): Uint8Arra
   const bytes = serialize(entryOf(payload, rows));
   const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
   return own ? bytes : new Uint8Array(bytes);
+}
+
+/**
+ * A worker's serialised entry (serialisedEntry) as the batch's encoded spans, for the store to
+ * journal as they are: the columns are read out of the same bytes (views into them), as
+ * replay reads them.
+ */
+export function encodedFromJournal(bytes: Uint8Array): EncodedSpans & { payload: DuckDbEncoded } {
+  const entry = decodeEntry(bytes);
+  if (entry.index.length !== 1) throw new Error('a worker journal entry holds one batch');
+  return {
+    store: 'duckdb',
+    rows: entry.rows,
+    payload: { chunks: entry.chunks, index: entry.index[0]!, journal: bytes },
+  };
 }
 
 export function decodeEntry(bytes: Uint8Array): JournalEntry {

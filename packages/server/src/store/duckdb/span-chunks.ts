@@ -28,7 +28,6 @@ import {
   ChunkBuilder,
   FixedColumn,
   type PackedChunk,
-  packedBuffers,
   TextColumn,
   unpackChunk,
   writeBigInt,
@@ -266,13 +265,6 @@ export function duckdbPayload(batch: WriteBatch): DuckDbEncoded | undefined {
   if (encoded === undefined) return undefined;
   if (encoded.store !== 'duckdb') throw new Error(`spans encoded for ${encoded.store}, not DuckDB`);
   return encoded.payload as DuckDbEncoded;
-}
-
-/** Every buffer of a payload, to transfer rather than copy it to another thread. */
-export function payloadBuffers({ chunks, index, journal }: DuckDbEncoded): ArrayBuffer[] {
-  const out = packedBuffers([...chunks, ...index.traces, ...index.requests]);
-  if (journal) out.push(journal.buffer as ArrayBuffer);
-  return out;
 }
 
 export function unpackSpanChunk(packed: PackedChunk): DuckDBDataChunk {

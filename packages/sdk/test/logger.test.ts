@@ -2,6 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, ensureContextManager, runWithRequestId } from '../src/index.js';
+import { leanTracer } from '../src/trace/lean-span.js';
 import { LineSink } from './line-sink.js';
 
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -13,6 +14,24 @@ describe('logger line format', () => {
     trace.setGlobalTracerProvider(provider);
   });
   afterAll(() => trace.disable());
+
+  it('leaves out the IDs of a span whose generator made invalid ones, lean span or not', () => {
+    const zeros = new BasicTracerProvider({
+      idGenerator: { generateTraceId: () => '0'.repeat(32), generateSpanId: () => 'x'.repeat(16) },
+    });
+    const lean = leanTracer(zeros.getTracer('t'));
+    if (lean === undefined) throw new Error('leanTracer refused a plain SDK tracer');
+    const sink = new LineSink();
+    const log = createLogger({ service: 'gateway', destination: sink });
+    for (const span of [zeros.getTracer('t').startSpan('op'), lean.startSpan('op')]) {
+      context.with(trace.setSpan(context.active(), span), () => log.info('in_span'));
+    }
+    for (const line of sink.lines) {
+      expect(line.trace_id).toBeUndefined();
+      expect(line.span_id).toBeUndefined();
+    }
+    expect(sink.lines).toHaveLength(2);
+  });
 
   it('writes every DESIGN.md field from the active request and span', () => {
     const sink = new LineSink();

@@ -5,6 +5,7 @@ import {
   ROOT_CONTEXT,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type TextMapPropagator,
   type Tracer,
@@ -34,7 +35,7 @@ import { type Carrier, carrierGetter, nodeHeadersGetter } from '../propagation/c
 import { activePropagator } from '../propagation/inject-extract.js';
 import { getRequestIdRejection } from '../propagation/keys.js';
 import { SDK_VERSION, TRACER_NAME } from '../trace/index.js';
-import { leanTracer } from '../trace/lean-span.js';
+import { ADOPT_ATTRIBUTES, leanTracer } from '../trace/lean-span.js';
 import { cap, hostAttributes, methodAttributes, splitTarget } from './semconv.js';
 
 export const ATTR_REQUEST_ID = 'request.id';
@@ -137,7 +138,13 @@ export class ServerRequest {
     if (upstream !== undefined) attributes[ATTR_UPSTREAM_SERVICE] = upstream;
 
     const tracer = options.tracer ?? defaultTracer();
-    this.span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    // the attributes object was built for this span: a LeanSpan keeps it rather than copying it
+    const spanOptions: SpanOptions & { [ADOPT_ATTRIBUTES]?: boolean } = {
+      kind: SpanKind.SERVER,
+      attributes,
+      [ADOPT_ATTRIBUTES]: true,
+    };
+    this.span = tracer.startSpan(method, spanOptions, parent);
     this.context = trace.setSpan(parent, this.span);
     this.log = options.logRequests === false ? undefined : (options.logger ?? defaultLogger);
     const log = this.log;

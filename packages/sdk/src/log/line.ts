@@ -7,6 +7,7 @@ import {
 } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
 import { getRequestId } from '../context/index.js';
+import { CheckedSpanContext } from '../trace/checked-span-context.js';
 import type { Callsite } from './callsite.js';
 import { type IdentityState, LINE_OWNED_KEYS, type LineOwnedKey, userKeyFor } from './identity.js';
 
@@ -114,8 +115,8 @@ function correlation(): string {
   const spanContext = trace.getSpan(ctx)?.spanContext();
   if (
     spanContext !== undefined &&
-    spanContext.traceId !== INVALID_TRACEID &&
-    isSpanContextValid(spanContext)
+    (spanContext instanceof CheckedSpanContext ||
+      (spanContext.traceId !== INVALID_TRACEID && isSpanContextValid(spanContext)))
   ) {
     out += `,"trace_id":"${spanContext.traceId}","span_id":"${spanContext.spanId}"`;
     lastHasTraceIds = true;

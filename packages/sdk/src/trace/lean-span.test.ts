@@ -23,7 +23,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
-import { LeanSpan, leanTracer } from './lean-span.js';
+import { CheckedSpanContext } from './checked-span-context.js';
+import { ADOPT_ATTRIBUTES, LeanSpan, leanTracer } from './lean-span.js';
 import { TracesRequestEncoder } from './otlp/encode.js';
 
 /** IDs counted up from 1, the same sequence for each provider. */
@@ -273,6 +274,60 @@ describe('LeanSpan', () => {
     tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
     expect(root.spanContext().traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
     expect(calls).toBe(0);
+  });
+
+  it('keeps the attributes object it is given away when the copy would be the same', () => {
+    const adopt = (attributes: Attributes) =>
+      ({ attributes, [ADOPT_ATTRIBUTES]: true }) as { attributes: Attributes };
+    const { sdk, lean } = providerPair();
+    const given: Attributes = { ...serverAttributes(), nothing: 'something' };
+    for (const tracer of [sdk.tracer, lean.tracer]) {
+      const span = tracer.startSpan('GET', adopt({ ...given }), ROOT_CONTEXT);
+      span.setAttribute('http.response.status_code', 200);
+      span.end([1_700_000_000, 0]);
+    }
+    expect(view(lean.ended[0] as ReadableSpan)).toEqual(view(sdk.ended[0] as ReadableSpan));
+    const own = { ...given };
+    const kept = lean.tracer.startSpan('GET', adopt(own), ROOT_CONTEXT) as unknown as LeanSpan;
+    expect(kept.attributes).toBe(own);
+    // without the key, or with a value to drop, the span copies as the SDK does
+    const notGiven = { ...given };
+    const copied = lean.tracer.startSpan('GET', { attributes: notGiven }, ROOT_CONTEXT);
+    expect((copied as unknown as LeanSpan).attributes).not.toBe(notGiven);
+    const withUndefined = serverAttributes();
+    const cleaned = lean.tracer.startSpan('GET', adopt(withUndefined), ROOT_CONTEXT);
+    expect((cleaned as unknown as LeanSpan).attributes).not.toBe(withUndefined);
+    expect(Object.hasOwn((cleaned as unknown as LeanSpan).attributes, 'nothing')).toBe(false);
+  });
+
+  it('copies given attributes under span limits exactly as the SDK span does', () => {
+    const { sdk, lean } = providerPair({
+      spanLimits: { attributeCountLimit: 3, attributeValueLengthLimit: 4 },
+    });
+    for (const tracer of [sdk.tracer, lean.tracer]) {
+      const attributes = { ...serverAttributes(), nothing: 'x' };
+      const options = { attributes, [ADOPT_ATTRIBUTES]: true };
+      const span = tracer.startSpan('limited', options, ROOT_CONTEXT);
+      span.setAttribute('late', 1);
+      span.end([1_700_000_000, 0]);
+      expect((span as unknown as ReadableSpan).attributes).not.toBe(attributes);
+    }
+    expect(view(lean.ended[0] as ReadableSpan)).toEqual(view(sdk.ended[0] as ReadableSpan));
+    expect(lean.ended[0]?.droppedAttributesCount).toBeGreaterThan(0);
+  });
+
+  it('marks span contexts of pooled IDs as checked, never those of a custom generator', () => {
+    const pooled = leanTracer(new BasicTracerProvider().getTracer('hopscope'));
+    if (pooled === undefined) throw new Error('leanTracer refused a plain SDK tracer');
+    const root = pooled.startSpan('root', {}, ROOT_CONTEXT);
+    const child = pooled.startSpan('child', {}, parentContext);
+    expect(root.spanContext()).toBeInstanceOf(CheckedSpanContext);
+    expect(child.spanContext()).toBeInstanceOf(CheckedSpanContext);
+    expect(child.spanContext().traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    const { lean } = providerPair();
+    expect(lean.tracer.startSpan('c', {}, ROOT_CONTEXT).spanContext()).not.toBeInstanceOf(
+      CheckedSpanContext,
+    );
   });
 
   it('stands in only for SDK tracers without span metrics', () => {

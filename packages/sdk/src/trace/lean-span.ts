@@ -45,6 +45,7 @@ import {
   type TimedEvent,
 } from '@opentelemetry/sdk-trace-base';
 import { RandomIdGenerator as NodeRandomIdGenerator } from '@opentelemetry/sdk-trace-node';
+import { CheckedSpanContext } from './checked-span-context.js';
 
 /** What a LeanSpan needs from the tracer of the provider it stands in for. */
 interface TracerParts {
@@ -69,7 +70,7 @@ interface TracerParts {
 export class LeanSpan implements Span {
   readonly kind: SpanKind;
   readonly parentSpanContext: SpanContext | undefined;
-  readonly attributes: Attributes = {};
+  readonly attributes: Attributes;
   readonly links: Link[] = [];
   readonly events: TimedEvent[] = [];
   readonly startTime: HrTime;
@@ -83,7 +84,7 @@ export class LeanSpan implements Span {
   private _droppedAttributesCount = 0;
   private _droppedEventsCount = 0;
   private _droppedLinksCount = 0;
-  private _attributesCount = 0;
+  private _attributesCount: number;
   private readonly performanceStartTime: number;
   private readonly performanceOffset: number;
   private readonly startTimeProvided: boolean;
@@ -98,7 +99,10 @@ export class LeanSpan implements Span {
     kind: SpanKind,
     parentSpanContext: SpanContext | undefined,
     startTime: TimeInput | undefined,
+    adopted?: { attributes: Attributes; count: number },
   ) {
+    this.attributes = adopted?.attributes ?? {};
+    this._attributesCount = adopted?.count ?? 0;
     const now = Date.now();
     this.performanceStartTime = otperformance.now();
     this.performanceOffset = now - (this.performanceStartTime + otperformance.timeOrigin);
@@ -377,7 +381,19 @@ export class LeanSpan implements Span {
     attributes: Attributes,
     startTime: TimeInput | undefined,
     parentContext: Context,
+    adopt = false,
   ): LeanSpan {
+    if (adopt) {
+      const count = adoptableCount(attributes, parts.spanLimits);
+      if (count >= 0) {
+        const span = new LeanSpan(parts, spanContext, name, kind, parentSpanContext, startTime, {
+          attributes,
+          count,
+        });
+        parts.processor.onStart(span, parentContext);
+        return span;
+      }
+    }
     const span = new LeanSpan(parts, spanContext, name, kind, parentSpanContext, startTime);
     for (const key in attributes) {
       if (!Object.hasOwn(attributes, key)) continue;
@@ -387,6 +403,40 @@ export class LeanSpan implements Span {
     parts.processor.onStart(span, parentContext);
     return span;
   }
+}
+
+/**
+ * Span option key: the caller built `attributes` for this span alone and gives the object away,
+ * so the span keeps it instead of copying it key by key (the HTTP middleware's ten or so
+ * attributes per request; the copy was a tenth of the span's start). Only used when the
+ * attributes are already what the copy would give: all valid, within the count limit, no value
+ * to truncate.
+ */
+export const ADOPT_ATTRIBUTES: unique symbol = Symbol('hopscope.adoptAttributes');
+
+/**
+ * How many attributes `attributes` holds when the span may keep the object as it is (every value
+ * set and valid, the count and length limits not reached), else -1.
+ */
+function adoptableCount(attributes: Attributes, limits: SpanLimits): number {
+  const countLimit = limits.attributeCountLimit ?? Number.POSITIVE_INFINITY;
+  const lengthLimit = limits.attributeValueLengthLimit ?? 0;
+  // a non-positive length limit warns on every value in truncate(): leave that to the copy
+  if (!(lengthLimit > 0)) return -1;
+  let count = 0;
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
+    const value = attributes[key];
+    const type = typeof value;
+    if (type === 'string') {
+      if ((value as string).length > lengthLimit) return -1;
+    } else if (type !== 'number' && type !== 'boolean') {
+      // arrays are copied by truncate(); null and undefined are skipped by the copy
+      return -1;
+    }
+    count++;
+  }
+  return count <= countLimit ? count : -1;
 }
 
 /** The SDK Tracer's fields a LeanTracer reads (TypeScript-private there, stable since 1.x). */
@@ -482,12 +532,16 @@ function startLean(
     validParent = parentSpanContext;
   }
   const kind = options.kind ?? 0; // SpanKind.INTERNAL
-  const attributes = validAttributes(options.attributes);
+  const given = options.attributes;
+  const attributes = validAttributes(given);
   const result = parts.sampler.shouldSample(ctx, traceId, name, kind, attributes, []);
   traceState = result.traceState ?? traceState;
   const traceFlags =
     result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE;
-  const spanContext: SpanContext = { traceId, spanId, traceFlags, traceState };
+  // pooled IDs are valid by construction; a custom ID generator's are not known to be
+  const spanContext: SpanContext = parts.randomIds
+    ? new CheckedSpanContext(traceId, spanId, traceFlags, traceState)
+    : { traceId, spanId, traceFlags, traceState };
   if (result.decision === SamplingDecision.NOT_RECORD) {
     return trace.wrapSpanContext(spanContext);
   }
@@ -504,6 +558,7 @@ function startLean(
     initial,
     options.startTime,
     ctx,
+    initial === given && (options as { [ADOPT_ATTRIBUTES]?: boolean })[ADOPT_ATTRIBUTES] === true,
   );
 }
 

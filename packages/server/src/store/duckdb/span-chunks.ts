@@ -112,7 +112,43 @@ export function splitAttributes(
   // Past USMALLINT (attribute caps keep counts far lower), keep request.id among the others.
   if (at !== undefined && at > 0xffff) return splitAttributes(attributes, undefined);
   if (keys.length === 0) return { keys: undefined, values: undefined, at };
-  return { keys: JSON.stringify(keys), values: JSON.stringify(values), at };
+  return { keys: keysJson(keys), values: JSON.stringify(values), at };
+}
+
+/** A key list's JSON text, keyed by its keys in order (a trie of Maps). */
+interface KeyNode {
+  next: Map<string, KeyNode>;
+  json?: string;
+}
+
+/** Past this many key-list steps (random keys, say) the cache starts over. */
+const MAX_KEY_NODES = 20_000;
+let keyRoot: KeyNode = { next: new Map() };
+let keyNodes = 0;
+
+/**
+ * Spans of one kind carry the same keys in the same order, and the decoder hands out one string
+ * per distinct key, so walking a trie of the keys is cheaper than JSON.stringify of the list, and
+ * equal lists come out as one string, which packing the column then compares by identity.
+ */
+function keysJson(keys: string[]): string {
+  let node = keyRoot;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    let n = node.next.get(k);
+    if (n === undefined) {
+      if (++keyNodes > MAX_KEY_NODES) {
+        keyRoot = { next: new Map() };
+        keyNodes = 0;
+        return JSON.stringify(keys);
+      }
+      n = { next: new Map() };
+      node.next.set(k, n);
+    }
+    node = n;
+  }
+  node.json ??= JSON.stringify(keys);
+  return node.json;
 }
 
 /** Spans of one resource share its attributes object: serialise it once per group. */

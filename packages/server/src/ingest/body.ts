@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { IngestInputError, QueueFullError } from './errors.js';
@@ -64,6 +65,55 @@ export async function readBody(
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * readBody's rules for a request's body, read straight from Node's request: hono's web Request
+ * and its ReadableStream cost ~5% of the main thread's CPU at 512-span batches.
+ */
+export function readIncoming(
+  incoming: IncomingMessage,
+  maxBytes: number,
+  budget?: BodyBudget,
+  held: { bytes: number } = { bytes: 0 },
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', settle);
+      incoming.off('close', onClose);
+      if (err === undefined) resolve(Buffer.concat(chunks, size));
+      else reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      try {
+        if (size > maxBytes) {
+          throw new BodyTooLargeError(`request body is larger than the ${maxBytes}-byte limit`);
+        }
+        budget?.take(chunk.byteLength);
+      } catch (err) {
+        // Nothing more is kept: the rest is read and dropped, so the answer reaches the client.
+        settle(err);
+        incoming.resume();
+        return;
+      }
+      held.bytes += chunk.byteLength;
+      chunks.push(chunk);
+    };
+    const onEnd = () => settle();
+    const onClose = () => settle(incoming.readableEnded ? undefined : new Error('request aborted'));
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', settle);
+    incoming.on('close', onClose);
+  });
 }
 
 /** gzip/deflate/identity; the inflated size is capped too, so a zip bomb is a 413, not an OOM. */

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bearerMatches } from './auth.js';
@@ -6,6 +7,7 @@ import {
   BodyTooLargeError,
   decodeContent,
   readBody,
+  readIncoming,
   UnsupportedEncodingError,
 } from './body.js';
 import { IngestInputError, QueueFullError } from './errors.js';
@@ -26,6 +28,23 @@ export interface IngestHttpOptions {
 const GRPC = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, UNAVAILABLE: 14 };
 
 type Encoding = 'json' | 'proto';
+
+/**
+ * The request's body: from Node's own request under @hono/node-server (its `incoming`, while
+ * nothing has read the web Request's body), else through the web Request (app.request()).
+ */
+function requestBody(
+  c: Context,
+  maxBytes: number,
+  budget: BodyBudget,
+  held: { bytes: number },
+): Promise<Buffer> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && !incoming.readableDidRead && !incoming.readableEnded) {
+    return readIncoming(incoming, maxBytes, budget, held);
+  }
+  return readBody(c.req.raw.body, maxBytes, budget, held);
+}
 
 function encodingOf(contentType: string | undefined): Encoding | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -75,7 +94,7 @@ export function createIngestApp(
     }
     const held = { bytes: 0 };
     try {
-      const raw = await readBody(c.req.raw.body, options.maxBodyBytes, budget, held);
+      const raw = await requestBody(c, options.maxBodyBytes, budget, held);
       const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
       const protocol = encoding === 'proto' ? 'http/protobuf' : 'http/json';
       const result = await exportSignal(ctx, signal, protocol, body);
@@ -133,7 +152,7 @@ export function createIngestApp(
     }
     const held = { bytes: 0 };
     try {
-      const raw = await readBody(c.req.raw.body, options.maxBodyBytes, budget, held);
+      const raw = await requestBody(c, options.maxBodyBytes, budget, held);
       const body = await decodeContent(raw, c.req.header('content-encoding'), options.maxBodyBytes);
       const result = await ingestLogLines(ctx, body.toString('utf8'), service);
       metrics.requests.inc({ protocol: 'http/ndjson', code: '200' });

@@ -87,7 +87,10 @@ async function load(store, conn, via, spans, endMs) {
       await conn.run('COMMIT');
     }
     await conn.run(`
-      INSERT INTO trace_index SELECT ${TRACE_KEY}, min(start_ns), max(start_ns + duration_ns) FROM spans GROUP BY trace_id ORDER BY 1;
+      INSERT INTO trace_index SELECT k, min(s), max(e) FROM (
+          SELECT ${TRACE_KEY} AS k, start_ns AS s, start_ns + duration_ns AS e FROM spans
+          UNION ALL SELECT ${LOG_TRACE_KEY}, timestamp_ns, timestamp_ns FROM logs WHERE trace_id IS NOT NULL)
+        GROUP BY k ORDER BY k;
       INSERT INTO request_index
         SELECT md5_number_upper(request_id), request_id, trace_id, min(s), max(e) FROM (
           SELECT request_id, trace_id, start_ns AS s, start_ns + duration_ns AS e FROM spans WHERE request_id IS NOT NULL
@@ -105,6 +108,8 @@ const hexToU128 = (c) =>
   `CASE WHEN ${c} IS NULL THEN NULL ELSE ((('0x' || substr(${c}, 1, 16))::UBIGINT::UHUGEINT << 64) | ('0x' || substr(${c}, 17, 16))::UBIGINT::UHUGEINT) END`;
 /** trace_index's key: the trace ID's low 64 bits. */
 const TRACE_KEY = '(trace_id & 18446744073709551615::UHUGEINT)::UBIGINT';
+/** The same key of a log line's hex trace ID. */
+const LOG_TRACE_KEY = "('0x' || substr(trace_id, 17, 16))::UBIGINT";
 const u128Hex = (v) => v.toString(16).padStart(32, '0');
 
 /**
@@ -112,7 +117,7 @@ const u128Hex = (v) => v.toString(16).padStart(32, '0');
  * order as ingest appends them (10 spans per trace across 5 services, a request ID per trace,
  * 2 log lines per trace, 1 trace in 100 failing), indexes built as the write path keeps them.
  */
-async function loadSql(conn, spans, endNs) {
+export async function loadSql(conn, spans, endNs) {
   const traces = Math.floor(spans / 10);
   const stepNs = 3_600_000_000_000n / BigInt(traces);
   const startNs = endNs - 3_600_000_000_000n;
@@ -150,10 +155,12 @@ async function loadSql(conn, spans, endNs) {
            json_object('method', 'POST', 'path', '/chat'), NULL, 'ndjson'
       FROM (SELECT i // 2 AS t, i % 2 AS j FROM range(${traces * 2}) r(i)) ORDER BY t, j`);
   await conn.run(`
-    INSERT INTO trace_index SELECT ${TRACE_KEY}, min(start_ns), max(start_ns + duration_ns) FROM spans
-      WHERE start_ns < ${recentFrom} GROUP BY trace_id ORDER BY 1;
-    INSERT INTO trace_index_recent SELECT ${TRACE_KEY}, min(start_ns), max(start_ns + duration_ns) FROM spans
-      WHERE start_ns >= ${recentFrom} GROUP BY trace_id;
+    CREATE TEMP TABLE trace_windows AS
+      SELECT ${TRACE_KEY} AS k, start_ns AS s, start_ns + duration_ns AS e FROM spans
+      UNION ALL SELECT ${LOG_TRACE_KEY}, timestamp_ns, timestamp_ns FROM logs WHERE trace_id IS NOT NULL;
+    INSERT INTO trace_index SELECT k, min(s), max(e) FROM trace_windows WHERE s < ${recentFrom} GROUP BY k ORDER BY k;
+    INSERT INTO trace_index_recent SELECT k, min(s), max(e) FROM trace_windows WHERE s >= ${recentFrom} GROUP BY k;
+    DROP TABLE trace_windows;
     INSERT INTO request_index SELECT md5_number_upper(request_id), request_id, trace_id, min(start_ns), max(start_ns + duration_ns)
       FROM spans GROUP BY request_id, trace_id;
     INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans;`);
@@ -247,17 +254,20 @@ export default async function main(argv = process.argv.slice(2)) {
     const lookbackUs = Number((endNs - startNs) / 1000n) + 60_000_000;
     const endUs = Number(endNs / 1000n) + 1_000_000;
 
-    // Raw SQL on schema v4: 64-bit key scans of the index tables, binary IDs in spans.
+    // Raw SQL on schema v9: 64-bit key scans of the index tables, binary IDs in spans, a trace's
+    // window covering its log lines.
     const { listValue, LIST, UBIGINT, UHUGEINT } = await import('@duckdb/node-api');
     const { createHash } = await import('node:crypto');
     const requestKey = (r) => createHash('md5').update(r).digest().readBigUInt64LE(0);
-    const rawTrace = async (id) => {
-      const w = await raw.runAndReadAll(
+    const traceWindow = (keys) =>
+      raw.runAndReadAll(
         `SELECT min(start_ns), max(end_ns) FROM (SELECT * FROM trace_index UNION ALL SELECT * FROM trace_index_recent)
-           WHERE trace_key = $1`,
-        [BigInt(`0x${id.slice(16)}`)],
-        [UBIGINT],
+           WHERE trace_key = ANY($1)`,
+        [listValue(keys)],
+        [LIST(UBIGINT)],
       );
+    const rawTrace = async (id) => {
+      const w = await traceWindow([BigInt(`0x${id.slice(16)}`)]);
       const [s, e] = w.getRows()[0];
       await raw.runAndReadAll(
         'SELECT * FROM spans WHERE trace_id = $1 AND start_ns BETWEEN $2 AND $3',
@@ -266,7 +276,7 @@ export default async function main(argv = process.argv.slice(2)) {
       );
       await raw.runAndReadAll(
         'SELECT * FROM logs WHERE trace_id = $1 AND timestamp_ns BETWEEN $2 AND $3',
-        [id, s - 60_000_000_000n, e + 60_000_000_000n],
+        [id, s, e],
       );
     };
     const rawRequest = async (rid) => {
@@ -277,6 +287,8 @@ export default async function main(argv = process.argv.slice(2)) {
       );
       const rows = w.getRows();
       const ids = rows.map((r) => r[0]);
+      // The traces' own windows cover their spans and log lines beyond the request's rows.
+      rows.push(...(await traceWindow(ids.map((t) => t & 0xffffffffffffffffn))).getRows());
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.min does not take
       const lo = rows.reduce((m, r) => (r[1] < m ? r[1] : m), rows[0][1]);
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
@@ -288,7 +300,7 @@ export default async function main(argv = process.argv.slice(2)) {
       );
       await raw.runAndReadAll(
         'SELECT * FROM logs WHERE (request_id = $1 OR trace_id = ANY($2::VARCHAR[])) AND timestamp_ns BETWEEN $3 AND $4',
-        [rid, listValue(ids.map(u128Hex)), lo - 60_000_000_000n, hi + 60_000_000_000n],
+        [rid, listValue(ids.map(u128Hex)), lo, hi],
       );
     };
 

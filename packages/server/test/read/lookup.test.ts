@@ -1,7 +1,7 @@
 /**
  * Edge cases of the request lookup on a real DuckDB file: requests whose traces lie hours apart,
- * requests made only of log lines, log lines of a trace with no spans, log-derived spans from a
- * duration_ms alone or a request_failed line.
+ * requests made only of log lines, log lines of a trace with no spans or far from its spans,
+ * log-derived spans from a duration_ms alone or a request_failed line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,6 +142,19 @@ beforeAll(async () => {
       }),
     ],
   });
+  // A line of TB from a service whose clock runs 40 s ahead, in a later commit: beyond the 15 s a
+  // request's log scan reaches past its window, inside the trace's own window (v9).
+  await store.write({
+    spans: [],
+    logs: [
+      line({
+        timestampNs: NOW + 40_000n * MS,
+        service: 'skewed',
+        body: 'clock ahead',
+        traceId: TB,
+      }),
+    ],
+  });
   api = await serveApi({ reader: store.reader });
 });
 
@@ -197,13 +210,27 @@ describe('request lookup', () => {
     });
     // It ends at its line: start = line time - duration.
     expect(py.start_us).toBe(Number((NOW - 5n * MS) / 1000n) - 4500);
-    // Widened from the trace ID to the request: the early trace comes too.
-    expect(r.services).toEqual(['early', 'late', 'py']);
+    // Widened from the trace ID to the request: the early trace comes too (and TB's late line).
+    expect(r.services).toEqual(['early', 'late', 'py', 'skewed']);
     expect(r.first_error).toMatchObject({
       service: 'py',
       type: 'log_span',
       error_type: 'KeyError',
     });
+  });
+
+  it('finds a log line of a trace lying far outside its spans, by the trace ID', async () => {
+    const res = await api.get(`/api/debug/trace/${TB}`);
+    expect(res.status, res.text).toBe(200);
+    const r: DebugTraceResponse = res.body;
+    // TB widens to its request REQ, whose early trace has the old line.
+    expect(r.logs.map((l) => l.message)).toEqual(['old line', 'request failed', 'clock ahead']);
+    const byRequest: DebugTraceResponse = (await api.get(`/api/debug/trace/${REQ}`)).body;
+    expect(byRequest.logs.map((l) => l.message)).toEqual([
+      'old line',
+      'request failed',
+      'clock ahead',
+    ]);
   });
 
   it('finds log lines of a trace that has no spans', async () => {

@@ -99,7 +99,7 @@ describe('schema v4/v5 migration', () => {
       ['trace_id', 'UHUGEINT'],
     ]);
     // v3's ART keys are gone, and so is v5's on trace_index's 64-bit key: since v8 the keys are
-    // sorted instead, and trace_index_recent is empty until the first commit.
+    // sorted instead. trace_index_recent holds what v9 indexed of the log lines (one, of t).
     expect(indexes).toEqual([]);
     const key = (h: string) => BigInt(`0x${h.slice(16)}`);
     expect(traceIndex).toEqual(
@@ -108,7 +108,7 @@ describe('schema v4/v5 migration', () => {
         [key(ids.u), 5000n, 5010n],
       ]
         .sort((a, b) => (a[0]! < b[0]! ? -1 : 1))
-        .concat([[0n, 0n, 0n]]),
+        .concat([[0n, 1n, 0n]]),
     );
 
     const byRequest = await store.reader.lookup({ requestIds: ['req_m'], traceIds: [] });

@@ -103,6 +103,8 @@ export interface IndexRows {
  * Index rows of one insert, aggregated here (one row per key) as the DuckDB writer does
  * (duckdb/index-rows.ts), including its rule that a request's window covers its whole traces.
  */
+const TRACE_HEX = /^[0-9a-fA-F]{32}$/;
+
 export function indexRows(batches: readonly WriteBatch[], known: ReadonlySet<string>): IndexRows {
   const traces = new Map<string, Window>();
   const requests = new Map<string, Map<string, Window>>();
@@ -136,7 +138,14 @@ export function indexRows(batches: readonly WriteBatch[], known: ReadonlySet<str
       }
     }
     for (const l of batch.logs) {
-      if (l.requestId) request(text(l.requestId), l.traceId ?? '', l.timestampNs, l.timestampNs);
+      const ts = l.timestampNs;
+      // A trace's window covers its log lines too, as in DuckDB's trace_index (index-rows.ts).
+      if (l.traceId && TRACE_HEX.test(l.traceId)) {
+        const t = traces.get(l.traceId);
+        if (t) widen(t, ts, ts);
+        else traces.set(l.traceId, [ts, ts]);
+      }
+      if (l.requestId) request(text(l.requestId), l.traceId ?? '', ts, ts);
     }
   }
   const traceRows: Row[] = [];

@@ -112,7 +112,11 @@ function indexFacts(batch: Records): IndexFacts {
     }
   }
   for (const l of batch.logs) {
-    if (l.requestId) addRequest(facts, l.requestId, l.traceId ?? '', l.timestampNs, l.timestampNs);
+    const ts = l.timestampNs;
+    // A trace's window covers its log lines too, so a trace lookup scans logs in exactly that
+    // window (log lines under malformed trace IDs are left to an unbounded scan).
+    if (l.traceId && traceKey(l.traceId) !== undefined) addWindow(facts.traces, l.traceId, ts, ts);
+    if (l.requestId) addRequest(facts, l.requestId, l.traceId ?? '', ts, ts);
   }
   return facts;
 }

@@ -303,56 +303,81 @@ export class DuckDbReader implements StoreReader {
     this.idle.length = 0;
   }
 
+  /**
+   * Index lookups, a scan of one 64-bit key column each: the request's traces and log lines of
+   * no trace (request_index), then the time window of each trace asked for or found
+   * (trace_index). Several rows per key (one per commit that wrote it) fold into one. A trace's
+   * window covers all its spans and log lines (v9), so the scans that follow need no slack.
+   */
+  private async indexWindows(
+    requestIds: string[],
+    traceIds: string[],
+  ): Promise<{ windows: Window[]; indexed: Set<string> }> {
+    const windows: Window[] = [];
+    // The request's traces, with the window of the commits where the request ID appeared.
+    const found = new Map<string, Window>();
+    if (requestIds.length > 0) {
+      const s = new Sql();
+      const rows = await this.query(
+        `SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM request_index ` +
+          `WHERE request_key IN ${s.list(requestIds.map(requestKey), UBIGINT)} ` +
+          `AND request_id IN ${s.list(requestIds)} GROUP BY trace_id`,
+        s.params,
+        s.types,
+      );
+      for (const r of rows) {
+        const w = { startNs: r.start_ns as bigint, endNs: r.end_ns as bigint };
+        // NULL: the request's log lines that belong to no trace.
+        if (r.trace_id === null) windows.push({ traceId: '', ...w });
+        else found.set(traceHex(r.trace_id), { traceId: traceHex(r.trace_id), ...w });
+      }
+    }
+    // Keys of the well-formed trace IDs (a malformed one has no spans, only log lines).
+    const keyOf = new Map<string, bigint>();
+    for (const t of [...traceIds, ...found.keys()]) {
+      const k = traceKey(t);
+      if (k !== undefined) keyOf.set(t, k);
+    }
+    const indexed = new Set<string>();
+    if (keyOf.size === 0) return { windows, indexed };
+    const s = new Sql();
+    const rows = await this.query(
+      `SELECT trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM ${TRACE_INDEX} ` +
+        `WHERE trace_key IN ${s.list([...new Set(keyOf.values())], UBIGINT)} GROUP BY trace_key`,
+      s.params,
+      s.types,
+    );
+    const byKey = new Map(rows.map((r) => [r.trace_key as bigint, r]));
+    for (const [traceId, k] of keyOf) {
+      const r = byKey.get(k);
+      const w = found.get(traceId);
+      if (!r) {
+        if (w) windows.push(w);
+        continue;
+      }
+      const [start, end] = [r.start_ns as bigint, r.end_ns as bigint];
+      windows.push({
+        traceId,
+        startNs: w && w.startNs < start ? w.startNs : start,
+        endNs: w && w.endNs > end ? w.endNs : end,
+      });
+      indexed.add(traceId);
+    }
+    return { windows, indexed };
+  }
+
   async lookup(q: LookupQuery): Promise<SpansAndLogs> {
     const requestIds = [...new Set(q.requestIds)];
     const traceIds = [...new Set(q.traceIds)];
     if (requestIds.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
 
-    // 1. Index lookups (a scan of one 64-bit key column each): which traces, and the time
-    // window they cover. Several rows per key (one per commit that wrote it) fold into one.
-    const idx = new Sql();
-    const parts: string[] = [];
-    if (requestIds.length > 0) {
-      parts.push(
-        `SELECT trace_id, NULL AS trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM request_index ` +
-          `WHERE request_key IN ${idx.list(requestIds.map(requestKey), UBIGINT)} ` +
-          `AND request_id IN ${idx.list(requestIds)} GROUP BY trace_id`,
-      );
-    }
-    // Keys of the well-formed trace IDs asked for (a malformed one has no spans, only logs).
-    const keyOf = new Map<string, bigint>();
-    for (const t of traceIds) {
-      const k = traceKey(t);
-      if (k !== undefined) keyOf.set(t, k);
-    }
-    if (keyOf.size > 0) {
-      parts.push(
-        `SELECT NULL AS trace_id, trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM ${TRACE_INDEX} ` +
-          `WHERE trace_key IN ${idx.list([...new Set(keyOf.values())], UBIGINT)} GROUP BY trace_key`,
-      );
-    }
-    const rows = parts.length
-      ? await this.query(parts.join(' UNION ALL '), idx.params, idx.types)
-      : [];
-    const windows: Window[] = [];
-    const indexed = new Set<string>();
-    for (const r of rows) {
-      const w = { startNs: r.start_ns as bigint, endNs: r.end_ns as bigint };
-      if (r.trace_key === null || r.trace_key === undefined) {
-        // request_index: a trace, or NULL for log lines of the request that belong to no trace.
-        windows.push({ traceId: r.trace_id === null ? '' : traceHex(r.trace_id), ...w });
-        continue;
-      }
-      for (const [t, k] of keyOf) {
-        if (k !== r.trace_key) continue;
-        windows.push({ traceId: t, ...w });
-        indexed.add(t);
-      }
-    }
+    // 1. Which traces, and the time window each covers (spans and log lines alike).
+    const { windows, indexed } = await this.indexWindows(requestIds, traceIds);
     // Unknown request IDs alone: nothing was indexed, so there is nothing to scan for.
     if (windows.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
-    // A trace ID with no trace_index entry has no spans, but may have log lines (an OTLP logs
-    // sender with no tracer): those are found by an unbounded scan of logs.
+    // A trace ID with no trace_index entry has no spans and no log lines under that well-formed
+    // ID (v9 indexes those too); a malformed one may have log lines (an NDJSON sender's own IDs):
+    // those are found by an unbounded scan of logs.
     const unindexed = traceIds.filter((t) => !indexed.has(t));
     const clusters = clusterWindows(windows);
 
@@ -397,7 +422,7 @@ export class DuckDbReader implements StoreReader {
       if (c.traceIds.length > 0) who.push(`trace_id IN ${l.list(c.traceIds)}`);
       return (
         `SELECT ${LOG_COLUMNS}, rowid AS row_id FROM logs WHERE (${who.join(' OR ')}) AND timestamp_ns ` +
-        `BETWEEN ${l.p(c.startNs - LOG_SLACK_NS)} AND ${l.p(c.endNs + LOG_SLACK_NS)}`
+        `BETWEEN ${l.p(c.startNs)} AND ${l.p(c.endNs)}`
       );
     });
     if (unindexed.length > 0) {
@@ -443,7 +468,7 @@ export class DuckDbReader implements StoreReader {
            AND start_ns BETWEEN w.lo AND w.hi
          UNION ALL
          SELECT request_id FROM logs, w WHERE trace_id IN ${s.list(ids)}
-           AND (w.lo IS NULL OR timestamp_ns BETWEEN w.lo - ${s.p(LOG_SLACK_NS)} AND w.hi + ${s.p(LOG_SLACK_NS)})
+           AND (w.lo IS NULL OR timestamp_ns BETWEEN w.lo AND w.hi)
        ) WHERE request_id IS NOT NULL AND request_id <> '' ORDER BY request_id`,
       s.params,
       s.types,

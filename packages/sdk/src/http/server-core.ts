@@ -28,8 +28,8 @@ import {
   generateRequestId,
   getRequestId,
   getUpstreamService,
-  setRequestId,
 } from '../context/index.js';
+import { requestContext } from '../context/request-context.js';
 import { logger as defaultLogger, type HopscopeLogger } from '../log/index.js';
 import { type Carrier, carrierGetter, nodeHeadersGetter } from '../propagation/carrier.js';
 import { activePropagator } from '../propagation/inject-extract.js';
@@ -110,10 +110,11 @@ export class ServerRequest {
     } catch {
       parent = ROOT_CONTEXT;
     }
+    const extracted = parent;
     let requestId = getRequestId(parent);
     if (requestId === undefined) {
       requestId = generateRequestId();
-      parent = setRequestId(parent, requestId);
+      parent = requestContext(extracted, requestId);
     }
     this.requestId = requestId;
 
@@ -145,7 +146,7 @@ export class ServerRequest {
       [ADOPT_ATTRIBUTES]: true,
     };
     this.span = tracer.startSpan(method, spanOptions, parent);
-    this.context = trace.setSpan(parent, this.span);
+    this.context = requestContext(extracted, requestId, this.span);
     this.log = options.logRequests === false ? undefined : (options.logger ?? defaultLogger);
     const log = this.log;
     if (log !== undefined) {

@@ -62,6 +62,8 @@ describe('text columns', () => {
     ['non-ASCII and NUL', ['café ☕', 'nul\u0000here', '日本語', 'café ☕']],
     ['past one chunk, constant in the first', Array(2_500).fill('x').concat(['y'])],
     // Packed as a dictionary: values past 12 bytes go to DuckDB once, shorter ones inline.
+    ['every row NULL', Array(5).fill(undefined)],
+    ['only short values, with NULLs between', ['a', undefined, 'bb', 'a', undefined, 'ccc']],
     [
       'long values repeating, apart and in runs',
       [

@@ -184,6 +184,10 @@ export class TextColumn extends Column {
 const STRING_T = 16;
 const INLINE_MAX = 12;
 
+/** unpackDict's scratch: each distinct value's first row, and slots for all-inline columns. */
+const FIRST_ROW = new Int32Array(CHUNK_ROWS);
+const INLINE_SLOTS = new ArrayBuffer(CHUNK_ROWS * STRING_T);
+
 /**
  * Fills a VARCHAR vector from a dictionary-packed column with one native call per distinct
  * value longer than 12 bytes: each such value goes into DuckDB's string heap once, at its first
@@ -199,7 +203,13 @@ function unpackDict(
   valid: Uint8Array | undefined,
 ): void {
   const { dict, ends, index } = col;
-  const first = new Int32Array(ends.length).fill(-1);
+  const n = ends.length;
+  // Every row NULL (most AI columns of a chunk without AI spans): the validity says it all.
+  if (n === 0) return;
+  if (n > CHUNK_ROWS) throw new Error(`a packed text column of ${n} values for ${rows} rows`);
+  const first = FIRST_ROW;
+  first.fill(-1, 0, n);
+  let long = false;
   for (let i = 0; i < rows; i++) {
     if (valid && !(valid[i >> 3]! & (1 << (i & 7)))) continue;
     const k = index[i]!;
@@ -209,10 +219,14 @@ function unpackDict(
     const end = ends[k]!;
     if (end - start > INLINE_MAX) {
       duckdb.vector_assign_string_element_len(vector, i, dict.subarray(start, end));
+      long = true;
     }
   }
-  // A copy of the vector's slots (the binding copies out): patched here, then copied back.
-  const data = duckdb.vector_get_data(vector, rows * STRING_T);
+  // With long values, a copy of the vector's slots (the binding copies out) to copy theirs
+  // from; else slots of our own. Patched here, then copied in.
+  const data = long
+    ? duckdb.vector_get_data(vector, rows * STRING_T)
+    : new Uint8Array(INLINE_SLOTS, 0, rows * STRING_T);
   if (data.byteOffset % 4 !== 0) throw new Error('a DuckDB vector copy out of 4-byte alignment');
   const words = new Uint32Array(data.buffer, data.byteOffset, rows * 4);
   for (let i = 0; i < rows; i++) {

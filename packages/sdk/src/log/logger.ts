@@ -70,6 +70,23 @@ export function setFlatLines(enabled: boolean): void {
   flatLines = enabled;
 }
 
+// `,"key":` of each field name, or null for a name pino must write itself (a part of the line;
+// err and socket, which go through its serialisers). Programs log a few names over and over: each
+// is checked and quoted once, and a line gets one piece per field instead of four.
+const KEY_PREFIX_CACHE_SIZE = 1024;
+const keyPrefixes = new Map<string, string | null>();
+
+function keyPrefix(key: string): string | null {
+  let prefix = keyPrefixes.get(key);
+  if (prefix === undefined) {
+    prefix = isLineKey(key) || key === 'err' || key === 'socket' ? null : `,${pinoString(key)}:`;
+    // names are the program's, but one logging computed names must not grow this
+    if (keyPrefixes.size >= KEY_PREFIX_CACHE_SIZE) keyPrefixes.clear();
+    keyPrefixes.set(key, prefix);
+  }
+  return prefix;
+}
+
 /**
  * The fields as pino's serialiser writes them (`,"key":value` each), or undefined when pino must
  * write the line: a value that is not a string, number, boolean, null or undefined (pino's
@@ -79,24 +96,24 @@ function flatFieldsJson(fields: LogFields): string | undefined {
   let out = '';
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue;
-    // pino writes err and socket through its serialisers
-    if (isLineKey(key) || key === 'err' || key === 'socket') return undefined;
+    const prefix = keyPrefix(key);
+    if (prefix === null) return undefined;
     const value = fields[key];
     switch (typeof value) {
       case 'undefined':
         continue;
       case 'string':
-        out += `,${pinoString(key)}:${pinoString(value)}`;
+        out += prefix + pinoString(value);
         continue;
       case 'number':
-        out += `,${pinoString(key)}:${Number.isFinite(value) ? value : 'null'}`;
+        out += prefix + (Number.isFinite(value) ? value : 'null');
         continue;
       case 'boolean':
-        out += `,${pinoString(key)}:${value}`;
+        out += prefix + value;
         continue;
       case 'object':
         if (value === null) {
-          out += `,${pinoString(key)}:null`;
+          out += `${prefix}null`;
           continue;
         }
         return undefined;

@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UBIGINT } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { traceHexSql, traceKey } from '../../src/store/duckdb/ids.js';
+import { requestKey, traceKey } from '../../src/store/duckdb/ids.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { TRACE_INDEX } from '../../src/store/duckdb/trace-index.js';
@@ -240,18 +240,21 @@ describe('DuckDbStore', () => {
     ).getRows();
     const r = (
       await conn.runAndReadAll(
-        `SELECT coalesce(${traceHexSql('trace_id')}, ''), min(start_ns), max(end_ns)
-           FROM request_index GROUP BY trace_id ORDER BY 1`,
+        'SELECT start_ns, end_ns FROM request_index WHERE request_key = $k ORDER BY 1',
+        { k: requestKey('req_w') },
+        { k: UBIGINT },
       )
     ).getRows();
     const ops = (await conn.runAndReadAll('SELECT count(*) FROM operations')).getRows();
     conn.closeSync();
     expect(t).toEqual([[500n, 3700n]]);
-    // A request row covers the trace's spans in the commits where the request ID appeared (the
-    // span at 500 came in a commit without it); trace_index has the whole trace.
+    // A request row covers the trace's spans in each commit where the request ID appeared (the
+    // span at 500 came in a commit without it), and its log line of no trace; trace_index has
+    // the whole trace.
     expect(r).toEqual([
-      ['', 9000n, 9000n],
-      [traceId, 700n, 3700n],
+      [700n, 3700n],
+      [1000n, 1010n],
+      [9000n, 9000n],
     ]);
     expect(ops).toEqual([[1n]]);
   });
@@ -367,9 +370,7 @@ describe('DuckDbStore', () => {
     expect([stats.spansTotal, stats.logsTotal, stats.tracesTotal]).toEqual([2400, 12, 2400]);
     const conn = await reopened.connect();
     const requests = (
-      await conn.runAndReadAll(
-        'SELECT count(DISTINCT request_id) FROM request_index WHERE trace_id IS NOT NULL',
-      )
+      await conn.runAndReadAll('SELECT count(DISTINCT request_key) FROM request_index')
     ).getRows()[0]![0];
     conn.closeSync();
     expect(requests).toBe(12n);
@@ -410,11 +411,15 @@ describe('DuckDbStore', () => {
         { k: UBIGINT },
       )
     ).getRows();
-    const req = (
-      await conn.runAndReadAll(
-        "SELECT request_id, min(start_ns), max(end_ns) FROM request_index WHERE request_id IN ('req_a', 'req_b') GROUP BY 1 ORDER BY 1",
-      )
-    ).getRows();
+    const req = [];
+    for (const id of ['req_a', 'req_b']) {
+      const w = await conn.runAndReadAll(
+        'SELECT min(start_ns), max(end_ns) FROM request_index WHERE request_key = $k',
+        { k: requestKey(id) },
+        { k: UBIGINT },
+      );
+      req.push([id, ...w.getRows()[0]!]);
+    }
     const spans = (await conn.runAndReadAll('SELECT count(*) FROM spans')).getRows()[0]![0];
     conn.closeSync();
     expect(trace).toEqual([[t0 - 5n, t0 + 201n]]);

@@ -1,13 +1,11 @@
-import { BIGINT, type DuckDBDataChunk, UBIGINT, UHUGEINT, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, type DuckDBDataChunk, UBIGINT } from '@duckdb/node-api';
 import type { LogRecord, SpanRecord } from '../records.js';
 import {
   ChunkBuilder,
   FixedColumn,
   type PackedChunk,
-  TextColumn,
   unpackChunk,
   writeBigInt,
-  writeTraceId,
   writeUBigInt,
 } from './chunk-columns.js';
 import { type CsvText, DELIM, QUOTE } from './csv.js';
@@ -48,7 +46,8 @@ function text(lines: string[], quotedNewline = false): CsvText {
 }
 
 const TRACE_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
-const REQUEST_INDEX_TYPES = [UBIGINT, VARCHAR, UHUGEINT, BIGINT, BIGINT];
+/** request_key, start_ns, end_ns (schema v10). */
+const REQUEST_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
 
 /**
  * What a batch adds to the index tables, before it becomes rows: time windows per trace and
@@ -160,7 +159,9 @@ export function batchIndexRows(batch: Records, packed?: PackedIndex): BatchIndex
   }
   if (packed) {
     for (const p of packed.traces) rows.traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
-    for (const p of packed.requests) rows.requests.push(unpackChunk(REQUEST_INDEX_TYPES, p));
+    for (const p of packed.requests) {
+      rows.requests.push(unpackChunk(REQUEST_INDEX_TYPES, requestRowsV10(p)));
+    }
     rows.operations.push(...packed.operations);
   }
   return rows;
@@ -200,11 +201,9 @@ function fillIndex(
     writeBigInt(te, i, end);
   }
   const rk = new FixedColumn(8);
-  const rid = new TextColumn();
-  const rt = new FixedColumn(16);
   const rs = new FixedColumn(8);
   const re = new FixedColumn(8);
-  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rid, rt, rs, re], packed);
+  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, re], packed);
   for (const [requestId, byTrace] of requests) {
     const key = requestKey(requestId);
     for (const [traceId, w] of byTrace) {
@@ -212,14 +211,23 @@ function fillIndex(
       // children can start or end outside their parent when clocks are coarse or work is async.
       const tw = traceId ? traces.get(traceId) : undefined;
       if (tw) widen(w, tw[0], tw[1]);
+      // One row per trace: a request's traces hours apart in one batch keep windows apart.
       const i = requestRows.next();
       writeUBigInt(rk, i, key);
-      rid.set(i, requestId);
-      if (traceId) writeTraceId(rt, i, traceId);
-      else rt.setNull(i);
       writeBigInt(rs, i, w[0]);
       writeBigInt(re, i, w[1]);
     }
   }
   return { traces: traceRows, requests: requestRows, operations };
+}
+
+/**
+ * Request rows as a worker packed them. Builds before schema v10 also packed the request ID's
+ * text and the trace ID, which a journal written by them still holds: those columns are dropped.
+ */
+function requestRowsV10(p: PackedChunk): PackedChunk {
+  if (p.columns.length === REQUEST_INDEX_TYPES.length) return p;
+  if (p.columns.length !== 5) throw new Error(`request index rows of ${p.columns.length} columns`);
+  const [key, , , start, end] = p.columns;
+  return { rows: p.rows, columns: [key!, start!, end!] };
 }

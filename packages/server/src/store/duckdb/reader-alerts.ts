@@ -11,8 +11,9 @@ import type {
   AlertWindowStats,
 } from '../alerts-reader.js';
 import { spanAttrSql } from './attr-sql.js';
-import { traceHexSql } from './ids.js';
+import { traceHexSql, traceKey } from './ids.js';
 import { nsToMs } from './reader-rows.js';
+import { TRACE_INDEX } from './trace-index.js';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
@@ -84,20 +85,30 @@ export function duckDbAlertsReader(run: RunQuery): AlertsReader {
         params.min_dur = q.minDurationNs;
         cond.push('duration_ns >= $min_dur');
       }
-      // The span's own request ID, else one its trace is indexed under, else the trace ID:
-      // whichever it is, /api/debug/trace/:id finds the request.
-      const rows = await run(
-        `WITH hit AS (
-           SELECT trace_id, request_id, start_ns FROM spans WHERE ${cond.join(' AND ')}
-           ORDER BY start_ns DESC LIMIT $limit * 4)
-         SELECT id, max(start_ns) AS t FROM (
-           SELECT coalesce(hit.request_id,
-                    (SELECT min(ri.request_id) FROM request_index ri WHERE ri.trace_id = hit.trace_id),
-                    ${traceHexSql('hit.trace_id')}) AS id, hit.start_ns FROM hit)
-         GROUP BY id ORDER BY t DESC, id LIMIT $limit`,
+      // The span's own request ID, else one another span of its trace carries, else the trace
+      // ID: whichever it is, /api/debug/trace/:id finds the request.
+      const hits = await run(
+        `SELECT ${traceHexSql('trace_id')} AS trace, request_id, start_ns FROM spans
+          WHERE ${cond.join(' AND ')} ORDER BY start_ns DESC LIMIT $limit * 4`,
         params,
       );
-      return rows.map((r) => String(r.id));
+      const ofTrace = await traceRequestIds(
+        run,
+        hits.filter((h) => h.request_id === null).map((h) => String(h.trace)),
+      );
+      const newest = new Map<string, bigint>();
+      for (const h of hits) {
+        const id =
+          h.request_id === null
+            ? (ofTrace.get(String(h.trace)) ?? String(h.trace))
+            : String(h.request_id);
+        const t = BigInt(h.start_ns as bigint);
+        if (!newest.has(id) || newest.get(id)! < t) newest.set(id, t);
+      }
+      return [...newest]
+        .sort(([a, ta], [b, tb]) => (ta === tb ? (a < b ? -1 : a > b ? 1 : 0) : ta > tb ? -1 : 1))
+        .slice(0, q.limit)
+        .map(([id]) => id);
     },
 
     async lastSeenNs(service: string, sinceNs: bigint): Promise<bigint | null> {
@@ -112,4 +123,43 @@ export function duckDbAlertsReader(run: RunQuery): AlertsReader {
       return t === null || t === undefined ? null : BigInt(t as bigint | number | string);
     },
   };
+}
+
+/**
+ * A request ID that some span or log line of each trace carries (the smallest), found within the
+ * traces' windows from trace_index (which cover their log lines too).
+ */
+async function traceRequestIds(run: RunQuery, traces: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const ids = [...new Set(traces)].filter((t) => traceKey(t) !== undefined);
+  if (ids.length === 0) return out;
+  // 64- and 128-bit values go as decimal text: a JS bigint binds as a signed HUGEINT.
+  const params: Params = {};
+  const keys = ids.map((t, i) => {
+    params[`k${i}`] = traceKey(t)!.toString();
+    return `$k${i}::UBIGINT`;
+  });
+  const [w] = await run(
+    `SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${TRACE_INDEX} WHERE trace_key IN (${keys.join(', ')})`,
+    params,
+  );
+  if (w?.lo === null || w?.lo === undefined) return out;
+  const p: Params = { lo: w.lo as bigint, hi: w.hi as bigint };
+  const values = ids.map((t, i) => {
+    p[`t${i}`] = BigInt(`0x${t}`).toString();
+    p[`h${i}`] = t;
+    return [`$t${i}::UHUGEINT`, `$h${i}`];
+  });
+  const rows = await run(
+    `SELECT trace, min(request_id) AS request_id FROM (
+       SELECT ${traceHexSql('trace_id')} AS trace, request_id FROM spans
+        WHERE trace_id IN (${values.map((v) => v[0]).join(', ')}) AND start_ns BETWEEN $lo AND $hi
+       UNION ALL
+       SELECT trace_id, request_id FROM logs
+        WHERE trace_id IN (${values.map((v) => v[1]).join(', ')}) AND timestamp_ns BETWEEN $lo AND $hi)
+      WHERE request_id IS NOT NULL AND request_id <> '' GROUP BY trace`,
+    p,
+  );
+  for (const r of rows) out.set(String(r.trace), String(r.request_id));
+  return out;
 }

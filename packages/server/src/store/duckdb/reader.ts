@@ -304,37 +304,21 @@ export class DuckDbReader implements StoreReader {
   }
 
   /**
-   * Index lookups, a scan of one 64-bit key column each: the request's traces and log lines of
-   * no trace (request_index), then the time window of each trace asked for or found
-   * (trace_index). Several rows per key (one per commit that wrote it) fold into one. A trace's
-   * window covers all its spans and log lines (v9), so the scans that follow need no slack.
+   * Which traces, and the window each covers. A trace's window (trace_index, a scan of one 64-bit
+   * key column) covers all its spans and log lines (v9), so the scans that follow need no slack.
+   * A request's traces are those whose spans or log lines carry its ID: request_index gives the
+   * windows where it appeared (one row per trace per commit), which bound a scan for them. Those
+   * windows stay in the result too, for the request's log lines of no trace.
    */
   private async indexWindows(
     requestIds: string[],
     traceIds: string[],
   ): Promise<{ windows: Window[]; indexed: Set<string> }> {
     const windows: Window[] = [];
-    // The request's traces, with the window of the commits where the request ID appeared.
-    const found = new Map<string, Window>();
-    if (requestIds.length > 0) {
-      const s = new Sql();
-      const rows = await this.query(
-        `SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM request_index ` +
-          `WHERE request_key IN ${s.list(requestIds.map(requestKey), UBIGINT)} ` +
-          `AND request_id IN ${s.list(requestIds)} GROUP BY trace_id`,
-        s.params,
-        s.types,
-      );
-      for (const r of rows) {
-        const w = { startNs: r.start_ns as bigint, endNs: r.end_ns as bigint };
-        // NULL: the request's log lines that belong to no trace.
-        if (r.trace_id === null) windows.push({ traceId: '', ...w });
-        else found.set(traceHex(r.trace_id), { traceId: traceHex(r.trace_id), ...w });
-      }
-    }
+    const found = requestIds.length > 0 ? await this.requestTraces(requestIds, windows) : [];
     // Keys of the well-formed trace IDs (a malformed one has no spans, only log lines).
     const keyOf = new Map<string, bigint>();
-    for (const t of [...traceIds, ...found.keys()]) {
+    for (const t of [...traceIds, ...found]) {
       const k = traceKey(t);
       if (k !== undefined) keyOf.set(t, k);
     }
@@ -350,20 +334,44 @@ export class DuckDbReader implements StoreReader {
     const byKey = new Map(rows.map((r) => [r.trace_key as bigint, r]));
     for (const [traceId, k] of keyOf) {
       const r = byKey.get(k);
-      const w = found.get(traceId);
-      if (!r) {
-        if (w) windows.push(w);
-        continue;
-      }
-      const [start, end] = [r.start_ns as bigint, r.end_ns as bigint];
-      windows.push({
-        traceId,
-        startNs: w && w.startNs < start ? w.startNs : start,
-        endNs: w && w.endNs > end ? w.endNs : end,
-      });
+      if (!r) continue;
+      windows.push({ traceId, startNs: r.start_ns as bigint, endNs: r.end_ns as bigint });
       indexed.add(traceId);
     }
     return { windows, indexed };
+  }
+
+  /**
+   * The traces of the requests: trace IDs of the spans and log lines carrying a request ID, looked
+   * for only in the windows request_index gives, which are added to `windows`.
+   */
+  private async requestTraces(requestIds: string[], windows: Window[]): Promise<string[]> {
+    const k = new Sql();
+    const rows = await this.query(
+      `SELECT start_ns, end_ns FROM request_index WHERE request_key IN ${k.list(requestIds.map(requestKey), UBIGINT)}`,
+      k.params,
+      k.types,
+    );
+    const own: Window[] = rows.map((r) => ({
+      traceId: '',
+      startNs: r.start_ns as bigint,
+      endNs: r.end_ns as bigint,
+    }));
+    windows.push(...own);
+    if (own.length === 0) return [];
+    const s = new Sql();
+    const ids = s.list(requestIds);
+    const branches = clusterWindows(own).flatMap((c) => {
+      const [lo, hi] = [s.p(c.startNs), s.p(c.endNs)];
+      return [
+        `SELECT DISTINCT trace_id AS t, NULL AS h FROM spans WHERE request_id IN ${ids} ` +
+          `AND start_ns BETWEEN ${lo} AND ${hi}`,
+        `SELECT DISTINCT NULL, trace_id FROM logs WHERE request_id IN ${ids} ` +
+          `AND trace_id IS NOT NULL AND timestamp_ns BETWEEN ${lo} AND ${hi}`,
+      ];
+    });
+    const traces = await this.query(branches.join(' UNION ALL '), s.params, s.types);
+    return [...new Set(traces.map((r) => (r.t === null ? String(r.h) : traceHex(r.t))))];
   }
 
   async lookup(q: LookupQuery): Promise<SpansAndLogs> {
@@ -484,8 +492,8 @@ export class DuckDbReader implements StoreReader {
     if (q.requestId) {
       // The request's window from request_index bounds the scan to a few row groups.
       const [w] = await this.query(
-        'SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM request_index WHERE request_key = $k AND request_id = $r',
-        { k: requestKey(q.requestId), r: q.requestId },
+        'SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM request_index WHERE request_key = $k',
+        { k: requestKey(q.requestId) },
         { k: UBIGINT },
       );
       if (w?.lo === null || w?.lo === undefined) return { logs: [], nextCursor: null };

@@ -227,4 +227,16 @@ export const MIGRATIONS: readonly string[] = [
     SELECT ('0x' || substr(trace_id, 17, 16))::UBIGINT, min(timestamp_ns), max(timestamp_ns)
     FROM logs WHERE regexp_full_match(trace_id, '[0-9a-fA-F]{32}') GROUP BY trace_id;
   `,
+  /* v10: request_index keeps the request's key and time windows only. The request ID's text and
+   * its traces' IDs are in spans and logs, where a lookup finds them within those windows
+   * (reader.ts); they were ~3.4 of its 5.1 B per span. */ `
+  CREATE TABLE request_index_v10 (
+    request_key     UBIGINT NOT NULL,
+    start_ns        BIGINT NOT NULL,
+    end_ns          BIGINT NOT NULL
+  );
+  INSERT INTO request_index_v10 SELECT request_key, start_ns, end_ns FROM request_index;
+  DROP TABLE request_index;
+  ALTER TABLE request_index_v10 RENAME TO request_index;
+  `,
 ];

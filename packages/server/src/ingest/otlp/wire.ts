@@ -20,6 +20,7 @@ const cachedText: string[] = new Array(CACHE_SLOTS);
 
 export class Wire {
   pos: number;
+  private readonly view: DataView;
 
   constructor(
     readonly buf: Buffer,
@@ -27,6 +28,7 @@ export class Wire {
     public end = buf.length,
   ) {
     this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** Unsigned varint up to 2^53 (tags, lengths, enums, counts). */
@@ -66,7 +68,8 @@ export class Wire {
 
   fixed64(): bigint {
     if (this.pos + 8 > this.end) throw new WireError(`truncated fixed64 at byte ${this.pos}`);
-    const v = this.buf.readBigUInt64LE(this.pos);
+    // DataView's getter makes one BigInt; Buffer's readBigUInt64LE builds it from several.
+    const v = this.view.getBigUint64(this.pos, true);
     this.pos += 8;
     return v;
   }

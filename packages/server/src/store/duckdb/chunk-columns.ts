@@ -398,9 +398,13 @@ export function writeSpanId(col: FixedColumn, row: number, hex: string): void {
   col.view.setUint32(row * 8 + 4, a, true);
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
 /** A BIGINT; refuses values outside int64 rather than letting them wrap. */
 export function writeBigInt(col: FixedColumn, row: number, value: bigint): void {
-  if (BigInt.asIntN(64, value) !== value) throw new Error(`${value} is outside BIGINT`);
+  // Compared, not BigInt.asIntN'd: that makes a BigInt per value.
+  if (value > INT64_MAX || value < INT64_MIN) throw new Error(`${value} is outside BIGINT`);
   col.view.setBigInt64(row * 8, value, true);
 }
 

@@ -22,6 +22,9 @@ const MANY = 'req_many0many0many';
 const TA = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1';
 const TB = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2';
 const TL = 'ccccccccccccccccccccccccccccccc3';
+/** A trace whose spans do not carry their request ID; one of its log lines does. */
+const TD = 'ddddddddddddddddddddddddddddddd4';
+const VIA_LOG = 'req_v1a10911ne';
 
 function span(
   traceId: string,
@@ -142,6 +145,24 @@ beforeAll(async () => {
       }),
     ],
   });
+  await store.write({
+    spans: [
+      span(TD, 'd100000000000001', 'untagged', NOW - 2n * HOUR),
+      {
+        ...span(TD, 'd100000000000002', 'worker', NOW - 2n * HOUR + MS),
+        parentSpanId: 'd100000000000001',
+      },
+    ],
+    logs: [
+      line({
+        timestampNs: NOW - 2n * HOUR + 2n * MS,
+        service: 'worker',
+        body: 'tied by its line',
+        traceId: TD,
+        requestId: VIA_LOG,
+      }),
+    ],
+  });
   // A line of TB from a service whose clock runs 40 s ahead, in a later commit: beyond the 15 s a
   // request's log scan reaches past its window, inside the trace's own window (v9).
   await store.write({
@@ -231,6 +252,15 @@ describe('request lookup', () => {
       'request failed',
       'clock ahead',
     ]);
+  });
+
+  it('finds a trace that only a log line ties to the request, with all its spans', async () => {
+    const res = await api.get(`/api/debug/trace/${VIA_LOG}`);
+    expect(res.status, res.text).toBe(200);
+    const r: DebugTraceResponse = res.body;
+    expect(r.trace_ids).toEqual([TD]);
+    expect(r.services).toEqual(['untagged', 'worker']);
+    expect(r.logs.map((l) => l.message)).toEqual(['tied by its line']);
   });
 
   it('finds log lines of a trace that has no spans', async () => {

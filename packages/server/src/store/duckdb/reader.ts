@@ -28,7 +28,7 @@ import {
   type StoreReader,
   type TraceQuery,
 } from '../reader.js';
-import type { LogLevel, SpanKind } from '../records.js';
+import type { LogLevel, LogRecord, SpanKind, SpanRecord } from '../records.js';
 import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { duckDbAiReader } from './ai-sql.js';
 import { spanAttrSql } from './attr-sql.js';
@@ -81,6 +81,12 @@ interface Window {
   traceId: string;
   startNs: bigint;
   endNs: bigint;
+}
+
+/** A log line and its row, which tells equal lines apart. */
+interface LogRow {
+  log: LogRecord;
+  rowId: bigint;
 }
 
 interface Cluster {
@@ -342,8 +348,9 @@ export class DuckDbReader implements StoreReader {
   }
 
   /**
-   * The traces of the requests: trace IDs of the spans and log lines carrying a request ID, looked
-   * for only in the windows request_index gives, which are added to `windows`.
+   * The traces of the requests whose spans carry a request ID, looked for only in the windows
+   * request_index gives, which are added to `windows`. (Traces only a log line ties to the request
+   * come from the logs scan: see lookup.)
    */
   private async requestTraces(requestIds: string[], windows: Window[]): Promise<string[]> {
     const k = new Sql();
@@ -361,28 +368,58 @@ export class DuckDbReader implements StoreReader {
     if (own.length === 0) return [];
     const s = new Sql();
     const ids = s.list(requestIds);
-    const branches = clusterWindows(own).flatMap((c) => {
-      const [lo, hi] = [s.p(c.startNs), s.p(c.endNs)];
-      return [
-        `SELECT DISTINCT trace_id AS t, NULL AS h FROM spans WHERE request_id IN ${ids} ` +
-          `AND start_ns BETWEEN ${lo} AND ${hi}`,
-        `SELECT DISTINCT NULL, trace_id FROM logs WHERE request_id IN ${ids} ` +
-          `AND trace_id IS NOT NULL AND timestamp_ns BETWEEN ${lo} AND ${hi}`,
-      ];
-    });
-    const traces = await this.query(branches.join(' UNION ALL '), s.params, s.types);
-    return [...new Set(traces.map((r) => (r.t === null ? String(r.h) : traceHex(r.t))))];
+    const branches = clusterWindows(own).map(
+      (c) =>
+        `SELECT DISTINCT trace_id FROM spans WHERE request_id IN ${ids} ` +
+        `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}`,
+    );
+    const traces = await this.query(branches.join(' UNION '), s.params, s.types);
+    return traces.map((r) => traceHex(r.trace_id));
   }
 
   async lookup(q: LookupQuery): Promise<SpansAndLogs> {
     const requestIds = [...new Set(q.requestIds)];
     const traceIds = [...new Set(q.traceIds)];
-    if (requestIds.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
+    const { spans, logRows, traces } = await this.scan(q, requestIds, traceIds);
+    // A trace whose spans do not carry the request ID (a service that does not propagate it)
+    // but whose log lines do: its log lines came with the request's, its spans and other lines
+    // come now.
+    if (requestIds.length > 0 && !q.spanIds) {
+      const asked = new Set(requestIds);
+      const more = new Set<string>();
+      for (const { log } of logRows) {
+        const t = log.traceId;
+        if (t && log.requestId && asked.has(log.requestId) && !traces.has(t)) more.add(t);
+      }
+      if (more.size > 0) {
+        const next = await this.scan(q, [], [...more]);
+        spans.push(...next.spans);
+        const seen = new Set(logRows.map((r) => r.rowId));
+        logRows.push(...next.logRows.filter((r) => !seen.has(r.rowId)));
+      }
+    }
+    spans.sort(
+      (a, b) =>
+        cmp(a.startNs, b.startNs) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0),
+    );
+    logRows.sort((a, b) => cmp(a.log.timestampNs, b.log.timestampNs) || cmp(a.rowId, b.rowId));
+    return { spans, logs: logRows.map((r) => r.log) };
+  }
+
+  /** Spans and log lines of the requests and traces, and which traces that covered. */
+  private async scan(
+    q: LookupQuery,
+    requestIds: string[],
+    traceIds: string[],
+  ): Promise<{ spans: SpanRecord[]; logRows: LogRow[]; traces: Set<string> }> {
+    const none = { spans: [], logRows: [], traces: new Set<string>() };
+    if (requestIds.length === 0 && traceIds.length === 0) return none;
 
     // 1. Which traces, and the time window each covers (spans and log lines alike).
     const { windows, indexed } = await this.indexWindows(requestIds, traceIds);
     // Unknown request IDs alone: nothing was indexed, so there is nothing to scan for.
-    if (windows.length === 0 && traceIds.length === 0) return { spans: [], logs: [] };
+    if (windows.length === 0 && traceIds.length === 0) return none;
+    const traces = new Set([...traceIds, ...windows.map((w) => w.traceId).filter(Boolean)]);
     // A trace ID with no trace_index entry has no spans and no log lines under that well-formed
     // ID (v9 indexes those too); a malformed one may have log lines (an NDJSON sender's own IDs):
     // those are found by an unbounded scan of logs.
@@ -453,12 +490,7 @@ export class DuckDbReader implements StoreReader {
             (r) => ({ log: toLog(r), rowId: BigInt(r.row_id as string) }),
           ),
     ]);
-    spans.sort(
-      (a, b) =>
-        cmp(a.startNs, b.startNs) || (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0),
-    );
-    logRows.sort((a, b) => cmp(a.log.timestampNs, b.log.timestampNs) || cmp(a.rowId, b.rowId));
-    return { spans, logs: logRows.map((r) => r.log) };
+    return { spans, logRows, traces };
   }
 
   async requestIdsOfTraces(traceIds: string[]): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import {
   ChunkBuilder,
@@ -131,6 +131,31 @@ describe('text columns', () => {
       ['ab', 3n],
       ['abc', 1n],
     ]);
+  });
+
+  it('reads fixed-width columns packed as ArrayBuffers, as journals of earlier builds hold them', async () => {
+    const data = new ArrayBuffer(24);
+    new BigInt64Array(data).set([7n, -1n, 42n]);
+    const valid = new ArrayBuffer(8);
+    new Uint8Array(valid)[0] = 0b101;
+    const old: PackedChunk = { rows: 3, columns: [{ width: 8, data, valid }] };
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      await conn.run('CREATE TABLE n (v BIGINT)');
+      const appender = await conn.createAppender('n');
+      appender.appendDataChunk(unpackChunk([BIGINT], old));
+      appender.flushSync();
+      appender.closeSync();
+      expect((await conn.runAndReadAll('SELECT v FROM n')).getRows()).toEqual([
+        [7n],
+        [null],
+        [42n],
+      ]);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
   });
 
   it('reads text packed row by row, as journals of earlier builds hold it', async () => {

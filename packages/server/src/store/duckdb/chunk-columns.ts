@@ -1,9 +1,9 @@
 /**
- * Column buffers that fill a DuckDB data chunk in bulk: fixed-width values go into one
- * ArrayBuffer per column and reach DuckDB in a single copy, NULLs as one validity bitmap, text
- * one native call per non-NULL value. The node-api's per-value setters cost ~0.4 µs each (a
- * BigInt shift per validity bit); bench/server.mjs measures this path against the read_csv
- * staging it replaced.
+ * Column buffers that fill a DuckDB data chunk in bulk: fixed-width values go into one buffer
+ * per column and reach DuckDB in a single copy, NULLs as one validity bitmap; text as one
+ * native call per value (when filled here) or per distinct value (when packed, see
+ * unpackDict). The node-api's per-value setters cost ~0.4 µs each (a BigInt shift per validity
+ * bit); bench/server.mjs measures this path against the read_csv staging it replaced.
  */
 
 import { DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
@@ -13,16 +13,69 @@ import duckdb from '@duckdb/node-bindings';
 export const CHUNK_ROWS = duckdb.vector_size();
 
 /**
- * A column's first `rows` values copied out of its buffers, transferable between threads.
- * Text is packed as a dictionary: the chunk's distinct values (`dict`, UTF-8, ending at `ends`)
- * and each row's entry (`index`). The `text` form (every row's value in turn) is what earlier
- * builds journaled; it is still read.
+ * A column's first `rows` values copied out of its buffers. Text is packed as a dictionary: the
+ * chunk's distinct values (`dict`, UTF-8, ending at `ends`) and each row's entry (`index`). A
+ * chunk's columns are views into one buffer of their own (one allocation per chunk, and views
+ * into the journal record once read back). Earlier builds journaled ArrayBuffers and the `text`
+ * form (every row's value in turn); both are still read.
  */
 export type PackedColumn =
-  | { width: number; data: ArrayBuffer; valid?: ArrayBuffer }
-  | { dict: Uint8Array; ends: Uint32Array; index: Uint16Array; valid?: ArrayBuffer }
+  | { width: number; data: Uint8Array | ArrayBuffer; valid?: Uint8Array | ArrayBuffer }
+  | { dict: Uint8Array; ends: Uint32Array; index: Uint16Array; valid?: Uint8Array | ArrayBuffer }
   | { text: Uint8Array; ends: Uint32Array; valid?: ArrayBuffer }
   | { constant: string };
+
+/** A packed column made once its chunk's buffer exists (PackArena.take). */
+type PackedLater = (chunk: ArrayBuffer) => PackedColumn;
+
+/**
+ * A chunk's packed bytes, gathered in one scratch buffer and copied out once: a chunk used to
+ * allocate ~80 small ArrayBuffers (columns, validity, dictionaries), GC work in the end.
+ * Packing is synchronous, so one arena per thread serves every builder.
+ */
+class PackArena {
+  // Zeroed (a fresh ArrayBuffer), so alignment gaps never carry bytes this thread did not pack.
+  private buf = Buffer.from(new ArrayBuffer(1 << 18));
+  private used = 0;
+
+  /**
+   * Reserves `n` bytes at an 8-aligned offset (of `bytes`, whose buffer starts at 0); write them
+   * through `bytes` before the next call, which may move them.
+   */
+  reserve(n: number): number {
+    const at = (this.used + 7) & ~7;
+    if (at + n > this.buf.length) {
+      const bigger = Buffer.from(new ArrayBuffer(Math.max(this.buf.length * 2, at + n)));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    this.used = at + n;
+    return at;
+  }
+
+  /** Gives back the end of the last reservation, unused (it ends at `end`). */
+  shrink(end: number): void {
+    this.used = end;
+  }
+
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /** The bytes reserved so far, in a buffer of their own; the arena starts over. */
+  take(): ArrayBuffer {
+    const out = this.buf.buffer.slice(0, this.used) as ArrayBuffer;
+    this.used = 0;
+    return out;
+  }
+}
+
+const arena = new PackArena();
+
+/** A packed buffer or view as bytes (for DuckDB's copy calls: buffer, offset, length). */
+function asBytes(b: Uint8Array | ArrayBuffer): Uint8Array {
+  return b instanceof Uint8Array ? b : new Uint8Array(b);
+}
 
 /** A data chunk's worth of rows, packed where DuckDB is not at hand (an ingest worker thread). */
 export interface PackedChunk {
@@ -51,12 +104,21 @@ abstract class Column {
     duckdb.copy_data_to_vector_validity(vector, 0, this.valid.buffer, 0, Math.ceil(rows / 64) * 8);
   }
 
-  protected packValidity(rows: number): ArrayBuffer | undefined {
-    return this.anyNull ? this.valid.buffer.slice(0, Math.ceil(rows / 64) * 8) : undefined;
+  /** The validity bitmap's place in the arena; -1 when every row is valid. */
+  protected packValidity(rows: number, into: PackArena): number {
+    if (!this.anyNull) return -1;
+    const n = Math.ceil(rows / 64) * 8;
+    const at = into.reserve(n);
+    into.bytes.set(this.valid.subarray(0, n), at);
+    return at;
+  }
+
+  protected static validView(chunk: ArrayBuffer, at: number, rows: number): Uint8Array | undefined {
+    return at < 0 ? undefined : new Uint8Array(chunk, at, Math.ceil(rows / 64) * 8);
   }
 
   abstract flush(vector: duckdb.Vector, rows: number): void;
-  abstract pack(rows: number): PackedColumn;
+  abstract pack(rows: number, into: PackArena): PackedLater;
 }
 
 /** A fixed-width column (integers, doubles, 128-bit IDs), written through `view`. */
@@ -77,12 +139,17 @@ export class FixedColumn extends Column {
     this.flushValidity(vector, rows);
   }
 
-  pack(rows: number): PackedColumn {
-    return {
-      width: this.width,
-      data: this.buffer.slice(0, rows * this.width),
-      valid: this.packValidity(rows),
-    };
+  pack(rows: number, into: PackArena): PackedLater {
+    const n = rows * this.width;
+    const at = into.reserve(n);
+    into.bytes.set(this.bytes.subarray(0, n), at);
+    const valid = this.packValidity(rows, into);
+    const width = this.width;
+    return (chunk) => ({
+      width,
+      data: new Uint8Array(chunk, at, n),
+      valid: Column.validView(chunk, valid, rows),
+    });
   }
 }
 
@@ -135,22 +202,26 @@ export class TextColumn extends Column {
    * entry: a span's service, name, scope, attribute keys and request ID repeat down a chunk,
    * so the store makes one native call per distinct value instead of one per row.
    */
-  pack(rows: number): PackedColumn {
+  pack(rows: number, into: PackArena): PackedLater {
     const values = this.values;
     if (this.same && rows > 1) {
       const constant = values[0]!;
       values.fill(undefined, 0, rows);
-      return { constant };
+      return () => ({ constant });
     }
     const ids = this.ids;
     const distinct = this.distinct;
-    const index = new Uint16Array(rows);
+    const indexAt = into.reserve(rows * 2);
+    const index = new Uint16Array(into.bytes.buffer, indexAt, rows);
     let max = 0;
     let last: string | undefined;
     let lastId = 0;
     for (let i = 0; i < rows; i++) {
       const v = values[i];
-      if (v === undefined) continue;
+      if (v === undefined) {
+        index[i] = 0;
+        continue;
+      }
       if (v !== last) {
         let k = ids.get(v);
         if (k === undefined) {
@@ -164,19 +235,29 @@ export class TextColumn extends Column {
       }
       index[i] = lastId;
     }
-    const out = Buffer.allocUnsafeSlow(max);
-    const ends = new Uint32Array(distinct.length);
-    let at = 0;
-    for (let k = 0; k < distinct.length; k++) {
-      at += out.write(distinct[k]!, at);
-      ends[k] = at;
+    const n = distinct.length;
+    const endsAt = into.reserve(n * 4);
+    // Worst case 3 bytes per UTF-16 unit; what is not written is given back below.
+    const dictAt = into.reserve(max);
+    const bytes = into.bytes;
+    const ends = new Uint32Array(bytes.buffer, endsAt, n);
+    let at = dictAt;
+    for (let k = 0; k < n; k++) {
+      at += bytes.write(distinct[k]!, at);
+      ends[k] = at - dictAt;
     }
+    into.shrink(at);
     ids.clear();
     distinct.length = 0;
     values.fill(undefined, 0, rows);
-    // A copy of the used bytes: the worst-case buffer is 3x the text.
-    const dict = new Uint8Array(out.buffer.slice(0, at));
-    return { dict, ends, index, valid: this.packValidity(rows) };
+    const valid = this.packValidity(rows, into);
+    const size = at - dictAt;
+    return (chunk) => ({
+      dict: new Uint8Array(chunk, dictAt, size),
+      ends: new Uint32Array(chunk, endsAt, n),
+      index: new Uint16Array(chunk, indexAt, rows),
+      valid: Column.validView(chunk, valid, rows),
+    });
   }
 }
 
@@ -266,13 +347,20 @@ function unpackColumn(vector: duckdb.Vector, col: PackedColumn, rows: number): v
     duckdb.vector_reference_value(vector, duckdb.create_varchar(col.constant));
     return;
   }
+  const valid = col.valid && asBytes(col.valid);
   if ('width' in col) {
-    duckdb.copy_data_to_vector(vector, 0, col.data, 0, rows * col.width);
+    const data = asBytes(col.data);
+    duckdb.copy_data_to_vector(
+      vector,
+      0,
+      data.buffer as ArrayBuffer,
+      data.byteOffset,
+      rows * col.width,
+    );
   } else if ('dict' in col) {
-    unpackDict(vector, col, rows, col.valid && new Uint8Array(col.valid));
+    unpackDict(vector, col, rows, valid);
   } else {
     const { text, ends } = col;
-    const valid = col.valid && new Uint8Array(col.valid);
     let start = 0;
     for (let i = 0; i < rows; i++) {
       const end = ends[i]!;
@@ -282,9 +370,15 @@ function unpackColumn(vector: duckdb.Vector, col: PackedColumn, rows: number): v
       start = end;
     }
   }
-  if (col.valid) {
+  if (valid) {
     duckdb.vector_ensure_validity_writable(vector);
-    duckdb.copy_data_to_vector_validity(vector, 0, col.valid, 0, col.valid.byteLength);
+    duckdb.copy_data_to_vector_validity(
+      vector,
+      0,
+      valid.buffer as ArrayBuffer,
+      valid.byteOffset,
+      valid.byteLength,
+    );
   }
 }
 
@@ -338,10 +432,9 @@ export class ChunkBuilder {
 
   private emit(): void {
     if (this.packed) {
-      this.packedChunks.push({
-        rows: this.row,
-        columns: this.columns.map((c) => c.pack(this.row)),
-      });
+      const later = this.columns.map((c) => c.pack(this.row, arena));
+      const buffer = arena.take();
+      this.packedChunks.push({ rows: this.row, columns: later.map((make) => make(buffer)) });
     } else {
       const chunk = DuckDBDataChunk.create(this.types);
       for (let k = 0; k < this.columns.length; k++) {

@@ -312,9 +312,9 @@ export class DuckDbReader implements StoreReader {
   /**
    * Which traces, and the window each covers. A trace's window (trace_index, a scan of one 64-bit
    * key column) covers all its spans and log lines (v9), so the scans that follow need no slack.
-   * A request's traces are those whose spans or log lines carry its ID: request_index gives the
-   * windows where it appeared (one row per trace per commit), which bound a scan for them. Those
-   * windows stay in the result too, for the request's log lines of no trace.
+   * A request's traces are those whose spans carry its ID (or a log line: see lookup):
+   * request_index gives the windows where it appeared (one row per trace per commit), which bound
+   * a scan for them. Those windows stay in the result too, for the request's log lines.
    */
   private async indexWindows(
     requestIds: string[],

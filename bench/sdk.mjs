@@ -235,6 +235,12 @@ export default async function bench(argv = process.argv.slice(2)) {
       console.log(
         `  this build / baseline, both runs (geometric mean of ${a.toFixed(2)} and 1/${b.toFixed(2)}): ${Math.sqrt(a / b).toFixed(2)}   slot bias: ${Math.sqrt(a * b).toFixed(2)}`,
       );
+      // the goal's ratio for this build from both slots, so the slot bias cancels there too
+      const inHopSlot = ratio(pairedWindows, 'hopscope', 'otel');
+      const inBaselineSlot = ratio(swappedWindows, 'baseline', 'otel');
+      console.log(
+        `  this build / OTel+pino-http in the baseline slot: ${inBaselineSlot.toFixed(2)}   both runs (geometric mean with ${inHopSlot.toFixed(2)}): ${Math.sqrt(inHopSlot * inBaselineSlot).toFixed(2)}`,
+      );
     }
   };
   if (onlyPaired) {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withHopscope } from '../src/http/node/index.js';
 import { getRequestId, type HopscopeHandle, init } from '../src/index.js';
@@ -88,5 +89,39 @@ describe('request body events', () => {
       expect(entry.removed).toBe(0);
       expect(answers[i]).toContain(`{"id":"${id}"}`);
     });
+  });
+});
+
+describe('request events of any arity', () => {
+  it('keep every argument and run in the request context when someone listens', async () => {
+    const got: unknown[][] = [];
+    const returned: boolean[] = [];
+    const local = createServer(
+      withHopscope((req, res) => {
+        for (const event of ['none', 'one', 'three']) {
+          req.on(event, (...args: unknown[]) => got.push([event, getRequestId(), ...args]));
+        }
+        // from outside the request's context, as a socket read would
+        context.with(ROOT_CONTEXT, () => {
+          returned.push(req.emit('none'), req.emit('one', 1), req.emit('three', 1, 'b', null));
+          returned.push(req.emit('unheard', 1, 2, 3), req.emit('unheard'));
+        });
+        res.end();
+      }),
+    );
+    local.listen({ port: 0, host: '127.0.0.1' });
+    await once(local, 'listening');
+    const { port: localPort } = local.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${localPort}/`, {
+      headers: { 'x-request-id': 'req_arity' },
+    });
+    await res.text();
+    local.close();
+    expect(got).toEqual([
+      ['none', 'req_arity'],
+      ['one', 'req_arity', 1],
+      ['three', 'req_arity', 1, 'b', null],
+    ]);
+    expect(returned).toEqual([true, true, true, false, false]);
   });
 });

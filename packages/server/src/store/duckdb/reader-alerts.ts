@@ -11,9 +11,8 @@ import type {
   AlertWindowStats,
 } from '../alerts-reader.js';
 import { spanAttrSql } from './attr-sql.js';
-import { traceHexSql, traceKey } from './ids.js';
+import { traceHexSql } from './ids.js';
 import { nsToMs } from './reader-rows.js';
-import { TRACE_INDEX } from './trace-index.js';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
@@ -58,7 +57,12 @@ function scopeWhere(scope: AlertScope, params: Params): string {
   return where.join(' AND ');
 }
 
-export function duckDbAlertsReader(run: RunQuery): AlertsReader {
+/** (trace, request ID) pairs the traces' spans and log lines carry, ordered by request ID. */
+export type TraceRequestIds = (
+  traceIds: string[],
+) => Promise<{ traceId: string; requestId: string }[]>;
+
+export function duckDbAlertsReader(run: RunQuery, traceRequestIds: TraceRequestIds): AlertsReader {
   return {
     async alertWindowStats(scope: AlertScope): Promise<AlertWindowStats> {
       const params: Params = {};
@@ -92,10 +96,12 @@ export function duckDbAlertsReader(run: RunQuery): AlertsReader {
           WHERE ${cond.join(' AND ')} ORDER BY start_ns DESC LIMIT $limit * 4`,
         params,
       );
-      const ofTrace = await traceRequestIds(
-        run,
-        hits.filter((h) => h.request_id === null).map((h) => String(h.trace)),
-      );
+      // Pairs come ordered by request ID: a trace's first is its smallest.
+      const ofTrace = new Map<string, string>();
+      const missing = hits.filter((h) => h.request_id === null).map((h) => String(h.trace));
+      for (const { traceId, requestId } of await traceRequestIds(missing)) {
+        if (!ofTrace.has(traceId)) ofTrace.set(traceId, requestId);
+      }
       const newest = new Map<string, bigint>();
       for (const h of hits) {
         const id =
@@ -123,43 +129,4 @@ export function duckDbAlertsReader(run: RunQuery): AlertsReader {
       return t === null || t === undefined ? null : BigInt(t as bigint | number | string);
     },
   };
-}
-
-/**
- * A request ID that some span or log line of each trace carries (the smallest), found within the
- * traces' windows from trace_index (which cover their log lines too).
- */
-async function traceRequestIds(run: RunQuery, traces: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const ids = [...new Set(traces)].filter((t) => traceKey(t) !== undefined);
-  if (ids.length === 0) return out;
-  // 64- and 128-bit values go as decimal text: a JS bigint binds as a signed HUGEINT.
-  const params: Params = {};
-  const keys = ids.map((t, i) => {
-    params[`k${i}`] = traceKey(t)!.toString();
-    return `$k${i}::UBIGINT`;
-  });
-  const [w] = await run(
-    `SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${TRACE_INDEX} WHERE trace_key IN (${keys.join(', ')})`,
-    params,
-  );
-  if (w?.lo === null || w?.lo === undefined) return out;
-  const p: Params = { lo: w.lo as bigint, hi: w.hi as bigint };
-  const values = ids.map((t, i) => {
-    p[`t${i}`] = BigInt(`0x${t}`).toString();
-    p[`h${i}`] = t;
-    return [`$t${i}::UHUGEINT`, `$h${i}`];
-  });
-  const rows = await run(
-    `SELECT trace, min(request_id) AS request_id FROM (
-       SELECT ${traceHexSql('trace_id')} AS trace, request_id FROM spans
-        WHERE trace_id IN (${values.map((v) => v[0]).join(', ')}) AND start_ns BETWEEN $lo AND $hi
-       UNION ALL
-       SELECT trace_id, request_id FROM logs
-        WHERE trace_id IN (${values.map((v) => v[1]).join(', ')}) AND timestamp_ns BETWEEN $lo AND $hi)
-      WHERE request_id IS NOT NULL AND request_id <> '' GROUP BY trace`,
-    p,
-  );
-  for (const r of rows) out.set(String(r.trace), String(r.request_id));
-  return out;
 }

@@ -32,7 +32,7 @@ import type { LogLevel, LogRecord, SpanKind, SpanRecord } from '../records.js';
 import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
 import { duckDbAiReader } from './ai-sql.js';
 import { spanAttrSql } from './attr-sql.js';
-import { requestKey, spanIdValue, traceIdValue, traceKey } from './ids.js';
+import { requestKey, spanIdValue, traceHexSql, traceIdValue, traceKey } from './ids.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
   type JsonField,
@@ -201,7 +201,10 @@ export class DuckDbReader implements StoreReader {
   readonly aiCalls: AiReader['aiCalls'] = (q) => this.ai.aiCalls(q);
   readonly aiSeries: AiReader['aiSeries'] = (q) => this.ai.aiSeries(q);
   // ---- alerts (src/alerts): SQL in reader-alerts.ts ----
-  private readonly alerts = duckDbAlertsReader((sql, params) => this.query(sql, params));
+  private readonly alerts = duckDbAlertsReader(
+    (sql, params) => this.query(sql, params),
+    (traceIds) => this.traceRequestIds(traceIds),
+  );
   readonly alertWindowStats: AlertsReader['alertWindowStats'] = (q) =>
     this.alerts.alertWindowStats(q);
   readonly alertExamples: AlertsReader['alertExamples'] = (q) => this.alerts.alertExamples(q);
@@ -494,26 +497,36 @@ export class DuckDbReader implements StoreReader {
   }
 
   async requestIdsOfTraces(traceIds: string[]): Promise<string[]> {
+    const pairs = await this.traceRequestIds(traceIds);
+    return [...new Set(pairs.map((p) => p.requestId))];
+  }
+
+  /**
+   * The request IDs the traces' spans and log lines carry, as (trace, request ID) pairs ordered by
+   * request ID. The traces' windows from trace_index (which cover their log lines) bound the scans.
+   */
+  private async traceRequestIds(
+    traceIds: string[],
+  ): Promise<{ traceId: string; requestId: string }[]> {
     const ids = [...new Set(traceIds)];
     const values = traceValues(ids);
     if (values.length === 0) return [];
     const s = new Sql();
     const keys = ids.map(traceKey).filter((k): k is bigint => k !== undefined);
-    // request_index is keyed by request ID; the trace's own window bounds a scan of its rows.
     const rows = await this.query(
       `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${TRACE_INDEX}
                    WHERE trace_key IN ${s.list(keys, UBIGINT)})
-       SELECT DISTINCT request_id FROM (
-         SELECT request_id FROM spans, w WHERE trace_id IN ${s.list(values, UHUGEINT)}
-           AND start_ns BETWEEN w.lo AND w.hi
+       SELECT DISTINCT trace, request_id FROM (
+         SELECT ${traceHexSql('trace_id')} AS trace, request_id FROM spans, w
+          WHERE trace_id IN ${s.list(values, UHUGEINT)} AND start_ns BETWEEN w.lo AND w.hi
          UNION ALL
-         SELECT request_id FROM logs, w WHERE trace_id IN ${s.list(ids)}
+         SELECT trace_id, request_id FROM logs, w WHERE trace_id IN ${s.list(ids)}
            AND (w.lo IS NULL OR timestamp_ns BETWEEN w.lo AND w.hi)
-       ) WHERE request_id IS NOT NULL AND request_id <> '' ORDER BY request_id`,
+       ) WHERE request_id IS NOT NULL AND request_id <> '' ORDER BY request_id, trace`,
       s.params,
       s.types,
     );
-    return rows.map((r) => String(r.request_id));
+    return rows.map((r) => ({ traceId: String(r.trace), requestId: String(r.request_id) }));
   }
 
   async searchLogs(q: LogQuery): Promise<LogPage> {

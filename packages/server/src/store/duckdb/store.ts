@@ -104,7 +104,7 @@ export const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
  * The DuckDB storage format a new data dir is written in. DuckDB's default stays readable by
  * v0.10.2 and so leaves out the encodings added since; from v1.3.0 text columns get DICT_FSST
  * (a dictionary whose entries are FSST-compressed), which takes span attribute values from 7.1
- * to 3.9 B/span and request IDs from 4.5 to 3.0 (bench/RESULTS.md, 2026-11-24 03:40). We ship
+ * to 3.9 B/span and request IDs from 4.5 to 3.0 (bench/RESULTS.md, 2026-11-24 03:20). We ship
  * our own DuckDB, so nothing older reads these files. A data dir created before keeps its
  * format: DuckDB decides it from the file, not from this setting.
  */

@@ -49,7 +49,8 @@ const SEVERITY_NAMES = [
   ]),
 ];
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What a request ID may look like (to be promoted to its own column). */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Attribute keys a request ID is promoted from, in order of preference. */
 export const REQUEST_ID_KEYS = ['request.id', 'http.request.header.x-request-id', 'request_id'];
 

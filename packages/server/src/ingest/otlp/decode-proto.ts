@@ -42,7 +42,7 @@ function nanos(w: Wire, what: string): bigint {
   return v;
 }
 
-class Decoder {
+export class Decoder {
   constructor(readonly s: Sanitizer) {}
 
   anyValue(w: Wire, end: number, depth: number): AttributeValue {
@@ -233,7 +233,7 @@ class Decoder {
  * The fields of an outer message (ResourceSpans, ResourceLogs) in two passes, so a Resource
  * encoded after its ScopeSpans (legal, if unusual) still applies to them.
  */
-function outer(
+export function outer(
   w: Wire,
   start: number,
   end: number,
@@ -258,7 +258,7 @@ function outer(
 }
 
 /** Top-level repeated field 1 of an export request. */
-function topLevel(w: Wire): [number, number][] {
+export function topLevel(w: Wire): [number, number][] {
   const out: [number, number][] = [];
   while (w.pos < w.end) {
     const tag = w.varint();
@@ -271,7 +271,7 @@ function topLevel(w: Wire): [number, number][] {
   return out;
 }
 
-function wrap<T>(message: string, run: () => T): T {
+export function wrap<T>(message: string, run: () => T): T {
   try {
     return run();
   } catch (err) {
@@ -468,7 +468,7 @@ function decodeSpan(
   };
 }
 
-function decodeEvent(d: Decoder, w: Wire, start: number, end: number): SpanEventRecord {
+export function decodeEvent(d: Decoder, w: Wire, start: number, end: number): SpanEventRecord {
   let timeNs = 0n;
   let name = '';
   const attributes: Attributes = {};
@@ -493,7 +493,7 @@ function decodeEvent(d: Decoder, w: Wire, start: number, end: number): SpanEvent
   return { timeNs, name, attributes };
 }
 
-function decodeLink(d: Decoder, w: Wire, start: number, end: number): SpanLinkRecord {
+export function decodeLink(d: Decoder, w: Wire, start: number, end: number): SpanLinkRecord {
   let traceId: IdResult = '';
   let spanId: IdResult = '';
   let traceState = '';

@@ -20,7 +20,7 @@ const cachedText: string[] = new Array(CACHE_SLOTS);
 
 export class Wire {
   pos: number;
-  private readonly view: DataView;
+  readonly view: DataView;
 
   constructor(
     readonly buf: Buffer,

@@ -7,10 +7,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseBatch } from '../../pipeline/ai/normalize.js';
 import { PriceTable } from '../../pipeline/ai/prices.js';
 import { serialisedEntry } from '../../store/duckdb/journal-entry.js';
-import { encodeSpans } from '../../store/duckdb/span-chunks.js';
+import { encodeSpanRows, encodeSpans } from '../../store/duckdb/span-chunks.js';
 import { unstorableMessage } from '../../store/store.js';
 import { IngestInputError } from '../errors.js';
-import { decodeExport } from '../otlp/export.js';
+import { decodeRowsExport } from '../otlp/decode-rows.js';
+import { type DecodedExport, decodeExport } from '../otlp/export.js';
 import { Sanitizer } from '../sanitize.js';
 import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
 
@@ -20,19 +21,26 @@ const port = parentPort!;
 
 function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
   const sanitizer = new Sanitizer(config.limits, config.redaction);
-  const decoded = decodeExport(job.signal, job.protocol, job.body, sanitizer);
-  const { accepted, rejected, firstError, counts } = decoded;
-  const spans = decoded.batch.spans;
-  if (spans.length === 0) {
+  // Protobuf straight into column rows; OTLP/JSON (rare from SDKs) through SpanRecords.
+  const direct = job.signal === 'traces' && job.protocol !== 'http/json';
+  let decoded: DecodedExport | undefined;
+  let rows: ReturnType<typeof decodeRowsExport> | undefined;
+  if (direct) rows = decodeRowsExport(job.body, sanitizer, prices);
+  else decoded = decodeExport(job.signal, job.protocol, job.body, sanitizer);
+  const { accepted, rejected, firstError, counts } = (rows ?? decoded)!;
+  if (accepted === 0) {
     return {
       reply: { id: job.id, ok: true, accepted, rejected, firstError, counts },
       transfer: [],
     };
   }
-  normaliseBatch(decoded.batch, prices);
   let encoded: ReturnType<typeof encodeSpans>;
   try {
-    encoded = encodeSpans(spans);
+    if (rows) encoded = encodeSpanRows(rows.rows, rows.operations);
+    else {
+      normaliseBatch(decoded!.batch, prices);
+      encoded = encodeSpans(decoded!.batch.spans);
+    }
   } catch (err) {
     // A value the decoder let through but a column cannot hold: the data is at fault.
     throw new IngestInputError(unstorableMessage(err));

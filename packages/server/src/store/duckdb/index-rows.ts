@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { BIGINT, type DuckDBDataChunk, UBIGINT } from '@duckdb/node-api';
 import type { LogRecord, SpanRecord } from '../records.js';
 import {
@@ -10,6 +11,7 @@ import {
 } from './chunk-columns.js';
 import { type CsvText, DELIM, QUOTE } from './csv.js';
 import { requestKey, traceKey } from './ids.js';
+import type { SpanRow } from './span-chunks.js';
 
 /**
  * The rows one group commit adds to trace_index, request_index and operations, aggregated in
@@ -142,6 +144,76 @@ export function packIndex(batch: Records): PackedIndex {
     requests: requests.finishPacked(),
     operations,
   };
+}
+
+/** a ≤ b for int64 values as (high, low) words. */
+function atMost(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
+  return aHi < bHi || (aHi === bHi && aLo <= bLo);
+}
+
+/**
+ * The index rows of decoded span rows sorted by trace (encodeSpanRows), as packIndex makes them
+ * from the same spans as records but in trace order: a trace's rows are side by side, so its
+ * window is one pass with no map, and each of its request IDs gets the trace's window (what
+ * packIndex's request window widened by the trace's comes to).
+ */
+export function packRowIndex(
+  rows: readonly SpanRow[],
+  operations: [string, string, number][],
+): PackedIndex {
+  const [tk, ts, te] = [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)];
+  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te], true);
+  const [rk, rs, re] = [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)];
+  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, re], true);
+  const requestIds: string[] = [];
+  let r = 0;
+  while (r < rows.length) {
+    const first = rows[r]!;
+    const sHi = first.startHi;
+    const sLo = first.startLo;
+    let eHi = 0;
+    let eLo = 0;
+    let end = r;
+    requestIds.length = 0;
+    for (; end < rows.length; end++) {
+      const s = rows[end]!;
+      if (s.t0 !== first.t0 || s.t1 !== first.t1 || s.t2 !== first.t2 || s.t3 !== first.t3) break;
+      // Sorted by start within the trace: the first row's start is the least.
+      let lo = s.startLo + s.durLo;
+      const hi = s.startHi + s.durHi + (lo >= 0x100000000 ? 1 : 0);
+      lo >>>= 0;
+      if (end === r || !atMost(hi, lo, eHi, eLo)) {
+        eHi = hi;
+        eLo = lo;
+      }
+      if (s.requestId !== undefined && !requestIds.includes(s.requestId)) {
+        requestIds.push(s.requestId);
+      }
+    }
+    // trace_index's key is the ID's low 64 bits (traceKey).
+    const i = traceRows.next();
+    setWords(tk, i, first.t2, first.t3);
+    setWords(ts, i, sHi, sLo);
+    setWords(te, i, eHi, eLo);
+    for (const id of requestIds) {
+      const k = requestRows.next();
+      requestKeyInto(rk, k, id);
+      setWords(rs, k, sHi, sLo);
+      setWords(re, k, eHi, eLo);
+    }
+    r = end;
+  }
+  return { traces: traceRows.finishPacked(), requests: requestRows.finishPacked(), operations };
+}
+
+function setWords(col: FixedColumn, row: number, hi: number, lo: number): void {
+  col.view.setUint32(row * 8, lo, true);
+  col.view.setUint32(row * 8 + 4, hi, true);
+}
+
+/** requestKey's value written straight from the digest's bytes (no Hash object, no BigInt). */
+function requestKeyInto(col: FixedColumn, row: number, requestId: string): void {
+  col.bytes.set(hash('md5', requestId, 'buffer').subarray(0, 8), row * 8);
 }
 
 /**

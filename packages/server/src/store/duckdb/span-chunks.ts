@@ -35,7 +35,7 @@ import {
   writeSpanId,
   writeTraceId,
 } from './chunk-columns.js';
-import { type PackedIndex, packIndex } from './index-rows.js';
+import { type PackedIndex, packIndex, packRowIndex } from './index-rows.js';
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
@@ -293,6 +293,118 @@ export function encodeSpans(
   };
   spare = c;
   return { store: 'duckdb', rows: spans.length, payload };
+}
+
+/**
+ * One span as its columns hold it, made by the protobuf decoder of an ingest worker straight
+ * from the request's bytes (ingest/otlp/decode-rows.ts): IDs as 32-bit words, times as two
+ * words, attributes already as the JSON texts of attr_keys/attr_values. No hex strings, BigInts
+ * or attribute objects per span, which were most of a worker's CPU and garbage.
+ */
+export class SpanRow {
+  /** The trace ID's four big-endian words (t0 first), so numeric order is the hex order. */
+  t0 = 0;
+  t1 = 0;
+  t2 = 0;
+  t3 = 0;
+  s0 = 0;
+  s1 = 0;
+  /** The parent's words; both 0 with `hasParent` false for a root. */
+  p0 = 0;
+  p1 = 0;
+  hasParent = false;
+  traceState: string | undefined = undefined;
+  name = '';
+  kind = 0;
+  service = '';
+  /** start_ns and duration_ns as high and low 32 bits (both are within int64). */
+  startHi = 0;
+  startLo = 0;
+  durHi = 0;
+  durLo = 0;
+  statusCode = 0;
+  statusMessage: string | undefined = undefined;
+  requestId: string | undefined = undefined;
+  keys: string | undefined = undefined;
+  values: string | undefined = undefined;
+  /** Where request.id sat among the attributes (request_id_at), when it was left out of them. */
+  at = -1;
+  resource: string | undefined = undefined;
+  scopeName: string | undefined = undefined;
+  scopeVersion: string | undefined = undefined;
+  events: string | undefined = undefined;
+  links: string | undefined = undefined;
+  ai: SpanAiColumns | undefined = undefined;
+}
+
+/** By trace, then start (as byTraceThenStart on records; Array sort is stable). */
+function rowOrder(a: SpanRow, b: SpanRow): number {
+  return (
+    a.t0 - b.t0 ||
+    a.t1 - b.t1 ||
+    a.t2 - b.t2 ||
+    a.t3 - b.t3 ||
+    a.startHi - b.startHi ||
+    a.startLo - b.startLo
+  );
+}
+
+/**
+ * Decoded rows (in arrival order) as the payload encodeSpans makes of the same spans as
+ * records: the same rows in the same order, the same index rows (in trace order) and operations
+ * (`operations`, in arrival order, each once). Sorts `rows`.
+ */
+export function encodeSpanRows(
+  rows: SpanRow[],
+  operations: [string, string, number][],
+): EncodedSpans & { payload: DuckDbEncoded } {
+  rows.sort(rowOrder);
+  const c = takeColumns();
+  const out = new ChunkBuilder(SPAN_TYPES, c.all(), true);
+  for (let r = 0; r < rows.length; r++) fillRow(c, out.next(), rows[r]!);
+  const payload: DuckDbEncoded = {
+    chunks: out.finishPacked(),
+    index: packRowIndex(rows, operations),
+  };
+  spare = c;
+  return { store: 'duckdb', rows: rows.length, payload };
+}
+
+function fillRow(c: SpanColumns, i: number, s: SpanRow): void {
+  const t = c.traceId.view;
+  const o = i * 16;
+  t.setUint32(o, s.t3, true);
+  t.setUint32(o + 4, s.t2, true);
+  t.setUint32(o + 8, s.t1, true);
+  t.setUint32(o + 12, s.t0, true);
+  c.spanId.view.setUint32(i * 8, s.s1, true);
+  c.spanId.view.setUint32(i * 8 + 4, s.s0, true);
+  if (s.hasParent) {
+    c.parentSpanId.view.setUint32(i * 8, s.p1, true);
+    c.parentSpanId.view.setUint32(i * 8 + 4, s.p0, true);
+  } else c.parentSpanId.setNull(i);
+  c.traceState.set(i, opt(s.traceState));
+  c.name.set(i, s.name);
+  writeSmallUint(c.kind, i, s.kind);
+  c.service.set(i, s.service);
+  c.startNs.view.setUint32(i * 8, s.startLo, true);
+  c.startNs.view.setUint32(i * 8 + 4, s.startHi, true);
+  c.durationNs.view.setUint32(i * 8, s.durLo, true);
+  c.durationNs.view.setUint32(i * 8 + 4, s.durHi, true);
+  writeSmallUint(c.statusCode, i, s.statusCode);
+  c.statusMessage.set(i, opt(s.statusMessage));
+  c.requestId.set(i, s.requestId);
+  c.attrKeys.set(i, s.keys);
+  c.attrValues.set(i, s.values);
+  if (s.at < 0) c.requestIdAt.setNull(i);
+  else writeSmallUint(c.requestIdAt, i, s.at);
+  c.resource.set(i, s.resource);
+  c.scopeName.set(i, opt(s.scopeName));
+  c.scopeVersion.set(i, opt(s.scopeVersion));
+  c.events.set(i, s.events);
+  c.links.set(i, s.links);
+  if (s.ai === undefined) setNoAi(c, i);
+  else setAi(c, i, s.ai);
 }
 
 /** A batch's worker-encoded spans, if any; refuses spans encoded for another store. */

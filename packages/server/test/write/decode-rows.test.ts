@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import { traceBatches } from '../../../../bench/_gen.mjs';
+import { DEFAULT_LIMITS, DEFAULT_REDACTION, type IngestLimits } from '../../src/config.js';
+import { decodeRowsExport } from '../../src/ingest/otlp/decode-rows.js';
+import { decodeExport } from '../../src/ingest/otlp/export.js';
+import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
+import { Sanitizer } from '../../src/ingest/sanitize.js';
+import { normaliseBatch } from '../../src/pipeline/ai/normalize.js';
+import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
+import type { PackedChunk } from '../../src/store/duckdb/chunk-columns.js';
+import { encodeSpanRows, encodeSpans } from '../../src/store/duckdb/span-chunks.js';
+import { hex } from './helpers.js';
+
+/**
+ * The ingest worker's direct path (protobuf → column rows) against the record path it replaces
+ * (decodeExport → normaliseBatch → encodeSpans): for every input, the same answer, the same
+ * counts and the same packed columns, byte for byte.
+ */
+
+const prices = loadPriceTable();
+const id = (bytes: number) => Buffer.from(hex(bytes), 'hex');
+const kv = (key: string, value: object) => ({ key, value });
+const str = (key: string, v: string) => kv(key, { stringValue: v });
+
+type Outcome =
+  | { error: string }
+  | {
+      accepted: number;
+      rejected: number;
+      firstError?: string;
+      counts: object;
+      chunks?: PackedChunk[];
+      traces?: string[];
+      requests?: string[];
+      operations?: [string, string, number][];
+    };
+
+/** A packed index's rows as sorted text (the direct path writes them in trace order). */
+function indexRows(chunks: PackedChunk[]): string[] {
+  const out: string[] = [];
+  for (const c of chunks) {
+    const cols = c.columns.map((col) => {
+      const data = (col as { data: Uint8Array }).data;
+      return new DataView(data.buffer, data.byteOffset, data.byteLength);
+    });
+    for (let i = 0; i < c.rows; i++) {
+      out.push(cols.map((v) => v.getBigUint64(i * 8, true).toString()).join(','));
+    }
+  }
+  return out.sort();
+}
+
+function viaRecords(body: Uint8Array, limits: IngestLimits, redaction: typeof DEFAULT_REDACTION) {
+  try {
+    const d = decodeExport('traces', 'http/protobuf', body, new Sanitizer(limits, redaction));
+    const base = {
+      accepted: d.accepted,
+      rejected: d.rejected,
+      firstError: d.firstError,
+      counts: d.counts,
+    };
+    if (d.batch.spans.length === 0) return base;
+    normaliseBatch(d.batch, prices);
+    const { payload } = encodeSpans(d.batch.spans);
+    return {
+      ...base,
+      chunks: payload.chunks,
+      traces: indexRows(payload.index.traces),
+      requests: indexRows(payload.index.requests),
+      operations: payload.index.operations,
+    };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+function viaRows(body: Uint8Array, limits: IngestLimits, redaction: typeof DEFAULT_REDACTION) {
+  try {
+    const d = decodeRowsExport(body, new Sanitizer(limits, redaction), prices);
+    const base = {
+      accepted: d.accepted,
+      rejected: d.rejected,
+      firstError: d.firstError,
+      counts: d.counts,
+    };
+    if (d.rows.length === 0) return base;
+    const { payload } = encodeSpanRows(d.rows, d.operations);
+    return {
+      ...base,
+      chunks: payload.chunks,
+      traces: indexRows(payload.index.traces),
+      requests: indexRows(payload.index.requests),
+      operations: payload.index.operations,
+    };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+function same(
+  body: Uint8Array,
+  limits: IngestLimits = DEFAULT_LIMITS,
+  redaction = DEFAULT_REDACTION,
+): Outcome {
+  const want: Outcome = viaRecords(body, limits, redaction);
+  const got: Outcome = viaRows(body, limits, redaction);
+  expect(got).toEqual(want);
+  return got;
+}
+
+const encode = (request: object) =>
+  ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(request)).finish();
+
+function span(over: Record<string, unknown> = {}) {
+  return {
+    traceId: id(16),
+    spanId: id(8),
+    name: 'op',
+    kind: 2,
+    startTimeUnixNano: '1795000000000000123',
+    endTimeUnixNano: '1795000000500000456',
+    ...over,
+  };
+}
+
+const oneScope = (spans: object[], resource?: object) =>
+  encode({ resourceSpans: [{ resource, scopeSpans: [{ spans }] }] });
+
+const everyValueKind = [
+  str('s', 'hello Bearer abcdef123456'),
+  kv('b', { boolValue: true }),
+  kv('i', { intValue: -42 }),
+  kv('big', { intValue: '9007199254740993' }),
+  kv('d', { doubleValue: 1.5 }),
+  kv('arr', { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } }),
+  kv('kv', {
+    kvlistValue: { values: [str('password', 'x'), kv('n', { doubleValue: 2 })] },
+  }),
+  kv('bytes', { bytesValue: Buffer.from('raw') }),
+];
+
+describe('protobuf straight into column rows (ingest workers)', () => {
+  it('packs the bench traffic exactly as the record path does (AI spans, request IDs, resources)', () => {
+    for (const request of traceBatches({ spans: 2048, perBatch: 512 })) {
+      const got = same(ExportTraceServiceRequest.encode(request).finish());
+      expect(got).toMatchObject({ accepted: 512, rejected: 0 });
+    }
+  });
+
+  it('keeps every field kind, events, links, status, redaction and the attribute cap', () => {
+    const traceId = id(16);
+    const body = encode({
+      resourceSpans: [
+        {
+          resource: { attributes: [str('service.name', 'api'), str('api_key', 'k')] },
+          scopeSpans: [
+            {
+              scope: { name: 'scope-a', version: '2.0' },
+              spans: [
+                span({
+                  traceId,
+                  parentSpanId: id(8),
+                  traceState: 'k=v',
+                  attributes: [str('request.id', 'req_00aa11bb22cc'), ...everyValueKind],
+                  events: [
+                    {
+                      timeUnixNano: '1795000000100000000',
+                      name: 'e1',
+                      attributes: [str('a', 'b')],
+                    },
+                  ],
+                  links: [{ traceId: id(16), spanId: id(8), traceState: 't' }],
+                  status: { code: 2, message: 'boom Bearer abcdefgh' },
+                }),
+                // Same trace, same start: the sort keeps arrival order.
+                span({ traceId, name: 'twin', attributes: [str('token', 'secret')] }),
+                span({ traceId, name: 'earlier', startTimeUnixNano: '1795000000000000000' }),
+                span({ name: 'ends-first', startTimeUnixNano: '5', endTimeUnixNano: '3' }),
+              ],
+            },
+          ],
+        },
+        // No resource: unknown_service; the same trace again from another service.
+        { scopeSpans: [{ spans: [span({ traceId, name: 'other' }), span()] }] },
+      ],
+    });
+    for (const maxAttributes of [3, 8, 128]) {
+      same(body, { ...DEFAULT_LIMITS, maxAttributes, maxEvents: 0, maxLinks: 0 });
+      same(body, { ...DEFAULT_LIMITS, maxAttributes, maxValueLength: 4 });
+    }
+    same(body, DEFAULT_LIMITS, { ...DEFAULT_REDACTION, enabled: false });
+    expect(same(body)).toMatchObject({ accepted: 6 });
+  });
+
+  it('treats repeated, numeric and __proto__ keys as an attributes object does', () => {
+    const attrs = [
+      [str('a', '1'), str('b', '2'), str('a', '3')],
+      [str('2', 'two'), str('1', 'one'), str('x', 'y')],
+      [str('__proto__', 'p'), str('x', 'y')],
+      [kv('__proto__', { kvlistValue: { values: [str('request.id', 'req_inherited')] } })],
+      [str('request.id', 'req_first1'), str('request.id', 'req_second')],
+      [str('request.id', 'not valid!'), str('request_id', 'req_fallback')],
+      [kv('request.id', { arrayValue: { values: [{ stringValue: 'req_arr' }] } })],
+      [
+        kv('http.request.header.x-request-id', {
+          arrayValue: { values: [{ stringValue: 'req_h' }] },
+        }),
+      ],
+      [str('request.id', 'req_alone')],
+      [str('x', 'y'), str('request.id', 'req_last1')],
+      [str('request.id', 'req_one'), str('request_id', 'req_two'), str('z', '1')],
+      [kv('request.id', { intValue: 7 })],
+      [str('password', 'hunter2'), str('request.id', '')],
+      [],
+    ];
+    same(oneScope(attrs.map((attributes) => span({ attributes }))));
+    // The same lists again, now known to the key trie.
+    same(oneScope(attrs.map((attributes) => span({ attributes }))));
+    same(oneScope(attrs.map((attributes) => span({ attributes }))), {
+      ...DEFAULT_LIMITS,
+      maxAttributes: 1,
+    });
+  });
+
+  it('finds AI fields by attribute keys and by a Vercel ai.* name', () => {
+    const spans = [
+      span({ name: 'ai.generateText', attributes: [str('ai.model.id', 'gpt-4o')] }),
+      span({ name: 'ai.generateText.doGenerate', attributes: [str('x', 'y')] }),
+      span({ attributes: [str('session.id', 's1'), str('user.id', 'u1')] }),
+      span({
+        attributes: [
+          str('gen_ai.operation.name', 'chat'),
+          str('gen_ai.request.model', 'claude-sonnet-4'),
+          kv('gen_ai.usage.input_tokens', { intValue: 1200 }),
+          kv('gen_ai.usage.output_tokens', { intValue: 80 }),
+          str('request.id', 'req_ai'),
+        ],
+      }),
+      span({
+        attributes: [kv('llm.cost.total', { doubleValue: 0.5 }), str('llm.request.type', 'x')],
+      }),
+    ];
+    same(oneScope(spans, { attributes: [str('service.name', 'agent')] }));
+  });
+
+  it('rejects the same spans with the same reasons, and fails the same requests', () => {
+    same(
+      oneScope([
+        span({ traceId: Buffer.from('short') }),
+        span({ spanId: Buffer.alloc(8) }),
+        span({ spanId: Buffer.alloc(0) }),
+        span({ parentSpanId: Buffer.from('abc') }),
+        span({ traceId: Buffer.alloc(16) }),
+        span({ traceId: undefined }),
+        span({ parentSpanId: Buffer.alloc(8) }),
+        span(),
+      ]),
+    );
+    expect(same(oneScope([span({ spanId: Buffer.alloc(8) })]))).toMatchObject({
+      accepted: 0,
+      rejected: 1,
+    });
+    expect(same(oneScope([span({ kind: 9 })]))).toHaveProperty('error');
+    expect(same(oneScope([span({ status: { code: 7 } })]))).toHaveProperty('error');
+    expect(same(oneScope([span({ endTimeUnixNano: '18446744073709551615' })]))).toHaveProperty(
+      'error',
+    );
+    const deep = { kvlistValue: { values: [] as object[] } };
+    let at = deep;
+    for (let i = 0; i < 20; i++) {
+      const next = { kvlistValue: { values: [] as object[] } };
+      at.kvlistValue.values.push(kv('k', next));
+      at = next;
+    }
+    expect(same(oneScope([span({ attributes: [kv('deep', deep)] })]))).toHaveProperty('error');
+    expect(same(Buffer.from([0x0a, 0x05, 0x01]))).toHaveProperty('error');
+  });
+
+  it('agrees on mutated bodies (each byte flip either fails both ways or decodes the same)', () => {
+    const [request] = traceBatches({ spans: 64, perBatch: 64 });
+    const body = ExportTraceServiceRequest.encode(request).finish();
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    for (let k = 0; k < 150; k++) {
+      const mutated = Buffer.from(body);
+      for (let f = 0; f < 3; f++) mutated[Math.floor(rand() * mutated.length)] = rand() * 256;
+      same(mutated);
+    }
+  });
+});

@@ -60,7 +60,7 @@ export class Decoder {
       switch (field) {
         case 1:
           w.expect(1, type, LEN);
-          value = s.text(w.string());
+          value = s.text(w.repeatedString());
           break;
         case 2:
           w.expect(2, type, VARINT);

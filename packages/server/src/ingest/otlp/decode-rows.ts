@@ -105,14 +105,15 @@ function listOf(keys: readonly string[]): KeyList | undefined {
 
 /** A span's attributes as the decoder met them (after caps and redaction), in order. */
 class Pairs {
-  readonly keys: string[] = [];
-  readonly values: AttributeValue[] = [];
+  keys: string[] = [];
+  values: AttributeValue[] = [];
   /** Occurrences met, counted against maxAttributes as Decoder.attribute counts them. */
   n = 0;
 
+  /** Fresh arrays per span: emptying the last ones (`length = 0`) gave back their storage. */
   clear(): void {
-    this.keys.length = 0;
-    this.values.length = 0;
+    this.keys = [];
+    this.values = [];
     this.n = 0;
   }
 
@@ -229,7 +230,7 @@ function allZero(buf: Buffer, start: number, n: number): boolean {
 }
 
 /** A fixed64 time's words; throws for values past int64, as decode-proto.ts's nanos does. */
-function nanosWords(w: Wire, what: string, out: [number, number]): void {
+function nanosWords(w: Wire, what: string, out: Uint32Array, at: number): void {
   if (w.pos + 8 > w.end) throw new WireError(`truncated fixed64 at byte ${w.pos}`);
   const lo = w.view.getUint32(w.pos, true);
   const hi = w.view.getUint32(w.pos + 4, true);
@@ -238,8 +239,8 @@ function nanosWords(w: Wire, what: string, out: [number, number]): void {
     throw new WireError(`${what} ${v} nanoseconds is after the year 2262`);
   }
   w.pos += 8;
-  out[0] = hi;
-  out[1] = lo;
+  out[at] = hi;
+  out[at + 1] = lo;
 }
 
 /** Decodes an ExportTraceServiceRequest into rows; errors as decodeTraceRequest's. */
@@ -318,6 +319,9 @@ export function decodeTraceRows(body: Buffer, s: Sanitizer, prices: PriceTable):
   });
 }
 
+/** A span's start and end as (high, low) words while it decodes. */
+const TIMES = new Uint32Array(4);
+
 /** One Span into `row`, or the reason (`traceId: …`) it is rejected (decodeSpan's rules). */
 function decodeSpanRow(
   d: Decoder,
@@ -337,8 +341,8 @@ function decodeSpanRow(
   let traceState = '';
   let name = '';
   let kind = 0;
-  const startNs: [number, number] = [0, 0];
-  const endNs: [number, number] = [0, 0];
+  const times = TIMES;
+  times.fill(0);
   pairs.clear();
   let events: SpanEventRecord[] | undefined;
   let links: SpanLinkRecord[] | undefined;
@@ -407,11 +411,11 @@ function decodeSpanRow(
         break;
       case 7:
         w.expect(7, type, FIXED64);
-        nanosWords(w, 'startTimeUnixNano', startNs);
+        nanosWords(w, 'startTimeUnixNano', times, 0);
         break;
       case 8:
         w.expect(8, type, FIXED64);
-        nanosWords(w, 'endTimeUnixNano', endNs);
+        nanosWords(w, 'endTimeUnixNano', times, 2);
         break;
       case 9:
         w.expect(9, type, LEN);
@@ -471,8 +475,10 @@ function decodeSpanRow(
   row.traceState = traceState || undefined;
   row.name = s.text(name);
   row.kind = kind;
-  const [sHi, sLo] = startNs;
-  const [eHi, eLo] = endNs;
+  const sHi = times[0]!;
+  const sLo = times[1]!;
+  const eHi = times[2]!;
+  const eLo = times[3]!;
   row.startHi = sHi;
   row.startLo = sLo;
   // duration_ns: end − start when the span ends after it starts, else 0.

@@ -393,16 +393,16 @@ function fillRow(c: SpanColumns, i: number, s: SpanRow): void {
   c.durationNs.view.setUint32(i * 8 + 4, s.durHi, true);
   writeSmallUint(c.statusCode, i, s.statusCode);
   c.statusMessage.set(i, opt(s.statusMessage));
-  c.requestId.set(i, s.requestId);
-  c.attrKeys.set(i, s.keys);
-  c.attrValues.set(i, s.values);
+  c.requestId.setClean(i, s.requestId);
+  c.attrKeys.setClean(i, s.keys);
+  c.attrValues.setClean(i, s.values);
   if (s.at < 0) c.requestIdAt.setNull(i);
   else writeSmallUint(c.requestIdAt, i, s.at);
-  c.resource.set(i, s.resource);
+  c.resource.setClean(i, s.resource);
   c.scopeName.set(i, opt(s.scopeName));
   c.scopeVersion.set(i, opt(s.scopeVersion));
-  c.events.set(i, s.events);
-  c.links.set(i, s.links);
+  c.events.setClean(i, s.events);
+  c.links.setClean(i, s.links);
   if (s.ai === undefined) setNoAi(c, i);
   else setAi(c, i, s.ai);
 }

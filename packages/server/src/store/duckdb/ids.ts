@@ -59,3 +59,84 @@ export function traceFromHexSql(column: string): string {
 export function spanFromHexSql(column: string): string {
   return `CASE WHEN ${column} IS NULL OR ${column} = '' THEN NULL ELSE ('0x' || ${column})::UBIGINT END`;
 }
+
+/** MD5's per-step shift amounts (by round, then step mod 4) and sine constants (RFC 1321). */
+const MD5_SHIFT = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
+const MD5_K = Int32Array.from({ length: 64 }, (_, i) =>
+  Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32),
+);
+const MD5_BLOCK = new Int32Array(16);
+
+/**
+ * requestKey's 8 bytes written at `bytes[at]` (a UBIGINT slot), for ASCII request IDs (what
+ * requestIdOf promotes) by an MD5 in JavaScript: no Hash object, no Buffer of the text or the
+ * digest and no BigInt, which cost ~1 µs per request ID in a worker. Other text goes through
+ * node:crypto.
+ */
+export function writeRequestKey(bytes: Uint8Array, at: number, requestId: string): void {
+  if (!md5Low64(requestId, bytes, at)) {
+    bytes.set(createHash('md5').update(requestId).digest().subarray(0, 8), at);
+  }
+}
+
+/** The first 8 bytes of an ASCII string's MD5 into `out`; false (nothing written) for non-ASCII. */
+function md5Low64(s: string, out: Uint8Array, at: number): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  const x = MD5_BLOCK;
+  let a0 = 0x67452301;
+  let b0 = 0xefcdab89 | 0;
+  let c0 = 0x98badcfe | 0;
+  let d0 = 0x10325476;
+  // Text, 0x80, zeros, then the bit length in the last 8 bytes of the last block.
+  const blocks = ((n + 8) >> 6) + 1;
+  for (let blk = 0; blk < blocks; blk++) {
+    x.fill(0);
+    const base = blk * 64;
+    for (let j = 0; j < 64; j++) {
+      const i = base + j;
+      const byte = i < n ? s.charCodeAt(i) : i === n ? 0x80 : 0;
+      if (byte !== 0) x[j >> 2]! |= byte << ((j & 3) * 8);
+    }
+    if (blk === blocks - 1) {
+      x[14] = (n * 8) | 0;
+      x[15] = Math.floor((n * 8) / 2 ** 32);
+    }
+    let a = a0;
+    let b = b0;
+    let c = c0;
+    let d = d0;
+    for (let i = 0; i < 64; i++) {
+      let f: number;
+      let g: number;
+      if (i < 16) {
+        f = (b & c) | (~b & d);
+        g = i;
+      } else if (i < 32) {
+        f = (d & b) | (~d & c);
+        g = (5 * i + 1) & 15;
+      } else if (i < 48) {
+        f = b ^ c ^ d;
+        g = (3 * i + 5) & 15;
+      } else {
+        f = c ^ (b | ~d);
+        g = (7 * i) & 15;
+      }
+      const sum = (a + f + MD5_K[i]! + x[g]!) | 0;
+      const r = MD5_SHIFT[((i >> 4) << 2) | (i & 3)]!;
+      a = d;
+      d = c;
+      c = b;
+      b = (b + ((sum << r) | (sum >>> (32 - r)))) | 0;
+    }
+    a0 = (a0 + a) | 0;
+    b0 = (b0 + b) | 0;
+    c0 = (c0 + c) | 0;
+    d0 = (d0 + d) | 0;
+  }
+  for (let k = 0; k < 4; k++) {
+    out[at + k] = (a0 >>> (8 * k)) & 0xff;
+    out[at + 4 + k] = (b0 >>> (8 * k)) & 0xff;
+  }
+  return true;
+}

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { BIGINT, type DuckDBDataChunk, UBIGINT } from '@duckdb/node-api';
 import type { LogRecord, SpanRecord } from '../records.js';
 import {
@@ -10,7 +9,7 @@ import {
   writeUBigInt,
 } from './chunk-columns.js';
 import { type CsvText, DELIM, QUOTE } from './csv.js';
-import { requestKey, traceKey } from './ids.js';
+import { requestKey, traceKey, writeRequestKey } from './ids.js';
 import type { SpanRow } from './span-chunks.js';
 
 /**
@@ -197,7 +196,7 @@ export function packRowIndex(
     setWords(te, i, eHi, eLo);
     for (const id of requestIds) {
       const k = requestRows.next();
-      requestKeyInto(rk, k, id);
+      writeRequestKey(rk.bytes, k * 8, id);
       setWords(rs, k, sHi, sLo);
       setWords(re, k, eHi, eLo);
     }
@@ -209,11 +208,6 @@ export function packRowIndex(
 function setWords(col: FixedColumn, row: number, hi: number, lo: number): void {
   col.view.setUint32(row * 8, lo, true);
   col.view.setUint32(row * 8 + 4, hi, true);
-}
-
-/** requestKey's value written straight from the digest's bytes (no Hash object, no BigInt). */
-function requestKeyInto(col: FixedColumn, row: number, requestId: string): void {
-  col.bytes.set(hash('md5', requestId, 'buffer').subarray(0, 8), row * 8);
 }
 
 /**

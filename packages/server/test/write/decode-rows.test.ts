@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { traceBatches } from '../../../../bench/_gen.mjs';
 import { DEFAULT_LIMITS, DEFAULT_REDACTION, type IngestLimits } from '../../src/config.js';
 import { decodeRowsExport } from '../../src/ingest/otlp/decode-rows.js';
@@ -8,8 +9,11 @@ import { Sanitizer } from '../../src/ingest/sanitize.js';
 import { normaliseBatch } from '../../src/pipeline/ai/normalize.js';
 import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
 import type { PackedChunk } from '../../src/store/duckdb/chunk-columns.js';
+import { IngestJournal } from '../../src/store/duckdb/journal.js';
+import { decodeEntry } from '../../src/store/duckdb/journal-entry.js';
 import { encodeSpanRows, encodeSpans } from '../../src/store/duckdb/span-chunks.js';
-import { hex } from './helpers.js';
+import { DuckDbStore, JOURNAL_DIR_NAME } from '../../src/store/duckdb/store.js';
+import { hex, tempDir } from './helpers.js';
 
 /**
  * The ingest worker's direct path (protobuf → column rows) against the record path it replaces
@@ -84,13 +88,17 @@ function viaRows(body: Uint8Array, limits: IngestLimits, redaction: typeof DEFAU
       counts: d.counts,
     };
     if (d.rows.length === 0) return base;
-    const { payload } = encodeSpanRows(d.rows, d.operations);
+    // The worker's journal record, read back as the main thread and replay read it.
+    const record = encodeSpanRows(d.rows, d.operations);
+    const entry = decodeEntry(record);
+    expect(entry.rows).toBe(d.rows.length);
+    const [index] = entry.index;
     return {
       ...base,
-      chunks: payload.chunks,
-      traces: indexRows(payload.index.traces),
-      requests: indexRows(payload.index.requests),
-      operations: payload.index.operations,
+      chunks: entry.chunks,
+      traces: indexRows(index!.traces),
+      requests: indexRows(index!.requests),
+      operations: index!.operations,
     };
   } catch (err) {
     return { error: (err as Error).message };
@@ -145,6 +153,44 @@ describe('protobuf straight into column rows (ingest workers)', () => {
       const got = same(ExportTraceServiceRequest.encode(request).finish());
       expect(got).toMatchObject({ accepted: 512, rejected: 0 });
     }
+  });
+
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('replays a worker record left in the journal (kill -9 before the commit)', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const body = oneScope([
+      span({ attributes: [str('request.id', 'req_replayed')] }),
+      span({ name: 'second' }),
+    ]);
+    const d = decodeRowsExport(body, new Sanitizer(DEFAULT_LIMITS, DEFAULT_REDACTION), prices);
+    const { journal } = IngestJournal.open(join(dir, JOURNAL_DIR_NAME), 0);
+    await journal.append(encodeSpanRows(d.rows, d.operations)).durable;
+    await journal.close();
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    cleanups.push(() => store.close());
+    expect(store.recovered).toEqual({ batches: 1, spans: 2 });
+    const found = await store.reader.lookup({ requestIds: ['req_replayed'], traceIds: [] });
+    expect(found.spans.map((s) => s.requestId)).toEqual(['req_replayed']);
+    expect((await store.stats()).spansTotal).toBe(2);
+  });
+
+  it('reads a record back at any offset of a journal file', () => {
+    const [request] = traceBatches({ spans: 64, perBatch: 64 });
+    const s = new Sanitizer(DEFAULT_LIMITS, DEFAULT_REDACTION);
+    const d = decodeRowsExport(ExportTraceServiceRequest.encode(request).finish(), s, prices);
+    const record = encodeSpanRows(d.rows, d.operations);
+    const file = Buffer.alloc(record.byteLength + 3);
+    file.set(record, 3);
+    const entry = decodeEntry(file.subarray(3));
+    expect(entry).toEqual(decodeEntry(record));
+    expect(entry.rows).toBe(64);
+    expect(() => decodeEntry(record.subarray(0, 12))).toThrow();
   });
 
   it('keeps every field kind, events, links, status, redaction and the attribute cap', () => {

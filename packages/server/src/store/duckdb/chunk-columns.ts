@@ -62,6 +62,21 @@ class PackArena {
     return this.buf;
   }
 
+  get size(): number {
+    return this.used;
+  }
+
+  /** Copies the bytes reserved so far into `target` at `at`; the arena starts over. */
+  takeInto(target: Uint8Array, at: number): void {
+    target.set(this.buf.subarray(0, this.used), at);
+    this.used = 0;
+  }
+
+  /** Drops whatever is reserved (a batch that failed half-way must not shift the next one). */
+  reset(): void {
+    this.used = 0;
+  }
+
   /** The bytes reserved so far, in a buffer of their own; the arena starts over. */
   take(): ArrayBuffer {
     const out = this.buf.buffer.slice(0, this.used) as ArrayBuffer;
@@ -409,17 +424,94 @@ export function unpackChunk(types: readonly DuckDBType[], packed: PackedChunk): 
   return chunk;
 }
 
+/**
+ * A packed column's place in a record (journal-entry.ts, v2): byte offsets into the record's
+ * data, which is this thread's arena as the batch left it. `w`: fixed width, `d` its data;
+ * `x`/`xl` a dictionary's bytes, `e` its `n` end offsets, `i` the rows' entries; `v` validity;
+ * `c` a constant.
+ */
+export type ColumnDesc =
+  | { w: number; d: number; v?: number }
+  | { x: number; xl: number; e: number; n: number; i: number; v?: number }
+  | { c: string };
+
+export interface ChunkDesc {
+  rows: number;
+  columns: ColumnDesc[];
+}
+
+/** Bytes of a validity bitmap of `rows` rows (whole 64-bit words, as DuckDB keeps them). */
+function validBytes(rows: number): number {
+  return Math.ceil(rows / 64) * 8;
+}
+
+function describe(col: PackedColumn): ColumnDesc {
+  if ('constant' in col) return { c: col.constant };
+  const v = col.valid && asBytes(col.valid).byteOffset;
+  if ('width' in col) return { w: col.width, d: asBytes(col.data).byteOffset, v };
+  if ('dict' in col) {
+    const { dict, ends, index } = col;
+    return {
+      x: dict.byteOffset,
+      xl: dict.byteLength,
+      e: ends.byteOffset,
+      n: ends.length,
+      i: index.byteOffset,
+      v,
+    };
+  }
+  throw new Error('row-by-row text is never packed any more');
+}
+
+/** A described chunk's columns as views into `buffer`, whose data starts at `base`. */
+export function chunkOfDesc(desc: ChunkDesc, buffer: ArrayBuffer, base: number): PackedChunk {
+  const rows = desc.rows;
+  const columns = desc.columns.map((c): PackedColumn => {
+    if ('c' in c) return { constant: c.c };
+    const valid =
+      c.v === undefined ? undefined : new Uint8Array(buffer, base + c.v, validBytes(rows));
+    if ('w' in c)
+      return { width: c.w, data: new Uint8Array(buffer, base + c.d, rows * c.w), valid };
+    return {
+      dict: new Uint8Array(buffer, base + c.x, c.xl),
+      ends: new Uint32Array(buffer, base + c.e, c.n),
+      index: new Uint16Array(buffer, base + c.i, rows),
+      valid,
+    };
+  });
+  return { rows, columns };
+}
+
+/** Bytes packed since the last take (the data a record of described chunks carries). */
+export function packedSize(): number {
+  return arena.size;
+}
+
+/** Copies the packed bytes into `target` at `at` (a record's data) and starts the arena over. */
+export function takePackedInto(target: Uint8Array, at: number): void {
+  arena.takeInto(target, at);
+}
+
+/** Starts the arena over: a batch about to be described starts at offset 0. */
+export function resetPacked(): void {
+  arena.reset();
+}
+
 /** The columns of one table, filled row by row and emitted as data chunks. */
 export class ChunkBuilder {
   private readonly chunks: DuckDBDataChunk[] = [];
   private readonly packedChunks: PackedChunk[] = [];
+  private readonly pending: { rows: number; later: PackedLater[] }[] = [];
   private row = 0;
 
-  /** `packed`: emit PackedChunks (finishPacked) instead of DuckDB chunks (finish). */
+  /**
+   * `packed`: emit PackedChunks (finishPacked) instead of DuckDB chunks (finish);
+   * `described`: leave them in the arena and describe them (finishDescribed).
+   */
   constructor(
     private readonly types: readonly DuckDBType[],
     readonly columns: readonly Column[],
-    private readonly packed = false,
+    private readonly packed: boolean | 'described' = false,
   ) {
     if (types.length !== columns.length) throw new Error('one column buffer per type');
   }
@@ -439,13 +531,32 @@ export class ChunkBuilder {
 
   /** The filled rows as packed chunks, for another thread to unpack (the builder is done). */
   finishPacked(): PackedChunk[] {
-    if (!this.packed) throw new Error('this builder makes DuckDB chunks: call finish()');
+    if (this.packed !== true) throw new Error('this builder does not pack: call finish()');
     if (this.row > 0) this.emit();
     return this.packedChunks;
   }
 
+  /**
+   * The filled rows' places in the arena, which keeps them (takePackedInto copies them out):
+   * a batch's chunks go into its record with one copy, no buffer per chunk.
+   */
+  finishDescribed(): ChunkDesc[] {
+    if (this.packed !== 'described') throw new Error('this builder does not describe');
+    if (this.row > 0) this.emit();
+    const buffer = arena.bytes.buffer as ArrayBuffer;
+    return this.pending.map(({ rows, later }) => ({
+      rows,
+      columns: later.map((make) => describe(make(buffer))),
+    }));
+  }
+
   private emit(): void {
-    if (this.packed) {
+    if (this.packed === 'described') {
+      this.pending.push({
+        rows: this.row,
+        later: this.columns.map((c) => c.pack(this.row, arena)),
+      });
+    } else if (this.packed) {
       const later = this.columns.map((c) => c.pack(this.row, arena));
       const buffer = arena.take();
       this.packedChunks.push({ rows: this.row, columns: later.map((make) => make(buffer)) });

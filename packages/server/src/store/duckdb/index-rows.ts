@@ -2,6 +2,7 @@ import { BIGINT, type DuckDBDataChunk, UBIGINT } from '@duckdb/node-api';
 import type { LogRecord, SpanRecord } from '../records.js';
 import {
   ChunkBuilder,
+  type ChunkDesc,
   FixedColumn,
   type PackedChunk,
   unpackChunk,
@@ -128,6 +129,13 @@ export interface PackedIndex {
   operations: [string, string, number][];
 }
 
+/** A batch's index rows left in the arena for a record (journal-entry.ts v2), and its operations. */
+export interface DescribedIndex {
+  traces: ChunkDesc[];
+  requests: ChunkDesc[];
+  operations: [string, string, number][];
+}
+
 /** A batch's rows for trace_index and request_index, and its operations. */
 export interface BatchIndexRows {
   traces: DuckDBDataChunk[];
@@ -156,14 +164,14 @@ function atMost(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
  * window is one pass with no map, and each of its request IDs gets the trace's window (what
  * packIndex's request window widened by the trace's comes to).
  */
-export function packRowIndex(
+export function describeRowIndex(
   rows: readonly SpanRow[],
   operations: [string, string, number][],
-): PackedIndex {
+): DescribedIndex {
   const [tk, ts, te] = [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)];
-  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te], true);
+  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te], 'described');
   const [rk, rs, re] = [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)];
-  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, re], true);
+  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, re], 'described');
   const requestIds: string[] = [];
   let r = 0;
   while (r < rows.length) {
@@ -202,7 +210,11 @@ export function packRowIndex(
     }
     r = end;
   }
-  return { traces: traceRows.finishPacked(), requests: requestRows.finishPacked(), operations };
+  return {
+    traces: traceRows.finishDescribed(),
+    requests: requestRows.finishDescribed(),
+    operations,
+  };
 }
 
 function setWords(col: FixedColumn, row: number, hi: number, lo: number): void {

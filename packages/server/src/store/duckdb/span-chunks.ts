@@ -28,6 +28,7 @@ import {
   ChunkBuilder,
   FixedColumn,
   type PackedChunk,
+  resetPacked,
   TextColumn,
   unpackChunk,
   writeBigInt,
@@ -35,7 +36,8 @@ import {
   writeSpanId,
   writeTraceId,
 } from './chunk-columns.js';
-import { type PackedIndex, packIndex, packRowIndex } from './index-rows.js';
+import { describeRowIndex, type PackedIndex, packIndex } from './index-rows.js';
+import { recordOf } from './journal-entry.js';
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
@@ -350,24 +352,23 @@ function rowOrder(a: SpanRow, b: SpanRow): number {
 }
 
 /**
- * Decoded rows (in arrival order) as the payload encodeSpans makes of the same spans as
- * records: the same rows in the same order, the same index rows (in trace order) and operations
- * (`operations`, in arrival order, each once). Sorts `rows`.
+ * Decoded rows (in arrival order) as the journal record of the spans encodeSpans makes of the
+ * same spans as records (journal-entry.ts reads both): the same rows in the same order, the
+ * same index rows (in trace order) and operations (`operations`, in arrival order, each once).
+ * The columns go from the arena into the record with one copy (recordOf). Sorts `rows`.
  */
 export function encodeSpanRows(
   rows: SpanRow[],
   operations: [string, string, number][],
-): EncodedSpans & { payload: DuckDbEncoded } {
+): Uint8Array {
   rows.sort(rowOrder);
+  resetPacked();
   const c = takeColumns();
-  const out = new ChunkBuilder(SPAN_TYPES, c.all(), true);
+  const out = new ChunkBuilder(SPAN_TYPES, c.all(), 'described');
   for (let r = 0; r < rows.length; r++) fillRow(c, out.next(), rows[r]!);
-  const payload: DuckDbEncoded = {
-    chunks: out.finishPacked(),
-    index: packRowIndex(rows, operations),
-  };
+  const chunks = out.finishDescribed();
   spare = c;
-  return { store: 'duckdb', rows: rows.length, payload };
+  return recordOf(rows.length, chunks, describeRowIndex(rows, operations));
 }
 
 function fillRow(c: SpanColumns, i: number, s: SpanRow): void {

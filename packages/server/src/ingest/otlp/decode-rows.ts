@@ -49,6 +49,15 @@ class KeyList {
   readonly requestAt: number[];
   private jsonAll?: string;
   private jsonWithout?: string;
+  /**
+   * The last spans' values (request.id's place skipped) and their attr_values JSON: spans of one
+   * kind often repeat them (method, route, status, peer), and a repeat then costs a few
+   * comparisons instead of a JSON.stringify, and packs as the same string.
+   */
+  private readonly recent: AttributeValue[][] = [];
+  private readonly recentAt: number[] = [];
+  private readonly recentJson: string[] = [];
+  private nextRecent = 0;
 
   constructor(
     readonly keys: string[],
@@ -77,7 +86,39 @@ class KeyList {
     this.jsonWithout ??= JSON.stringify(this.keys.filter((_, i) => i !== at));
     return this.jsonWithout;
   }
+
+  /** attr_values' JSON of `values` (this list's), without the value at `at` when it is ≥ 0. */
+  valuesJson(values: AttributeValue[], at: number): string {
+    const n = values.length;
+    for (let k = 0; k < this.recent.length; k++) {
+      if (this.recentAt[k] !== at) continue;
+      const seen = this.recent[k]!;
+      let i = 0;
+      while (i < n && (i === at || seen[i] === values[i])) i++;
+      if (i === n) return this.recentJson[k]!;
+    }
+    let json: string;
+    if (at < 0) json = JSON.stringify(values);
+    else {
+      const [taken] = values.splice(at, 1);
+      json = JSON.stringify(values);
+      values.splice(at, 0, taken!);
+    }
+    // Short ones only: the trie's lists would otherwise keep long values alive.
+    if (json.length <= MAX_RECENT_JSON) {
+      const slot = this.nextRecent;
+      this.nextRecent = (slot + 1) % RECENT;
+      this.recent[slot] = values;
+      this.recentAt[slot] = at;
+      this.recentJson[slot] = json;
+    }
+    return json;
+  }
 }
+
+/** Values kept per key list for valuesJson, and the longest JSON kept. */
+const RECENT = 4;
+const MAX_RECENT_JSON = 256;
 
 /** Past this many lists (random keys, say) the trie starts over. */
 const MAX_LISTS = 20_000;
@@ -196,9 +237,7 @@ function setAttributes(row: SpanRow, pairs: Pairs, prices: PriceTable): void {
     row.values = undefined;
   } else {
     row.keys = list.json(at);
-    if (at >= 0) values.splice(at, 1);
-    row.values = JSON.stringify(values);
-    if (at >= 0) values.splice(at, 0, requestId!);
+    row.values = list.valuesJson(values, at);
   }
   if (list.ai || row.name.startsWith('ai.')) setAi(row, pairs.object(), prices);
 }

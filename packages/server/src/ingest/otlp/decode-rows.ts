@@ -87,28 +87,27 @@ class KeyList {
     return this.jsonWithout;
   }
 
-  /** attr_values' JSON of `values` (this list's), without the value at `at` when it is ≥ 0. */
-  valuesJson(values: AttributeValue[], at: number): string {
-    const n = values.length;
+  /**
+   * attr_values' JSON of the first `n` of `values` (this list's, in a scratch array the caller
+   * reuses), without the one at `at` when it is ≥ 0.
+   */
+  valuesJson(values: readonly AttributeValue[], n: number, at: number): string {
     for (let k = 0; k < this.recent.length; k++) {
       if (this.recentAt[k] !== at) continue;
+      // `seen` holds the values without the one at `at`.
       const seen = this.recent[k]!;
       let i = 0;
-      while (i < n && (i === at || seen[i] === values[i])) i++;
+      while (i < n && (i === at || seen[i < at || at < 0 ? i : i - 1] === values[i])) i++;
       if (i === n) return this.recentJson[k]!;
     }
-    let json: string;
-    if (at < 0) json = JSON.stringify(values);
-    else {
-      const [taken] = values.splice(at, 1);
-      json = JSON.stringify(values);
-      values.splice(at, 0, taken!);
-    }
+    const own: AttributeValue[] = new Array(at < 0 ? n : n - 1);
+    for (let i = 0, j = 0; i < n; i++) if (i !== at) own[j++] = values[i]!;
+    const json = JSON.stringify(own);
     // Short ones only: the trie's lists would otherwise keep long values alive.
     if (json.length <= MAX_RECENT_JSON) {
       const slot = this.nextRecent;
       this.nextRecent = (slot + 1) % RECENT;
-      this.recent[slot] = values;
+      this.recent[slot] = own;
       this.recentAt[slot] = at;
       this.recentJson[slot] = json;
     }
@@ -125,9 +124,9 @@ const MAX_LISTS = 20_000;
 let root = new KeyList([]);
 let lists = 0;
 
-function listOf(keys: readonly string[]): KeyList | undefined {
+function listOf(keys: readonly string[], count: number): KeyList | undefined {
   let node = root;
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < count; i++) {
     const k = keys[i]!;
     let n = node.next.get(k);
     if (n === undefined) {
@@ -146,22 +145,27 @@ function listOf(keys: readonly string[]): KeyList | undefined {
 
 /** A span's attributes as the decoder met them (after caps and redaction), in order. */
 class Pairs {
-  keys: string[] = [];
-  values: AttributeValue[] = [];
+  /** Scratch arrays reused span after span: their first `count` entries are this span's. */
+  readonly keys: string[] = [];
+  readonly values: AttributeValue[] = [];
+  count = 0;
   /** Occurrences met, counted against maxAttributes as Decoder.attribute counts them. */
   n = 0;
 
-  /** Fresh arrays per span: emptying the last ones (`length = 0`) gave back their storage. */
   clear(): void {
-    this.keys = [];
-    this.values = [];
+    this.count = 0;
     this.n = 0;
+  }
+
+  add(key: string, value: AttributeValue): void {
+    this.keys[this.count] = key;
+    this.values[this.count++] = value;
   }
 
   /** The object decodeSpan would have built from the same occurrences. */
   object(): Attributes {
     const out: Attributes = {};
-    for (let i = 0; i < this.keys.length; i++) out[this.keys[i]!] = this.values[i]!;
+    for (let i = 0; i < this.count; i++) out[this.keys[i]!] = this.values[i]!;
     return out;
   }
 }
@@ -192,8 +196,7 @@ function attribute(d: Decoder, w: Wire, pairs: Pairs): void {
       } else w.skip(tag & 7);
     }
     w.end = saved;
-    pairs.keys.push(key);
-    pairs.values.push(d.s.redactKey(key, value));
+    pairs.add(key, d.s.redactKey(key, value));
   } else d.s.counts.truncatedAttributes++;
   w.pos = end;
 }
@@ -213,7 +216,8 @@ function requestIdIn(list: KeyList, values: readonly AttributeValue[]): string |
 
 /** Request ID, attr_keys, attr_values, request_id_at and AI fields of a span from its pairs. */
 function setAttributes(row: SpanRow, pairs: Pairs, prices: PriceTable): void {
-  const list = pairs.keys.length === 0 ? root : listOf(pairs.keys);
+  const count = pairs.count;
+  const list = count === 0 ? root : listOf(pairs.keys, count);
   if (list === undefined || !list.regular) {
     // Duplicate or unusual keys: exactly the record path, through an attributes object.
     const attrs = pairs.object();
@@ -232,12 +236,12 @@ function setAttributes(row: SpanRow, pairs: Pairs, prices: PriceTable): void {
   // request.id leaves the list only when it is the span's request ID (splitAttributes).
   if (at >= 0 && (requestId === undefined || values[at] !== requestId || at > 0xffff)) at = -1;
   row.at = at;
-  if (values.length - (at < 0 ? 0 : 1) === 0) {
+  if (count - (at < 0 ? 0 : 1) === 0) {
     row.keys = undefined;
     row.values = undefined;
   } else {
     row.keys = list.json(at);
-    row.values = list.valuesJson(values, at);
+    row.values = list.valuesJson(values, count, at);
   }
   if (list.ai || row.name.startsWith('ai.')) setAi(row, pairs.object(), prices);
 }

@@ -20,7 +20,9 @@ export {
   samplingFromFlags,
 } from './pipeline/sampling/index.js';
 export {
+  isDuckDbThreadCount,
   isIngestWorkerCount,
+  MAX_DUCKDB_THREADS,
   MAX_INGEST_WORKERS,
   type ServerHandle,
   type ServerOptions,

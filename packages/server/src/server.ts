@@ -103,6 +103,14 @@ export interface ServerOptions {
    * nor peers (those stages need the decoded spans on the main thread).
    */
   ingestWorkers?: number;
+  /**
+   * Threads DuckDB runs its queries and commits on. Default: env HOPSCOPE_DUCKDB_THREADS, else
+   * the machine's cores less one for the main thread and one per ingest worker, at least 1.
+   * DuckDB's own default (every core) competes with those threads: on a 2-core VM, 1 thread
+   * took 1.5–2 µs of CPU off each ingested span, with or without a worker, while lookups,
+   * searches and stats at 10M spans kept their times (bench/RESULTS.md, 2026-11-24 03:45).
+   */
+  duckdbThreads?: number;
 }
 
 export interface ServerHandle {
@@ -135,6 +143,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const alertRules = resolveAlerts(options); // likewise
   const ingestWorkers = ingestThreads(options); // likewise
   const peerUrls = options.peers?.map(normalisePeerUrl); // likewise
+  // The workers decode only where no stage needs the spans on the main thread (see below).
+  const decoding = !samplingConfig && !peerUrls ? ingestWorkers : 0;
+  const duckdbThreads = duckdbThreadCount(options, decoding); // likewise
   if (options.self !== undefined) normalisePeerUrl(options.self);
   const metrics = new SelfMetrics();
   const store =
@@ -142,6 +153,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     createStore({
       store: options.storeUrl,
       dataDir: options.dataDir ?? './hopscope-data',
+      duckdbThreads,
       onCommit: () => metrics.commits.inc(),
       onUncommitted: (n) => metrics.uncommitted.set(n),
     });
@@ -326,6 +338,28 @@ function ingestThreads(options: ServerOptions): number {
   if (!isIngestWorkerCount(n)) {
     throw new Error(
       `ingest workers: a whole number from 0 to ${MAX_INGEST_WORKERS} (HOPSCOPE_INGEST_WORKERS or ingestWorkers), got ${options.ingestWorkers ?? JSON.stringify(env)}`,
+    );
+  }
+  return n;
+}
+
+/** DuckDB threads a server takes at most. */
+export const MAX_DUCKDB_THREADS = 256;
+
+export function isDuckDbThreadCount(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= MAX_DUCKDB_THREADS;
+}
+
+function duckdbThreadCount(options: ServerOptions, ingestWorkers: number): number {
+  const env = process.env.HOPSCOPE_DUCKDB_THREADS;
+  const n =
+    options.duckdbThreads ??
+    (env !== undefined && env !== ''
+      ? Number(env)
+      : Math.max(1, availableParallelism() - 1 - ingestWorkers));
+  if (!isDuckDbThreadCount(n)) {
+    throw new Error(
+      `DuckDB threads: a whole number from 1 to ${MAX_DUCKDB_THREADS} (HOPSCOPE_DUCKDB_THREADS or duckdbThreads), got ${options.duckdbThreads ?? JSON.stringify(env)}`,
     );
   }
   return n;

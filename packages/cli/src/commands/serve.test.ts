@@ -92,5 +92,11 @@ describe('hopscope serve', () => {
     const we = serve([], { HOPSCOPE_INGEST_WORKERS: '-1' });
     expect(await we.exit).toBe(2);
     expect(we.output().stderr).toMatch(/HOPSCOPE_INGEST_WORKERS: expected a whole number 0–64/);
+    const t = serve(['--duckdb-threads', '0']);
+    expect(await t.exit).toBe(2);
+    expect(t.output().stderr).toMatch(/--duckdb-threads: expected a whole number 1–256, got "0"/);
+    const te = serve([], { HOPSCOPE_DUCKDB_THREADS: '1.5' });
+    expect(await te.exit).toBe(2);
+    expect(te.output().stderr).toMatch(/HOPSCOPE_DUCKDB_THREADS: expected a whole number 1–256/);
   });
 });

@@ -1,5 +1,7 @@
 import {
+  isDuckDbThreadCount,
   isIngestWorkerCount,
+  MAX_DUCKDB_THREADS,
   MAX_INGEST_WORKERS,
   parseDuration,
   parseSize,
@@ -33,6 +35,7 @@ interface ServeFlags {
   peers?: string;
   self?: string;
   ingestWorkers?: number;
+  duckdbThreads?: number;
 }
 
 /** What commander hands over: parsed values from flags, raw strings from env defaults. */
@@ -78,7 +81,21 @@ function resolveFlags(raw: RawFlags): ServeFlags {
       raw.ingestWorkers === undefined
         ? undefined
         : fromEnv(raw.ingestWorkers, 'HOPSCOPE_INGEST_WORKERS', workerCount),
+    duckdbThreads:
+      raw.duckdbThreads === undefined
+        ? undefined
+        : fromEnv(raw.duckdbThreads, 'HOPSCOPE_DUCKDB_THREADS', duckdbThreadCount),
   };
+}
+
+function duckdbThreadCount(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !isDuckDbThreadCount(n)) {
+    throw new InvalidArgumentError(
+      `--duckdb-threads: expected a whole number 1–${MAX_DUCKDB_THREADS}, got "${v}"`,
+    );
+  }
+  return n;
 }
 
 function workerCount(v: string): number {
@@ -212,6 +229,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
       orRaw(workerCount),
       env.HOPSCOPE_INGEST_WORKERS,
     )
+    .option(
+      '--duckdb-threads <n>',
+      "threads of the embedded store's queries and commits (default: the cores less one for the main thread and one per ingest worker, at least 1) (HOPSCOPE_DUCKDB_THREADS)",
+      orRaw(duckdbThreadCount),
+      env.HOPSCOPE_DUCKDB_THREADS,
+    )
     .addHelpText(
       'after',
       '\nExample: hopscope serve --data ./hopscope-data --retention 3d\n' +
@@ -233,6 +256,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         queryToken: flags.queryToken || undefined,
         sampling,
         ingestWorkers: flags.ingestWorkers,
+        duckdbThreads: flags.duckdbThreads,
         ...peerOptions(flags),
       }).catch((err: Error) => {
         if (/^peer |^this collector /.test(err.message)) {

@@ -12,6 +12,8 @@ export interface StoreChoice {
   store?: string;
   /** Folder of the DuckDB file. */
   dataDir: string;
+  /** DuckDB: the threads it may use (DuckDbStoreOptions.threads). */
+  duckdbThreads?: number;
   onCommit?: (spans: number, logs: number) => void;
   /** DuckDB: told the number of acknowledged spans still waiting in the journal for a commit. */
   onUncommitted?: (spans: number) => void;
@@ -22,6 +24,7 @@ export function createStore(choice: StoreChoice): Store {
   if (spec === '' || spec === 'duckdb') {
     return new DuckDbStore({
       dataDir: choice.dataDir,
+      threads: choice.duckdbThreads,
       onCommit: choice.onCommit,
       onUncommitted: choice.onUncommitted,
     });

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DuckDbStore } from '../../src/store/duckdb/store.js';
-import { testServer } from './helpers.js';
+import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import { tempDir, testServer } from './helpers.js';
 
 /** The threads setting of the server's DuckDB, as DuckDB reports it. */
 async function threadsOf(store: unknown): Promise<number> {
@@ -29,6 +29,17 @@ describe('DuckDB threads', () => {
         Math.max(1, availableParallelism() - 1 - ingestWorkers),
       );
     }
+  });
+
+  it('of a store opened on its own leave a core to the main thread', async () => {
+    const { dir, cleanup } = tempDir();
+    const store = new DuckDbStore({ dataDir: dir });
+    await store.open();
+    stops.push(async () => {
+      await store.close();
+      cleanup();
+    });
+    expect(await threadsOf(store)).toBe(Math.max(1, availableParallelism() - 1));
   });
 
   it('take the option, else HOPSCOPE_DUCKDB_THREADS', async () => {

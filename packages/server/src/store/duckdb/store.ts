@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import { batchRecords, type LogRecord, type WriteBatch } from '../records.js';
@@ -71,7 +71,11 @@ interface Prepared {
 export interface DuckDbStoreOptions {
   /** Folder holding hopscope.duckdb (created if missing). */
   dataDir: string;
-  /** Worker threads DuckDB may use; defaults to DuckDB's choice (the core count). */
+  /**
+   * Threads DuckDB may use. Default: the cores less one, for Node's main thread (DuckDB's own
+   * default, every core, competes with it: bench/RESULTS.md 2026-11-24 03:45); the server also
+   * leaves one per ingest worker (server.ts).
+   */
   threads?: number;
   /** Told after every commit how many rows landed (for self-metrics). */
   onCommit?: (spans: number, logs: number) => void;
@@ -176,7 +180,7 @@ export class DuckDbStore implements Store {
   async open(): Promise<void> {
     mkdirSync(resolve(this.options.dataDir), { recursive: true });
     const config: Record<string, string> = {};
-    if (this.options.threads) config.threads = String(this.options.threads);
+    config.threads = String(this.options.threads ?? Math.max(1, availableParallelism() - 1));
     config.checkpoint_threshold = this.options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD;
     config.storage_compatibility_version = STORAGE_VERSION;
     this.instance = await DuckDBInstance.create(this.path, config);

@@ -244,18 +244,20 @@ export default async function serverBench(argv = []) {
   const now = builds[builds.length - 1];
   now.threadedRuns = [];
   now.apartRuns = [];
-  now.apartThreadedRuns = [];
+  for (const b of builds) b.apartThreadedRuns = [];
   for (let round = 0; round < 2; round++) {
     for (const b of builds) b.serverRuns.push(await serverRun(b, 0));
     now.threadedRuns.push(await serverRun(now, WORKERS));
     now.apartRuns.push(await serverRun(now, 0, true));
-    now.apartThreadedRuns.push(await serverRun(now, WORKERS, true));
+    // The deployment's shape (senders apart, ingest workers) for every build, alternating.
+    for (const b of builds) b.apartThreadedRuns.push(await serverRun(b, WORKERS, true));
   }
   rmSync(dirname(bodiesFile), { recursive: true, force: true });
   for (const b of builds) b.serverBest = best(b.serverRuns);
   const threaded = best(now.threadedRuns);
   const apart = best(now.apartRuns);
-  const apartThreaded = best(now.apartThreadedRuns);
+  for (const b of builds) b.apartThreadedBest = best(b.apartThreadedRuns);
+  const apartThreaded = now.apartThreadedBest;
   const { ms: ingestMs, cpu: ingestCpu, commits, stats, usedBytes } = now.serverBest;
 
   const ingest = rate(spans, ingestMs);
@@ -278,7 +280,10 @@ export default async function serverBench(argv = []) {
   const w = `${WORKERS} ingest worker${WORKERS === 1 ? '' : 's'}`;
   rows.push([`server, ${w} (now)`, rate(spans, threaded.ms), threaded.cpu]);
   rows.push(['server, senders in another process (now)', rate(spans, apart.ms), apart.cpu]);
-  rows.push([`  same, ${w}`, rate(spans, apartThreaded.ms), apartThreaded.cpu]);
+  for (const b of builds) {
+    const r = b.apartThreadedBest;
+    rows.push([`  same, ${w} (${b.name})`, rate(spans, r.ms), r.cpu]);
+  }
   // CPU time is what a loaded machine distorts least: wall-clock rates swing with other load.
   console.log(
     '\n                                        spans/s (wall)  server is   CPU µs/span  server is',
@@ -290,7 +295,8 @@ export default async function serverBench(argv = []) {
   }
   console.log(
     `senders in another process: server main thread ${(apart.main / spans).toFixed(1)} µs/span, ` +
-      `${(apartThreaded.main / spans).toFixed(1)} with ${w}`,
+      `${(apartThreaded.main / spans).toFixed(1)} with ${w}` +
+      (baseline ? ` (baseline ${(builds[0].apartThreadedBest.main / spans).toFixed(1)})` : ''),
   );
   console.log(
     `main thread CPU per span: ${(now.serverBest.main / spans).toFixed(1)} µs decoding there, ` +

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIGINT, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import {
@@ -131,6 +134,57 @@ describe('text columns', () => {
       ['ab', 3n],
       ['abc', 1n],
     ]);
+  });
+
+  it('long values pointing into one shared copy of the dictionary compare, sort and persist', async () => {
+    const col = new TextColumn();
+    const builder = new ChunkBuilder([VARCHAR], [col], true);
+    // Distinct long values sharing prefixes (a string_t keeps the first 4 bytes beside its
+    // pointer), long and short ones mixed, NULLs, and a second chunk.
+    const rows: (string | undefined)[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      rows.push(i % 7 === 0 ? undefined : i % 5 === 0 ? `s${i % 3}` : `prefix-${i % 400}-é-long`);
+    }
+    for (const v of rows) col.set(builder.next(), v);
+    const packed = builder.finishPacked();
+    expect(packed.length).toBe(2);
+    const want = (v: string) => rows.filter((r) => r === v).length;
+    expect(await query(packed, "SELECT count(*) FROM s WHERE v = 'prefix-13-é-long'")).toEqual([
+      [BigInt(want('prefix-13-é-long'))],
+    ]);
+    expect(await query(packed, "SELECT count(*) FROM s WHERE v LIKE 'prefix-1%'")).toEqual([
+      [BigInt(rows.filter((r) => r?.startsWith('prefix-1')).length)],
+    ]);
+    const sorted = [...new Set(rows.filter((r) => r !== undefined))].sort();
+    expect(
+      (await query(packed, 'SELECT DISTINCT v FROM s WHERE v IS NOT NULL ORDER BY v')).map(
+        (r) => r[0],
+      ),
+    ).toEqual(sorted);
+    // Through a checkpoint to disk and back.
+    const dir = mkdtempSync(join(tmpdir(), 'hopscope-chunk-'));
+    try {
+      const db = await DuckDBInstance.create(join(dir, 'x.duckdb'));
+      const conn = await db.connect();
+      await conn.run('CREATE TABLE s (v VARCHAR)');
+      const appender = await conn.createAppender('s');
+      for (const c of packed) appender.appendDataChunk(unpackChunk([VARCHAR], c));
+      appender.flushSync();
+      appender.closeSync();
+      await conn.run('CHECKPOINT');
+      conn.closeSync();
+      db.closeSync();
+      const again = await DuckDBInstance.create(join(dir, 'x.duckdb'));
+      const c2 = await again.connect();
+      const back = (await c2.runAndReadAll('SELECT v FROM s'))
+        .getRows()
+        .map((r) => r[0] ?? undefined);
+      c2.closeSync();
+      again.closeSync();
+      expect(back).toEqual(rows);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads fixed-width columns packed as ArrayBuffers, as journals of earlier builds hold them', async () => {

@@ -294,17 +294,22 @@ export class TextColumn extends Column {
 const STRING_T = 16;
 const INLINE_MAX = 12;
 
-/** unpackDict's scratch: each distinct value's first row, and slots for all-inline columns. */
-const FIRST_ROW = new Int32Array(CHUNK_ROWS);
-const INLINE_SLOTS = new ArrayBuffer(CHUNK_ROWS * STRING_T);
+/** unpackDict's scratch: every row's string_t slot, and each long value's place in DuckDB. */
+const SLOTS = new ArrayBuffer(CHUNK_ROWS * STRING_T);
+const SLOT_WORDS = new Uint32Array(SLOTS);
+const SLOT_BYTES = new Uint8Array(SLOTS);
 
 /**
- * Fills a VARCHAR vector from a dictionary-packed column with one native call per distinct
- * value longer than 12 bytes: each such value goes into DuckDB's string heap once, at its first
- * row, and every other row gets a copy of that row's string_t (DuckDB copies the string at
- * append, reading through the pointer); short values are written inline, as DuckDB inlines
- * them. All string_t slots then go in with one copy. Values come from JavaScript strings via
- * Buffer.write, so they are valid UTF-8 (what the assign call would check).
+ * Fills a VARCHAR vector from a dictionary-packed column with at most one native call for its
+ * text: when some value is longer than 12 bytes (DuckDB keeps those behind a pointer), the
+ * whole dictionary goes into the vector's string heap as one string (at row 0), and each long
+ * value's row points into it (that string's address plus the value's offset) with the value's
+ * length and 4-byte prefix, as a string_t DuckDB made itself would. Short values are written
+ * inline. All slots then go in with one copy. DuckDB copies the bytes out of the heap when the
+ * chunk is appended and frees the heap with the vector. One call per distinct long value
+ * before (attribute values are nearly all distinct) was ~10% of the main thread. The
+ * dictionary comes from JavaScript strings via Buffer.write, so it is valid UTF-8 (what the
+ * assign call checks, once for all values here).
  */
 function unpackDict(
   vector: duckdb.Vector,
@@ -317,57 +322,58 @@ function unpackDict(
   // Every row NULL (most AI columns of a chunk without AI spans): the validity says it all.
   if (n === 0) return;
   if (n > CHUNK_ROWS) throw new Error(`a packed text column of ${n} values for ${rows} rows`);
-  const first = FIRST_ROW;
-  first.fill(-1, 0, n);
   let long = false;
-  for (let i = 0; i < rows; i++) {
-    if (valid && !(valid[i >> 3]! & (1 << (i & 7)))) continue;
-    const k = index[i]!;
-    if (first[k]! >= 0) continue;
-    first[k] = i;
-    const start = k === 0 ? 0 : ends[k - 1]!;
-    const end = ends[k]!;
-    if (end - start > INLINE_MAX) {
-      duckdb.vector_assign_string_element_len(vector, i, dict.subarray(start, end));
+  for (let k = 0, start = 0; k < n; k++) {
+    if (ends[k]! - start > INLINE_MAX) {
       long = true;
+      break;
     }
+    start = ends[k]!;
   }
-  // With long values, a copy of the vector's slots (the binding copies out) to copy theirs
-  // from; else slots of our own. Patched here, then copied in.
-  const data = long
-    ? duckdb.vector_get_data(vector, rows * STRING_T)
-    : new Uint8Array(INLINE_SLOTS, 0, rows * STRING_T);
-  if (data.byteOffset % 4 !== 0) throw new Error('a DuckDB vector copy out of 4-byte alignment');
-  const words = new Uint32Array(data.buffer, data.byteOffset, rows * 4);
+  // The dictionary's address in DuckDB's heap, as two 32-bit words.
+  let baseLo = 0;
+  let baseHi = 0;
+  if (long) {
+    duckdb.vector_assign_string_element_len(vector, 0, dict);
+    const slot0 = duckdb.vector_get_data(vector, STRING_T);
+    const w = new DataView(slot0.buffer, slot0.byteOffset, STRING_T);
+    if (w.getUint32(0, true) !== dict.byteLength) throw new Error('DuckDB did not take the text');
+    baseLo = w.getUint32(8, true);
+    baseHi = w.getUint32(12, true);
+  }
+  const words = SLOT_WORDS;
+  const bytes = SLOT_BYTES;
   for (let i = 0; i < rows; i++) {
-    if (valid && !(valid[i >> 3]! & (1 << (i & 7)))) continue;
+    const w = i * 4;
+    if (valid && !(valid[i >> 3]! & (1 << (i & 7)))) {
+      words[w] = 0;
+      words[w + 1] = 0;
+      words[w + 2] = 0;
+      words[w + 3] = 0;
+      continue;
+    }
     const k = index[i]!;
-    const f = first[k]!;
     const start = k === 0 ? 0 : ends[k - 1]!;
     const length = ends[k]! - start;
-    const w = i * 4;
+    words[w] = length;
     if (length <= INLINE_MAX) {
-      words[w] = length;
       words[w + 1] = 0;
       words[w + 2] = 0;
       words[w + 3] = 0;
       const o = i * STRING_T + 4;
-      for (let b = 0; b < length; b++) data[o + b] = dict[start + b]!;
-    } else if (f !== i) {
-      const from = f * 4;
-      words[w] = words[from]!;
-      words[w + 1] = words[from + 1]!;
-      words[w + 2] = words[from + 2]!;
-      words[w + 3] = words[from + 3]!;
+      for (let b = 0; b < length; b++) bytes[o + b] = dict[start + b]!;
+    } else {
+      const o = i * STRING_T + 4;
+      bytes[o] = dict[start]!;
+      bytes[o + 1] = dict[start + 1]!;
+      bytes[o + 2] = dict[start + 2]!;
+      bytes[o + 3] = dict[start + 3]!;
+      const lo = baseLo + start;
+      words[w + 2] = lo >>> 0;
+      words[w + 3] = baseHi + (lo > 0xffffffff ? 1 : 0);
     }
   }
-  duckdb.copy_data_to_vector(
-    vector,
-    0,
-    data.buffer as ArrayBuffer,
-    data.byteOffset,
-    rows * STRING_T,
-  );
+  duckdb.copy_data_to_vector(vector, 0, SLOTS, 0, rows * STRING_T);
 }
 
 /** Fills `vector` from a packed column (the main-thread half of a worker's chunk). */

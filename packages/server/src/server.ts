@@ -185,6 +185,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     limits,
     newSanitizer: () => new Sanitizer(limits, redaction),
     workers,
+    // Without workers, protobuf trace exports still skip SpanRecords when no stage needs them.
+    directRows: store.kind === 'duckdb' && !sampling && !routing ? prices : undefined,
   };
 
   let publicUrl = ''; // known once listening; alert links use it unless the rules set public_url

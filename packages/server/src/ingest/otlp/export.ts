@@ -1,5 +1,8 @@
+import type { PriceTable } from '../../pipeline/ai/prices.js';
 import type { IngestQueue } from '../../pipeline/ingest-queue.js';
 import type { SelfMetrics } from '../../self-metrics.js';
+import { encodedFromJournal } from '../../store/duckdb/journal-entry.js';
+import { encodeSpanRows } from '../../store/duckdb/span-chunks.js';
 import type { WriteBatch } from '../../store/records.js';
 import { UnstorableBatchError, unstorableMessage } from '../../store/store.js';
 import { IngestInputError } from '../errors.js';
@@ -7,6 +10,7 @@ import type { SanitizeCounts, Sanitizer } from '../sanitize.js';
 import type { IngestWorkers } from '../workers/pool.js';
 import { type Converted, convertLogs, convertTraces } from './convert.js';
 import { decodeLogsRequest, decodeTraceRequest } from './decode-proto.js';
+import { decodeRowsExport } from './decode-rows.js';
 
 export type Signal = 'traces' | 'logs';
 export type Protocol = 'http/json' | 'http/protobuf' | 'grpc';
@@ -25,6 +29,13 @@ export interface ExportContext {
   newSanitizer: () => Sanitizer;
   /** When set, trace exports are decoded and encoded for the store on these threads. */
   workers?: IngestWorkers;
+  /**
+   * Set (to the server's price table, for the AI fields) when no stage needs decoded spans:
+   * the DuckDB store, no tail sampling, no peer routing, the conditions ingest workers run
+   * under. Without workers, protobuf trace exports are then decoded on this thread straight
+   * into the store's columns, as a worker does (decode-rows.ts), instead of into SpanRecords.
+   */
+  directRows?: PriceTable;
 }
 
 /** An export request decoded and validated, ready for the queue. */
@@ -105,10 +116,13 @@ export async function exportSignal(
   protocol: Protocol,
   request: Uint8Array | unknown,
 ): Promise<ExportResult> {
+  const bytes = signal === 'traces' && request instanceof Uint8Array;
   const decoded =
-    ctx.workers?.usable && signal === 'traces' && request instanceof Uint8Array
+    bytes && ctx.workers?.usable
       ? await ctx.workers.decode(signal, protocol, request)
-      : decodeExport(signal, protocol, request, ctx.newSanitizer());
+      : bytes && ctx.directRows && protocol !== 'http/json'
+        ? decodeDirect(request, ctx.newSanitizer(), ctx.directRows)
+        : decodeExport(signal, protocol, request, ctx.newSanitizer());
   const { accepted, rejected, firstError } = decoded;
   const m = ctx.metrics;
   m.received.inc({ signal, protocol }, accepted + rejected);
@@ -128,6 +142,31 @@ export async function exportSignal(
     m.accepted.inc({ signal }, accepted);
   }
   return { accepted, rejected, errorMessage: firstError ?? '' };
+}
+
+/** A protobuf trace export straight into the store's columns on this thread (thread.ts's path). */
+function decodeDirect(
+  request: Uint8Array,
+  sanitizer: Sanitizer,
+  prices: PriceTable,
+): DecodedExport {
+  const { rows, operations, accepted, rejected, firstError, counts } = decodeRowsExport(
+    request,
+    sanitizer,
+    prices,
+  );
+  const batch: WriteBatch = { spans: [], logs: [] };
+  if (accepted > 0) {
+    let record: Uint8Array;
+    try {
+      record = encodeSpanRows(rows, operations);
+    } catch (err) {
+      // A value the decoder let through but a column cannot hold: the data is at fault.
+      throw new IngestInputError(unstorableMessage(err));
+    }
+    batch.encoded = encodedFromJournal(record);
+  }
+  return { batch, accepted, rejected, firstError, counts };
 }
 
 export function reportSanitizer(m: SelfMetrics, c: SanitizeCounts): void {

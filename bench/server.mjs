@@ -106,6 +106,21 @@ export default async function serverBench(argv = []) {
   const fastMs = performance.now() - t;
   const fastCpu = cpu() - c;
 
+  // 2c. what the server does since (no tail sampling, DuckDB): bytes straight into the store's
+  // columns and the journal record, with AI fields (decode-rows.ts, encodeSpanRows).
+  const { decodeRowsExport } = await load('ingest/otlp/decode-rows.js');
+  const { encodeSpanRows } = await load('store/duckdb/span-chunks.js');
+  const { loadPriceTable } = await load('pipeline/ai/prices.js');
+  const prices = loadPriceTable();
+  t = performance.now();
+  c = cpu();
+  for (const b of bodies) {
+    const d = decodeRowsExport(b, new Sanitizer(DEFAULT_LIMITS, DEFAULT_REDACTION), prices);
+    encodeSpanRows(d.rows, d.operations);
+  }
+  const rowsMs = performance.now() - t;
+  const rowsCpu = cpu() - c;
+
   // 3. DuckDB Appender alone: pre-built rows into the same schema, one commit per 8 batches.
   const records = [...spanRecords({ spans })];
   const rawDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-raw-'));
@@ -264,7 +279,8 @@ export default async function serverBench(argv = []) {
   const rows = [
     ['protobuf decode alone (protobufjs)', rate(spans, decodeMs), decodeCpu],
     ['protobufjs decode + convert to records', rate(spans, convertMs), convertCpu],
-    ['hand-written decode to records (server)', rate(spans, fastMs), fastCpu],
+    ['hand-written decode to records', rate(spans, fastMs), fastCpu],
+    ['decode to columns + record (server)', rate(spans, rowsMs), rowsCpu],
     ['DuckDB Appender alone (same schema)', rate(spans, appendMs), appendCpu],
   ];
   for (const b of builds) {

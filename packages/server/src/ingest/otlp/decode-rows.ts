@@ -267,11 +267,6 @@ function idState(w: Wire, bytes: 8 | 16): string {
   return ID_OK;
 }
 
-function allZero(buf: Buffer, start: number, n: number): boolean {
-  for (let i = start; i < start + n; i++) if (buf[i] !== 0) return false;
-  return true;
-}
-
 /** A fixed64 time's words; throws for values past int64, as decode-proto.ts's nanos does. */
 function nanosWords(w: Wire, what: string, out: Uint32Array, at: number): void {
   if (w.pos + 8 > w.end) throw new WireError(`truncated fixed64 at byte ${w.pos}`);
@@ -376,7 +371,6 @@ function decodeSpanRow(
   prices: PriceTable,
 ): string | undefined {
   const s = d.s;
-  const buf = w.buf;
   const view = w.view;
   let traceId = ID_EMPTY;
   let spanId = ID_EMPTY;
@@ -403,13 +397,11 @@ function decodeSpanRow(
         traceId = idState(w, 16);
         if (traceId === ID_OK) {
           const at = w.lenEnd - 16;
-          if (allZero(buf, at, 16)) traceId = 'all-zero IDs are invalid';
-          else {
-            row.t0 = view.getUint32(at);
-            row.t1 = view.getUint32(at + 4);
-            row.t2 = view.getUint32(at + 8);
-            row.t3 = view.getUint32(at + 12);
-          }
+          row.t0 = view.getUint32(at);
+          row.t1 = view.getUint32(at + 4);
+          row.t2 = view.getUint32(at + 8);
+          row.t3 = view.getUint32(at + 12);
+          if ((row.t0 | row.t1 | row.t2 | row.t3) === 0) traceId = 'all-zero IDs are invalid';
         }
         break;
       }
@@ -418,11 +410,9 @@ function decodeSpanRow(
         spanId = idState(w, 8);
         if (spanId === ID_OK) {
           const at = w.lenEnd - 8;
-          if (allZero(buf, at, 8)) spanId = 'all-zero IDs are invalid';
-          else {
-            row.s0 = view.getUint32(at);
-            row.s1 = view.getUint32(at + 4);
-          }
+          row.s0 = view.getUint32(at);
+          row.s1 = view.getUint32(at + 4);
+          if ((row.s0 | row.s1) === 0) spanId = 'all-zero IDs are invalid';
         }
         break;
       }
@@ -435,11 +425,9 @@ function decodeSpanRow(
         parentSpanId = idState(w, 8);
         if (parentSpanId === ID_OK) {
           const at = w.lenEnd - 8;
-          if (allZero(buf, at, 8)) parentSpanId = 'all-zero IDs are invalid';
-          else {
-            row.p0 = view.getUint32(at);
-            row.p1 = view.getUint32(at + 4);
-          }
+          row.p0 = view.getUint32(at);
+          row.p1 = view.getUint32(at + 4);
+          if ((row.p0 | row.p1) === 0) parentSpanId = 'all-zero IDs are invalid';
         }
         break;
       }

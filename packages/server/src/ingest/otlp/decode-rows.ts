@@ -1,10 +1,11 @@
 /**
  * OTLP protobuf trace exports straight into the rows the DuckDB store's columns take
- * (SpanRow), for ingest workers when no stage needs SpanRecords (no tail sampling, no peer
- * routing: server.ts starts workers only then). Same validation, errors, redaction, caps,
- * request-ID promotion and AI fields as decodeTraceRequest → normaliseBatch → encodeSpans,
- * which decode-rows.test.ts checks column for column; what it saves is the per-span garbage:
- * hex IDs, BigInt times, attribute objects, SpanRecords.
+ * (SpanRow), when no stage needs SpanRecords (the DuckDB store, no tail sampling, no peer
+ * routing): on ingest workers, and on the main thread of a server without them (export.ts,
+ * ctx.directRows). Same validation, errors, redaction, caps, request-ID promotion and AI
+ * fields as decodeTraceRequest → normaliseBatch → encodeSpans, which decode-rows.test.ts checks
+ * column for column; what it saves is most of the per-span work and garbage: hex IDs, BigInt
+ * times, attribute objects, SpanRecords.
  */
 import { AI_KEY, extractAi } from '../../pipeline/ai/normalize.js';
 import type { PriceTable } from '../../pipeline/ai/prices.js';

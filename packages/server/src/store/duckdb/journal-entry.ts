@@ -90,12 +90,12 @@ export function encodedFromJournal(bytes: Uint8Array): EncodedSpans & { payload:
 }
 
 /**
- * Version 2 records, which ingest workers write: "HSJ2", the u32 offset of the header, the
- * batch's packed bytes as the arena held them (8-aligned), then the header as JSON: rows, each
- * chunk's column places (ChunkDesc) and the operations. Against v8.serialize of the packed
- * columns (version 1), the worker copies the columns once and allocates one buffer, and the
- * main thread reads them as views into the record, no copy: ~0.5 µs/span of the worker's
- * ~4.5 went to serialising.
+ * Version 2 records, which the decode-rows path writes (ingest workers, or the main thread of a
+ * server without them): "HSJ2", the u32 offset of the header, the batch's packed bytes as the
+ * arena held them (8-aligned), then the header as JSON: rows, each chunk's column places
+ * (ChunkDesc) and the operations. Against v8.serialize of the packed columns (version 1), the
+ * columns are copied once into one buffer, and the main thread reads them as views into the
+ * record, no copy: ~0.5 µs/span of a worker's ~4.5 went to serialising.
  */
 const V2_MAGIC = 0x324a5348; // "HSJ2" read as a little-endian u32
 const V2_DATA = 8;

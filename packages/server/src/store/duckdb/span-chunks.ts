@@ -298,10 +298,11 @@ export function encodeSpans(
 }
 
 /**
- * One span as its columns hold it, made by the protobuf decoder of an ingest worker straight
- * from the request's bytes (ingest/otlp/decode-rows.ts): IDs as 32-bit words, times as two
- * words, attributes already as the JSON texts of attr_keys/attr_values. No hex strings, BigInts
- * or attribute objects per span, which were most of a worker's CPU and garbage.
+ * One span as its columns hold it, made by the protobuf decoder straight from the request's
+ * bytes (ingest/otlp/decode-rows.ts, on an ingest worker or the main thread of a server
+ * without one): IDs as 32-bit words, times as two words, attributes already as the JSON texts
+ * of attr_keys/attr_values. No hex strings, BigInts or attribute objects per span, which were
+ * most of a worker's CPU and garbage.
  */
 export class SpanRow {
   /** The trace ID's four big-endian words (t0 first), so numeric order is the hex order. */

@@ -289,7 +289,8 @@ export function decodeTraceRows(body: Buffer, s: Sanitizer, prices: PriceTable):
     const w = new Wire(body);
     const out: DecodedRows = { rows: [], operations: [], rejected: 0 };
     const pairs = new Pairs();
-    const seen = new Set<string>();
+    // service → name → the kinds seen (bit k for kind k): no key string per span.
+    const seen = new Map<string, Map<string, number>>();
     let last: SpanRow | undefined;
     const resources = topLevel(w);
     for (let r = 0; r < resources.length; r++) {
@@ -346,9 +347,14 @@ export function decodeTraceRows(body: Buffer, s: Sanitizer, prices: PriceTable):
             continue;
           }
           last = row;
-          const op = `${row.service}\u0000${row.name}\u0000${row.kind}`;
-          if (!seen.has(op)) {
-            seen.add(op);
+          let names = seen.get(row.service);
+          if (names === undefined) {
+            names = new Map();
+            seen.set(row.service, names);
+          }
+          const kinds = names.get(row.name) ?? 0;
+          if ((kinds & (1 << row.kind)) === 0) {
+            names.set(row.name, kinds | (1 << row.kind));
             out.operations.push([row.service, row.name, row.kind]);
           }
         }

@@ -5,7 +5,9 @@
 // Beside it, the raw limits measured in the same run: protobuf decode alone, decode + conversion,
 // and DuckDB Appender alone. Also bytes on disk per span after a checkpoint. The server runs
 // decoding on its main thread and with `--workers=N` ingest worker threads (default 1), and
-// the main thread's own CPU per span is printed (Linux). Needs `npm run build`.
+// the main thread's own CPU per span is printed (Linux). The capacity rows then send from 8, 16
+// and 32 concurrent senders in another process to the server as configured by default. Needs
+// `npm run build`.
 //
 // --baseline=DIR: another build's packages/server/dist (e.g. a `git worktree` of an older commit,
 // built): its DuckDbStore and server run alternately with this build's in the same process, so
@@ -228,10 +230,10 @@ export default async function serverBench(argv = []) {
     const ms = performance.now() - t0;
     return { ms, used: cpu() - c0, main: mainThreadCpu() - m0, failed, p50, p99 };
   };
-  const sendApart = async (url, store) => {
+  const sendApart = async (url, store, senders = SENDERS) => {
     const child = spawn(
       process.execPath,
-      [join(here, 'server-senders.mjs'), url, bodiesFile, String(SENDERS)],
+      [join(here, 'server-senders.mjs'), url, bodiesFile, String(senders)],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
       },
@@ -245,14 +247,19 @@ export default async function serverBench(argv = []) {
     }, store);
   };
   const sendHere = (url, store) => measured(() => sendAll(url, bodies, SENDERS), store);
-  const serverRun = async ({ server: { startServer } }, ingestWorkers, apart = false) => {
+  /** `ingestWorkers` undefined: the server's default for this machine. */
+  const serverRun = async (
+    { server: { startServer } },
+    ingestWorkers,
+    apart = false,
+    senders = SENDERS,
+  ) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-server-'));
     const server = await startServer({ port: 0, grpcPort: false, dataDir, ingestWorkers });
     const url = `${server.url}/v1/traces`;
-    const { ms, used, main, failed, p50, p99 } = await (apart ? sendApart : sendHere)(
-      url,
-      server.store,
-    );
+    const { ms, used, main, failed, p50, p99 } = apart
+      ? await sendApart(url, server.store, senders)
+      : await sendHere(url, server.store);
     const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
     await server.store.checkpoint();
     const stats = await server.store.stats();
@@ -279,6 +286,19 @@ export default async function serverBench(argv = []) {
     // The deployment's shape (senders apart, ingest workers) for every build, alternating.
     for (const b of builds) b.apartThreadedRuns.push(await serverRun(b, WORKERS, true));
   }
+  // 6. Capacity: the deployment's shape (senders apart, the server's default ingest workers for
+  // this machine) with more exporters sending at once. Each sender waits for its ack, so at 8
+  // the rate is bound by ack latency (journal fsync, queueing on the main thread) as much as by
+  // the server's CPU (RESULTS.md, 2026-11-24 04:30); a collector's capacity is the rate where
+  // more concurrent exporters stop adding to it. The fastest of two runs per count.
+  const CAPACITY_SENDERS = [8, 16, 32];
+  const capacity = CAPACITY_SENDERS.map(() => []);
+  for (let round = 0; round < 2; round++) {
+    for (const [k, n] of CAPACITY_SENDERS.entries()) {
+      capacity[k].push(await serverRun(now, undefined, true, n));
+    }
+  }
+  const fastestOf = (runs) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   rmSync(dirname(bodiesFile), { recursive: true, force: true });
   for (const b of builds) b.serverBest = best(b.serverRuns);
   const threaded = best(now.threadedRuns);
@@ -311,6 +331,10 @@ export default async function serverBench(argv = []) {
   for (const b of builds) {
     const r = b.apartThreadedBest;
     rows.push([`  same, ${w} (${b.name})`, rate(spans, r.ms), r.cpu]);
+  }
+  const capacityRows = CAPACITY_SENDERS.map((n, k) => ({ n, r: fastestOf(capacity[k]) }));
+  for (const { n, r } of capacityRows) {
+    rows.push([`capacity: apart, server defaults, ${n} senders`, rate(spans, r.ms), r.cpu]);
   }
   // CPU time is what a loaded machine distorts least: wall-clock rates swing with other load.
   console.log(
@@ -350,12 +374,19 @@ export default async function serverBench(argv = []) {
       `${commits} commits (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
   );
   console.log(
+    `capacity (senders apart, server defaults): ${capacityRows
+      .map(({ n, r }) => `${n} senders ack p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms`)
+      .join('; ')}`,
+  );
+  console.log(
     `machine load average during the run: ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')} on ${cpus().length} cores`,
   );
   const fastest = Math.max(
-    ...[now.serverBest, threaded, apart, apartThreaded].map((r) => rate(spans, r.ms)),
+    ...[now.serverBest, threaded, apart, apartThreaded, ...capacityRows.map((c) => c.r)].map((r) =>
+      rate(spans, r.ms),
+    ),
   );
   console.log(
     `goal ≥ 100,000 spans/s acknowledged: ${fastest >= 100_000 ? 'met' : 'NOT met'} (${fmt(fastest)})`,

@@ -294,26 +294,7 @@ export function decodeTraceRequest(body: Buffer, s: Sanitizer): Converted<SpanRe
         ? d.resource(w, rs.resource[0], rs.resource[1])
         : { resource: {}, service: 'unknown_service' };
       for (let c = 0; c < rs.scopes.length; c++) {
-        const [scStart, scEnd] = rs.scopes[c]!;
-        // ScopeSpans: 1 scope, 2 spans.
-        const spans: [number, number][] = [];
-        let scope: { scopeName?: string; scopeVersion?: string } = {};
-        w.pos = scStart;
-        w.end = scEnd;
-        while (w.pos < scEnd) {
-          const tag = w.varint();
-          const field = tag >>> 3;
-          if (field === 1 || field === 2) {
-            w.expect(field, tag & 7, LEN);
-            const st = w.len();
-            if (field === 1) {
-              const e = w.lenEnd;
-              scope = d.scope(w, st, e);
-              w.end = scEnd;
-            } else spans.push([st, w.lenEnd]);
-          } else w.skip(tag & 7);
-        }
-        w.end = body.length;
+        const { scope, spans } = scopeSpans(d, w, rs.scopes[c]!, body.length);
         for (let i = 0; i < spans.length; i++) {
           const span = decodeSpan(d, w, spans[i]![0], spans[i]![1], service, resource, scope);
           if (typeof span === 'string') {
@@ -325,6 +306,37 @@ export function decodeTraceRequest(body: Buffer, s: Sanitizer): Converted<SpanRe
     }
     return out;
   });
+}
+
+/**
+ * A ScopeSpans message (1 scope, 2 spans): its scope's name and version and where each of its
+ * spans lies; `bodyEnd` is the request's length, where the wire's bound goes back to.
+ */
+export function scopeSpans(
+  d: Decoder,
+  w: Wire,
+  [start, end]: [number, number],
+  bodyEnd: number,
+): { scope: { scopeName?: string; scopeVersion?: string }; spans: [number, number][] } {
+  const spans: [number, number][] = [];
+  let scope: { scopeName?: string; scopeVersion?: string } = {};
+  w.pos = start;
+  w.end = end;
+  while (w.pos < end) {
+    const tag = w.varint();
+    const field = tag >>> 3;
+    if (field === 1 || field === 2) {
+      w.expect(field, tag & 7, LEN);
+      const st = w.len();
+      if (field === 1) {
+        const e = w.lenEnd;
+        scope = d.scope(w, st, e);
+        w.end = end;
+      } else spans.push([st, w.lenEnd]);
+    } else w.skip(tag & 7);
+  }
+  w.end = bodyEnd;
+  return { scope, spans };
 }
 
 /** One Span, or the reason (`traceId: …`) it is rejected. */

@@ -20,7 +20,15 @@ import { eventsJson, linksJson } from '../../store/span-json.js';
 import { IngestInputError } from '../errors.js';
 import type { SanitizeCounts, Sanitizer } from '../sanitize.js';
 import { REQUEST_ID, REQUEST_ID_KEYS, requestIdOf } from './convert.js';
-import { Decoder, decodeEvent, decodeLink, outer, topLevel, wrap } from './decode-proto.js';
+import {
+  Decoder,
+  decodeEvent,
+  decodeLink,
+  outer,
+  scopeSpans,
+  topLevel,
+  wrap,
+} from './decode-proto.js';
 import { FIXED64, LEN, VARINT, Wire, WireError } from './wire.js';
 
 /** What one export request turned into, as decodeTraceRequest's Converted but in rows. */
@@ -304,26 +312,7 @@ export function decodeTraceRows(body: Buffer, s: Sanitizer, prices: PriceTable):
         break;
       }
       for (let c = 0; c < rs.scopes.length; c++) {
-        const [scStart, scEnd] = rs.scopes[c]!;
-        // ScopeSpans: 1 scope, 2 spans.
-        const spans: [number, number][] = [];
-        let scope: { scopeName?: string; scopeVersion?: string } = {};
-        w.pos = scStart;
-        w.end = scEnd;
-        while (w.pos < scEnd) {
-          const tag = w.varint();
-          const field = tag >>> 3;
-          if (field === 1 || field === 2) {
-            w.expect(field, tag & 7, LEN);
-            const st = w.len();
-            if (field === 1) {
-              const e = w.lenEnd;
-              scope = d.scope(w, st, e);
-              w.end = scEnd;
-            } else spans.push([st, w.lenEnd]);
-          } else w.skip(tag & 7);
-        }
-        w.end = body.length;
+        const { scope, spans } = scopeSpans(d, w, rs.scopes[c]!, body.length);
         for (let i = 0; i < spans.length; i++) {
           const row = new SpanRow();
           row.service = service;

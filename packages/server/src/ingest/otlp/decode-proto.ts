@@ -339,6 +339,35 @@ export function scopeSpans(
   return { scope, spans };
 }
 
+/** decodeStatus's answer, one object reused: a span's status is read and copied at once. */
+const STATUS: { code: number; message: string | undefined } = { code: 0, message: undefined };
+
+/**
+ * A Span's Status (2 message, 3 code) at the wire's length-delimited field; `end` is the span's
+ * end, where the wire's bound goes back to.
+ */
+export function decodeStatus(w: Wire, end: number): { code: number; message: string | undefined } {
+  const st = w.len();
+  const e = w.lenEnd;
+  STATUS.code = 0;
+  STATUS.message = undefined;
+  w.pos = st;
+  w.end = e;
+  while (w.pos < e) {
+    const t = w.varint();
+    if (t >>> 3 === 2) {
+      w.expect(2, t & 7, LEN);
+      STATUS.message = w.string();
+    } else if (t >>> 3 === 3) {
+      w.expect(3, t & 7, VARINT);
+      STATUS.code = w.varint();
+      if (STATUS.code > 2) throw new WireError(`status code ${STATUS.code} is not 0–2`);
+    } else w.skip(t & 7);
+  }
+  w.end = end;
+  return STATUS;
+}
+
 /** One Span, or the reason (`traceId: …`) it is rejected. */
 function decodeSpan(
   d: Decoder,
@@ -431,22 +460,9 @@ function decodeSpan(
       }
       case 15: {
         w.expect(15, type, LEN);
-        const st = w.len();
-        const e = w.lenEnd;
-        w.pos = st;
-        w.end = e;
-        while (w.pos < e) {
-          const t = w.varint();
-          if (t >>> 3 === 2) {
-            w.expect(2, t & 7, LEN);
-            statusMessage = w.string();
-          } else if (t >>> 3 === 3) {
-            w.expect(3, t & 7, VARINT);
-            statusCode = w.varint();
-            if (statusCode > 2) throw new WireError(`status code ${statusCode} is not 0–2`);
-          } else w.skip(t & 7);
-        }
-        w.end = end;
+        const status = decodeStatus(w, end);
+        statusCode = status.code;
+        statusMessage = status.message ?? '';
         break;
       }
       default:

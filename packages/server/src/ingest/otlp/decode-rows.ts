@@ -24,6 +24,7 @@ import {
   Decoder,
   decodeEvent,
   decodeLink,
+  decodeStatus,
   outer,
   scopeSpans,
   topLevel,
@@ -473,22 +474,9 @@ function decodeSpanRow(
       }
       case 15: {
         w.expect(15, type, LEN);
-        const st = w.len();
-        const e = w.lenEnd;
-        w.pos = st;
-        w.end = e;
-        while (w.pos < e) {
-          const t = w.varint();
-          if (t >>> 3 === 2) {
-            w.expect(2, t & 7, LEN);
-            statusMessage = w.string();
-          } else if (t >>> 3 === 3) {
-            w.expect(3, t & 7, VARINT);
-            statusCode = w.varint();
-            if (statusCode > 2) throw new WireError(`status code ${statusCode} is not 0–2`);
-          } else w.skip(t & 7);
-        }
-        w.end = end;
+        const status = decodeStatus(w, end);
+        statusCode = status.code;
+        statusMessage = status.message ?? '';
         break;
       }
       default:

@@ -148,8 +148,15 @@ export class Decoder {
     return out;
   }
 
-  /** One KeyValue into `out`, redacted when its key names a credential. */
-  keyValue(w: Wire, start: number, end: number, depth: number, out: Attributes): void {
+  /** The last KeyValue readKeyValue read: its key and its value, redacted if need be. */
+  key = '';
+  value: AttributeValue = null;
+
+  /**
+   * One KeyValue message into `key` and `value` (redacted when the key names a credential); the
+   * wire's bound is restored after.
+   */
+  readKeyValue(w: Wire, start: number, end: number, depth: number): void {
     const saved = w.end;
     w.pos = start;
     w.end = end;
@@ -171,7 +178,14 @@ export class Decoder {
       } else w.skip(tag & 7);
     }
     w.end = saved;
-    out[key] = this.s.redactKey(key, value);
+    this.key = key;
+    this.value = this.s.redactKey(key, value);
+  }
+
+  /** One KeyValue into `out`, redacted when its key names a credential. */
+  keyValue(w: Wire, start: number, end: number, depth: number, out: Attributes): void {
+    this.readKeyValue(w, start, end, depth);
+    out[this.key] = this.value;
   }
 
   /** Repeated KeyValue field occurrences are collected by the caller into one object. */

@@ -185,28 +185,8 @@ function attribute(d: Decoder, w: Wire, pairs: Pairs): void {
   const start = w.len();
   const end = w.lenEnd;
   if (pairs.n++ < d.s.limits.maxAttributes) {
-    const saved = w.end;
-    w.pos = start;
-    w.end = end;
-    let key = '';
-    let value: AttributeValue = null;
-    while (w.pos < end) {
-      const tag = w.varint();
-      const field = tag >>> 3;
-      if (field === 1) {
-        w.expect(1, tag & 7, LEN);
-        key = w.repeatedString();
-      } else if (field === 2) {
-        w.expect(2, tag & 7, LEN);
-        const vStart = w.len();
-        const vEnd = w.lenEnd;
-        w.pos = vStart;
-        value = d.anyValue(w, vEnd, 0);
-        w.pos = vEnd;
-      } else w.skip(tag & 7);
-    }
-    w.end = saved;
-    pairs.add(key, d.s.redactKey(key, value));
+    d.readKeyValue(w, start, end, 0);
+    pairs.add(d.key, d.value);
   } else d.s.counts.truncatedAttributes++;
   w.pos = end;
 }

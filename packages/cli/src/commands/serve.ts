@@ -88,25 +88,19 @@ function resolveFlags(raw: RawFlags): ServeFlags {
   };
 }
 
-function duckdbThreadCount(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !isDuckDbThreadCount(n)) {
-    throw new InvalidArgumentError(
-      `--duckdb-threads: expected a whole number 1–${MAX_DUCKDB_THREADS}, got "${v}"`,
-    );
-  }
-  return n;
+/** A parser of a count flag: a whole number from `min` to `max`, as `valid` (the server's) says. */
+function count(flag: string, min: number, max: number, valid: (n: number) => boolean) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !valid(n)) {
+      throw new InvalidArgumentError(`${flag}: expected a whole number ${min}–${max}, got "${v}"`);
+    }
+    return n;
+  };
 }
 
-function workerCount(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !isIngestWorkerCount(n)) {
-    throw new InvalidArgumentError(
-      `--ingest-workers: expected a whole number 0–${MAX_INGEST_WORKERS}, got "${v}"`,
-    );
-  }
-  return n;
-}
+const duckdbThreadCount = count('--duckdb-threads', 1, MAX_DUCKDB_THREADS, isDuckDbThreadCount);
+const workerCount = count('--ingest-workers', 0, MAX_INGEST_WORKERS, isIngestWorkerCount);
 
 function port(name: string, allowOff: boolean) {
   return (v: string): number | false => {

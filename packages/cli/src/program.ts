@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAlerts } from './commands/alerts.js';
+import { registerCompact } from './commands/compact.js';
 import { registerDemo } from './commands/demo.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerLogs } from './commands/logs.js';
@@ -54,6 +55,7 @@ export function buildProgram(ctx: CliContext, registerServe: Register = serveSta
   registerStats(program, ctx);
   registerAlerts(program, ctx);
   registerDemo(program, ctx);
+  registerCompact(program, ctx);
   registerMcp(program, ctx);
   return program;
 }

@@ -29,6 +29,7 @@ export {
   startServer,
 } from './server.js';
 export { ClickHouseStore, type ClickHouseStoreOptions } from './store/clickhouse/store.js';
+export { type CompactResult, compactDataDir } from './store/duckdb/compact.js';
 export { DUCKDB_FILE_NAME, DuckDbStore, type DuckDbStoreOptions } from './store/duckdb/store.js';
 export { createStore, type StoreChoice } from './store/open-store.js';
 export type * from './store/reader.js';

@@ -45,6 +45,7 @@ import {
   withTailSampling,
 } from './pipeline/sampling/index.js';
 import { SelfMetrics } from './self-metrics.js';
+import { DuckDbStore, isOlderFormat } from './store/duckdb/store.js';
 import { createStore } from './store/open-store.js';
 import type { RetentionPolicy, Store } from './store/store.js';
 import { createUiApp } from './ui/index.js';
@@ -158,6 +159,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       onUncommitted: (n) => metrics.uncommitted.set(n),
     });
   await store.open();
+  if (store instanceof DuckDbStore && isOlderFormat(store.format)) {
+    console.error(
+      `hopscope: ${options.dataDir ?? './hopscope-data'} holds a DuckDB file in the older storage format ${store.format}, ~13% larger than a new data dir's; with the server stopped, \`hopscope compact --data DIR\` rewrites it once`,
+    );
+  }
   const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };
   const sink = withAiNormalisation(store, prices);
   const sampling = samplingConfig && new SamplingStage(sink, samplingConfig);

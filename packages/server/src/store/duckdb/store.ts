@@ -114,6 +114,24 @@ export const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
  */
 export const STORAGE_VERSION = 'v1.5.0';
 
+/** The storage format DuckDB reports for the connection's database file (e.g. `v1.0.0+`). */
+export async function storageFormat(conn: DuckDBConnection): Promise<string> {
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()`,
+    )
+  ).getRows();
+  const tag = rows[0]?.[0];
+  return typeof tag === 'string' ? tag : String(tag ?? 'unknown');
+}
+
+/** Whether a storage format tag predates DICT_FSST (v1.3.0), which STORAGE_VERSION brings. */
+export function isOlderFormat(tag: string): boolean {
+  const m = /^v(\d+)\.(\d+)\./.exec(tag);
+  if (!m) return false;
+  return Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 3);
+}
+
 /** Numbers the stores of this process, to keep their staging file names apart. */
 let nextStoreId = 0;
 
@@ -162,6 +180,8 @@ export class DuckDbStore implements Store {
   private knownOperations = new Set<string>();
   private staged = 0;
   private closed = false;
+  /** DuckDB's storage format tag of the file (storageFormat), known once open. */
+  format = '';
   /** Rows in trace_index (sorted) and trace_index_recent, and whether a compaction is queued. */
   private traceRows = { sorted: 0, recent: 0 };
   private compacting = false;
@@ -185,6 +205,7 @@ export class DuckDbStore implements Store {
     config.storage_compatibility_version = STORAGE_VERSION;
     this.instance = await DuckDBInstance.create(this.path, config);
     this.conn = await this.instance.connect();
+    this.format = await storageFormat(this.conn);
     await migrate(this.conn);
     await checkColumnTypes(this.conn, 'spans', SPAN_TYPES);
     this.statsConn = await this.instance.connect();

@@ -1,32 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DUCKDB_FILE_NAME, DuckDbStore } from '@hopscope/server';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
-
-function hopscope(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -b\` first`);
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+import { runBin } from '../../test/child.js';
 
 describe('hopscope compact', () => {
   const dirs: string[] = [];
@@ -71,13 +49,13 @@ describe('hopscope compact', () => {
     });
     await store.close();
 
-    const text = await hopscope(['compact', '--data', data]);
+    const text = await runBin(['compact', '--data', data]);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(
       /^compacted .*hopscope\.duckdb: [\d.]+ MB → [\d.]+ MB \(DuckDB storage v1\.0\.0\+ → v1\.5\.0\+\)\n$/,
     );
-    const again = await hopscope(['compact', '--data', data, '--json']);
+    const again = await runBin(['compact', '--data', data, '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({
       formatBefore: 'v1.5.0+',
@@ -93,7 +71,7 @@ describe('hopscope compact', () => {
 
   it('says when the folder holds no store (exit 3)', async () => {
     const data = dataDir();
-    const r = await hopscope(['compact', '--data', data]);
+    const r = await runBin(['compact', '--data', data]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`hopscope: no Hopscope store in ${data} (no hopscope.duckdb)\n`);
   });

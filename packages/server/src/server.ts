@@ -160,8 +160,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     });
   await store.open();
   if (store instanceof DuckDbStore && isOlderFormat(store.format)) {
+    const dir = options.dataDir ?? './hopscope-data';
     console.error(
-      `hopscope: ${options.dataDir ?? './hopscope-data'} holds a DuckDB file in the older storage format ${store.format}, ~13% larger than a new data dir's; with the server stopped, \`hopscope compact --data DIR\` rewrites it once`,
+      `hopscope: ${dir} holds a DuckDB file in the older storage format ${store.format}, ~13% larger than a new data dir's; with the server stopped, \`hopscope compact --data ${dir}\` rewrites it once`,
     );
   }
   const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };

@@ -135,7 +135,7 @@ describe('DuckDB storage format', () => {
       await server.close();
       const said = errors.mock.calls.map((c) => String(c[0]));
       expect(said.filter((m) => /older storage format v1\.0\.0\+/.test(m))).toHaveLength(1);
-      expect(said.join('\n')).toContain('`hopscope compact --data DIR`');
+      expect(said.join('\n')).toContain(`\`hopscope compact --data ${dir}\``);
       errors.mockClear();
       await compactDataDir(dir);
       const again = await startServer({ port: 0, grpcPort: false, dataDir: dir });

@@ -1,6 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DUCKDB_FILE_NAME, DuckDbStore, STORAGE_VERSION, storageFormat } from './store.js';
 
 export interface CompactResult {
@@ -17,8 +16,8 @@ export interface CompactResult {
  * free blocks: a file made before that format keeps its old encodings for every row written to
  * it later (DuckDB takes the format from the file), and DuckDB never shrinks a file after
  * retention deletes. The store opens first, so journaled batches are committed and the schema
- * is current; the copy is made beside the file and renamed over it, so a crash leaves either
- * file whole. The server must not be running on the dir (DuckDB's file lock refuses it).
+ * is current, and its connection copies every table into a file beside it, which is renamed
+ * over the old one once the store is closed, so a crash leaves either file whole. The server must not be running on the dir (DuckDB's file lock refuses it).
  */
 export async function compactDataDir(dataDir: string): Promise<CompactResult> {
   const dir = resolve(dataDir);
@@ -34,34 +33,29 @@ export async function compactDataDir(dataDir: string): Promise<CompactResult> {
     }
     throw err;
   }
-  await store.close();
-
-  const bytesBefore = statSync(file).size;
   const copy = `${file}.compact`;
   rmSync(copy, { force: true });
   rmSync(`${copy}.wal`, { force: true });
-  const instance = await DuckDBInstance.create(file, {
-    storage_compatibility_version: STORAGE_VERSION,
-  });
-  let formatBefore: string;
+  let formatAfter: string;
   try {
-    const conn = await instance.connect();
+    const conn = await store.connect();
     try {
-      formatBefore = await storageFormat(conn);
       const name = String((await conn.runAndReadAll('SELECT current_database()')).getRows()[0]![0]);
-      await conn.run(`ATTACH '${copy.replaceAll("'", "''")}' AS hopscope_compact
+      await conn.run(`ATTACH '${copy.replaceAll("'", "''")}' AS ${COPY_NAME}
         (STORAGE_VERSION '${STORAGE_VERSION}')`);
-      await conn.run(`COPY FROM DATABASE "${name.replaceAll('"', '""')}" TO hopscope_compact`);
-      await conn.run('DETACH hopscope_compact');
+      await conn.run(`COPY FROM DATABASE "${name.replaceAll('"', '""')}" TO ${COPY_NAME}`);
+      formatAfter = await storageFormat(conn, COPY_NAME);
+      await conn.run(`DETACH ${COPY_NAME}`);
     } finally {
       conn.closeSync();
     }
   } catch (err) {
-    instance.closeSync();
+    await store.close();
     rmSync(copy, { force: true });
     throw err;
   }
-  instance.closeSync();
+  await store.close();
+  const bytesBefore = statSync(file).size;
   // A write-ahead log left beside either file would be replayed into the other after the rename.
   for (const wal of [`${file}.wal`, `${copy}.wal`]) {
     if (existsSync(wal) && statSync(wal).size > 0) {
@@ -72,20 +66,17 @@ export async function compactDataDir(dataDir: string): Promise<CompactResult> {
   fsyncFile(copy);
   renameSync(copy, file);
   fsyncFile(dirname(file));
-
-  const check = await DuckDBInstance.create(file, {
-    storage_compatibility_version: STORAGE_VERSION,
-  });
-  let formatAfter: string;
-  try {
-    const conn = await check.connect();
-    formatAfter = await storageFormat(conn);
-    conn.closeSync();
-  } finally {
-    check.closeSync();
-  }
-  return { file, bytesBefore, bytesAfter: statSync(file).size, formatBefore, formatAfter };
+  return {
+    file,
+    bytesBefore,
+    bytesAfter: statSync(file).size,
+    formatBefore: store.format,
+    formatAfter,
+  };
 }
+
+/** The name the copy is attached under while it is written. */
+const COPY_NAME = 'hopscope_compact';
 
 function fsyncFile(path: string): void {
   const fd = openSync(path, 'r');

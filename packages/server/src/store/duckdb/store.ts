@@ -114,11 +114,16 @@ export const DEFAULT_CHECKPOINT_THRESHOLD = '64MB';
  */
 export const STORAGE_VERSION = 'v1.5.0';
 
-/** The storage format DuckDB reports for the connection's database file (e.g. `v1.0.0+`). */
-export async function storageFormat(conn: DuckDBConnection): Promise<string> {
+/**
+ * The storage format DuckDB reports for a database file the connection has attached (e.g.
+ * `v1.0.0+`); by default its own.
+ */
+export async function storageFormat(conn: DuckDBConnection, database?: string): Promise<string> {
   const rows = (
     await conn.runAndReadAll(
-      `SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()`,
+      `SELECT tags['storage_version'] FROM duckdb_databases()
+        WHERE database_name = ${database === undefined ? 'current_database()' : '$1'}`,
+      database === undefined ? undefined : [database],
     )
   ).getRows();
   const tag = rows[0]?.[0];

@@ -144,25 +144,26 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const alertRules = resolveAlerts(options); // likewise
   const ingestWorkers = ingestThreads(options); // likewise
   const peerUrls = options.peers?.map(normalisePeerUrl); // likewise
-  // The workers decode only where no stage needs the spans on the main thread (see below).
-  const decoding = !samplingConfig && !peerUrls ? ingestWorkers : 0;
-  const duckdbThreads = duckdbThreadCount(options, decoding); // likewise
+  // Tail sampling and peer routing need decoded SpanRecords on the main thread; otherwise trace
+  // exports go straight into the DuckDB store's columns, on the ingest workers if any.
+  const recordsNeeded = samplingConfig !== undefined || peerUrls !== undefined;
+  const duckdbThreads = duckdbThreadCount(options, recordsNeeded ? 0 : ingestWorkers); // likewise
+  const dataDir = options.dataDir ?? './hopscope-data';
   if (options.self !== undefined) normalisePeerUrl(options.self);
   const metrics = new SelfMetrics();
   const store =
     options.store ??
     createStore({
       store: options.storeUrl,
-      dataDir: options.dataDir ?? './hopscope-data',
+      dataDir,
       duckdbThreads,
       onCommit: () => metrics.commits.inc(),
       onUncommitted: (n) => metrics.uncommitted.set(n),
     });
   await store.open();
   if (store instanceof DuckDbStore && isOlderFormat(store.format)) {
-    const dir = options.dataDir ?? './hopscope-data';
     console.error(
-      `hopscope: ${dir} holds a DuckDB file in the older storage format ${store.format}, ~13% larger than a new data dir's; with the server stopped, \`hopscope compact --data ${dir}\` rewrites it once`,
+      `hopscope: ${dataDir} holds a DuckDB file in the older storage format ${store.format}, ~13% larger than a new data dir's; with the server stopped, \`hopscope compact --data ${dataDir}\` rewrites it once`,
     );
   }
   const queueOptions: QueueOptions = { ...DEFAULT_QUEUE, ...options.queue };
@@ -181,7 +182,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     queueOptions,
     (d) => metrics.queueDepth.set(d),
   );
-  const threads = store.kind === 'duckdb' && !sampling && !routing ? ingestWorkers : 0;
+  const direct = store.kind === 'duckdb' && !recordsNeeded;
+  const threads = direct ? ingestWorkers : 0;
   const workers =
     threads > 0
       ? new IngestWorkers(threads, { limits, redaction, prices: prices.files })
@@ -193,7 +195,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     newSanitizer: () => new Sanitizer(limits, redaction),
     workers,
     // Without workers, protobuf trace exports still skip SpanRecords when no stage needs them.
-    directRows: store.kind === 'duckdb' && !sampling && !routing ? prices : undefined,
+    directRows: direct ? prices : undefined,
   };
 
   let publicUrl = ''; // known once listening; alert links use it unless the rules set public_url
@@ -340,13 +342,37 @@ export function isIngestWorkerCount(n: number): boolean {
 }
 
 function ingestThreads(options: ServerOptions): number {
-  const env = process.env.HOPSCOPE_INGEST_WORKERS;
-  const n =
-    options.ingestWorkers ??
-    (env !== undefined && env !== '' ? Number(env) : availableParallelism() >= 4 ? 1 : 0);
-  if (!isIngestWorkerCount(n)) {
+  return countOption({
+    what: 'ingest workers',
+    given: options.ingestWorkers,
+    option: 'ingestWorkers',
+    env: 'HOPSCOPE_INGEST_WORKERS',
+    fallback: () => (availableParallelism() >= 4 ? 1 : 0),
+    min: 0,
+    max: MAX_INGEST_WORKERS,
+    valid: isIngestWorkerCount,
+  });
+}
+
+/** A thread count: the option, else its environment variable, else the fallback. */
+interface CountOption {
+  what: string;
+  given: number | undefined;
+  option: string;
+  env: string;
+  fallback: () => number;
+  min: number;
+  max: number;
+  valid: (n: number) => boolean;
+}
+
+/** Resolves a CountOption, refusing a value `valid` rejects with its range and both sources. */
+function countOption(c: CountOption): number {
+  const env = process.env[c.env];
+  const n = c.given ?? (env !== undefined && env !== '' ? Number(env) : c.fallback());
+  if (!c.valid(n)) {
     throw new Error(
-      `ingest workers: a whole number from 0 to ${MAX_INGEST_WORKERS} (HOPSCOPE_INGEST_WORKERS or ingestWorkers), got ${options.ingestWorkers ?? JSON.stringify(env)}`,
+      `${c.what}: a whole number from ${c.min} to ${c.max} (${c.env} or ${c.option}), got ${c.given ?? JSON.stringify(env)}`,
     );
   }
   return n;
@@ -360,18 +386,16 @@ export function isDuckDbThreadCount(n: number): boolean {
 }
 
 function duckdbThreadCount(options: ServerOptions, ingestWorkers: number): number {
-  const env = process.env.HOPSCOPE_DUCKDB_THREADS;
-  const n =
-    options.duckdbThreads ??
-    (env !== undefined && env !== ''
-      ? Number(env)
-      : Math.max(1, availableParallelism() - 1 - ingestWorkers));
-  if (!isDuckDbThreadCount(n)) {
-    throw new Error(
-      `DuckDB threads: a whole number from 1 to ${MAX_DUCKDB_THREADS} (HOPSCOPE_DUCKDB_THREADS or duckdbThreads), got ${options.duckdbThreads ?? JSON.stringify(env)}`,
-    );
-  }
-  return n;
+  return countOption({
+    what: 'DuckDB threads',
+    given: options.duckdbThreads,
+    option: 'duckdbThreads',
+    env: 'HOPSCOPE_DUCKDB_THREADS',
+    fallback: () => Math.max(1, availableParallelism() - 1 - ingestWorkers),
+    min: 1,
+    max: MAX_DUCKDB_THREADS,
+    valid: isDuckDbThreadCount,
+  });
 }
 
 function resolveSampling(options: ServerOptions): SamplingConfig | undefined {

@@ -244,8 +244,9 @@ export class Decoder {
 }
 
 /**
- * The fields of an outer message (ResourceSpans, ResourceLogs) in two passes, so a Resource
- * encoded after its ScopeSpans (legal, if unusual) still applies to them.
+ * Where the fields of a message with one field-1 message and a repeated field 2 lie
+ * (ResourceSpans, ResourceLogs, ScopeSpans), read before any is decoded, so a Resource encoded
+ * after its ScopeSpans (legal, if unusual) still applies to them.
  */
 export function outer(
   w: Wire,
@@ -308,7 +309,7 @@ export function decodeTraceRequest(body: Buffer, s: Sanitizer): Converted<SpanRe
         ? d.resource(w, rs.resource[0], rs.resource[1])
         : { resource: {}, service: 'unknown_service' };
       for (let c = 0; c < rs.scopes.length; c++) {
-        const { scope, spans } = scopeSpans(d, w, rs.scopes[c]!, body.length);
+        const { scope, spans } = scopeSpans(d, w, rs.scopes[c]!);
         for (let i = 0; i < spans.length; i++) {
           const span = decodeSpan(d, w, spans[i]![0], spans[i]![1], service, resource, scope);
           if (typeof span === 'string') {
@@ -322,35 +323,15 @@ export function decodeTraceRequest(body: Buffer, s: Sanitizer): Converted<SpanRe
   });
 }
 
-/**
- * A ScopeSpans message (1 scope, 2 spans): its scope's name and version and where each of its
- * spans lies; `bodyEnd` is the request's length, where the wire's bound goes back to.
- */
+/** A ScopeSpans message (1 scope, 2 spans): its scope's name and version, where its spans lie. */
 export function scopeSpans(
   d: Decoder,
   w: Wire,
   [start, end]: [number, number],
-  bodyEnd: number,
 ): { scope: { scopeName?: string; scopeVersion?: string }; spans: [number, number][] } {
-  const spans: [number, number][] = [];
-  let scope: { scopeName?: string; scopeVersion?: string } = {};
-  w.pos = start;
-  w.end = end;
-  while (w.pos < end) {
-    const tag = w.varint();
-    const field = tag >>> 3;
-    if (field === 1 || field === 2) {
-      w.expect(field, tag & 7, LEN);
-      const st = w.len();
-      if (field === 1) {
-        const e = w.lenEnd;
-        scope = d.scope(w, st, e);
-        w.end = end;
-      } else spans.push([st, w.lenEnd]);
-    } else w.skip(tag & 7);
-  }
-  w.end = bodyEnd;
-  return { scope, spans };
+  // Laid out as ResourceSpans is (field 1 one message, field 2 repeated).
+  const { resource: scope, scopes: spans } = outer(w, start, end);
+  return { scope: scope ? d.scope(w, scope[0], scope[1]) : {}, spans };
 }
 
 /** decodeStatus's answer, one object reused: a span's status is read and copied at once. */

@@ -293,7 +293,7 @@ export function decodeTraceRows(body: Buffer, s: Sanitizer, prices: PriceTable):
         break;
       }
       for (let c = 0; c < rs.scopes.length; c++) {
-        const { scope, spans } = scopeSpans(d, w, rs.scopes[c]!, body.length);
+        const { scope, spans } = scopeSpans(d, w, rs.scopes[c]!);
         for (let i = 0; i < spans.length; i++) {
           const row = new SpanRow();
           row.service = service;

@@ -159,12 +159,6 @@ function atMost(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
 }
 
 /**
- * The index rows of decoded span rows sorted by trace (encodeSpanRows), as packIndex makes them
- * from the same spans as records but in trace order: a trace's rows are side by side, so its
- * window is one pass with no map, and each of its request IDs gets the trace's window (what
- * packIndex's request window widened by the trace's comes to).
- */
-/**
  * describeRowIndex's column buffers (16 KB each), kept between batches: their rows leave them
  * copied into the arena, and six new zeroed buffers per batch were garbage for the GC.
  */
@@ -177,6 +171,12 @@ const ROW_INDEX_COLUMNS = [0, 1, 2, 3, 4, 5].map(() => new FixedColumn(8)) as [
   FixedColumn,
 ];
 
+/**
+ * The index rows of decoded span rows sorted by trace (encodeSpanRows), as packIndex makes them
+ * from the same spans as records but in trace order: a trace's rows are side by side, so its
+ * window is one pass with no map, and each of its request IDs gets the trace's window (what
+ * packIndex's request window widened by the trace's comes to).
+ */
 export function describeRowIndex(
   rows: readonly SpanRow[],
   operations: [string, string, number][],

@@ -121,7 +121,7 @@ export async function exportSignal(
     bytes && ctx.workers?.usable
       ? await ctx.workers.decode(signal, protocol, request)
       : bytes && ctx.directRows && protocol !== 'http/json'
-        ? decodeDirect(request, ctx.newSanitizer(), ctx.directRows)
+        ? exportOfRecord(decodeToRecord(request, ctx.newSanitizer(), ctx.directRows))
         : decodeExport(signal, protocol, request, ctx.newSanitizer());
   const { accepted, rejected, firstError } = decoded;
   const m = ctx.metrics;
@@ -144,29 +144,38 @@ export async function exportSignal(
   return { accepted, rejected, errorMessage: firstError ?? '' };
 }
 
-/** A protobuf trace export straight into the store's columns on this thread (thread.ts's path). */
-function decodeDirect(
+/** An export's counts and, when spans were accepted, the DuckDB store's journal record of them. */
+export type DecodedRecord = Omit<DecodedExport, 'batch'> & { record?: Uint8Array };
+
+/**
+ * A protobuf trace export straight into the store's journal record (decode-rows.ts, then
+ * encodeSpanRows), no SpanRecords: what an ingest worker does, and the main thread of a server
+ * without workers when no stage needs the spans.
+ */
+export function decodeToRecord(
   request: Uint8Array,
   sanitizer: Sanitizer,
   prices: PriceTable,
-): DecodedExport {
-  const { rows, operations, accepted, rejected, firstError, counts } = decodeRowsExport(
-    request,
-    sanitizer,
-    prices,
-  );
+): DecodedRecord {
+  const { rows, operations, ...counts } = decodeRowsExport(request, sanitizer, prices);
+  if (counts.accepted === 0) return counts;
+  return { ...counts, record: storable(() => encodeSpanRows(rows, operations)) };
+}
+
+/** A DecodedRecord as the queue takes it: a batch carrying the columns read from its record. */
+export function exportOfRecord({ record, ...counts }: DecodedRecord): DecodedExport {
   const batch: WriteBatch = { spans: [], logs: [] };
-  if (accepted > 0) {
-    let record: Uint8Array;
-    try {
-      record = encodeSpanRows(rows, operations);
-    } catch (err) {
-      // A value the decoder let through but a column cannot hold: the data is at fault.
-      throw new IngestInputError(unstorableMessage(err));
-    }
-    batch.encoded = encodedFromJournal(record);
+  if (record) batch.encoded = encodedFromJournal(record);
+  return { batch, ...counts };
+}
+
+/** Runs `encode`; a value the decoder let through but a column cannot hold is the data's fault. */
+export function storable<T>(encode: () => T): T {
+  try {
+    return encode();
+  } catch (err) {
+    throw new IngestInputError(unstorableMessage(err));
   }
-  return { batch, accepted, rejected, firstError, counts };
 }
 
 export function reportSanitizer(m: SelfMetrics, c: SanitizeCounts): void {

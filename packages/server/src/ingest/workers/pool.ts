@@ -7,9 +7,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { encodedFromJournal } from '../../store/duckdb/journal-entry.js';
 import { IngestInputError } from '../errors.js';
-import type { DecodedExport, Protocol, Signal } from '../otlp/export.js';
+import { type DecodedExport, exportOfRecord, type Protocol, type Signal } from '../otlp/export.js';
 import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
 
 interface Waiting {
@@ -109,20 +108,14 @@ export class IngestWorkers {
         return;
       }
       const { accepted, rejected, firstError, counts, journal } = reply;
-      let encoded: ReturnType<typeof encodedFromJournal> | undefined;
+      let decoded: DecodedExport;
       try {
-        encoded = journal && encodedFromJournal(journal);
+        decoded = exportOfRecord({ accepted, rejected, firstError, counts, record: journal });
       } catch (err) {
         w.reject(err);
         return;
       }
-      w.resolve({
-        batch: { spans: [], logs: [], ...(encoded && { encoded }) },
-        accepted,
-        rejected,
-        firstError,
-        counts,
-      });
+      w.resolve(decoded);
     });
     const fail = (why: string) => {
       const err = new Error(`ingest worker stopped: ${why}`);

@@ -7,11 +7,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { normaliseBatch } from '../../pipeline/ai/normalize.js';
 import { PriceTable } from '../../pipeline/ai/prices.js';
 import { serialisedEntry } from '../../store/duckdb/journal-entry.js';
-import { encodeSpanRows, encodeSpans } from '../../store/duckdb/span-chunks.js';
-import { unstorableMessage } from '../../store/store.js';
+import { encodeSpans } from '../../store/duckdb/span-chunks.js';
 import { IngestInputError } from '../errors.js';
-import { decodeRowsExport } from '../otlp/decode-rows.js';
-import { type DecodedExport, decodeExport } from '../otlp/export.js';
+import {
+  type DecodedExport,
+  type DecodedRecord,
+  decodeExport,
+  decodeToRecord,
+  storable,
+} from '../otlp/export.js';
 import { Sanitizer } from '../sanitize.js';
 import type { DecodeJob, DecodeReply, WorkerConfig } from './messages.js';
 
@@ -21,37 +25,28 @@ const port = parentPort!;
 
 function run(job: DecodeJob): { reply: DecodeReply; transfer: ArrayBuffer[] } {
   const sanitizer = new Sanitizer(config.limits, config.redaction);
-  // Protobuf straight into column rows; OTLP/JSON (rare from SDKs) through SpanRecords.
-  const direct = job.signal === 'traces' && job.protocol !== 'http/json';
-  let decoded: DecodedExport | undefined;
-  let rows: ReturnType<typeof decodeRowsExport> | undefined;
-  if (direct) rows = decodeRowsExport(job.body, sanitizer, prices);
-  else decoded = decodeExport(job.signal, job.protocol, job.body, sanitizer);
-  const { accepted, rejected, firstError, counts } = (rows ?? decoded)!;
-  if (accepted === 0) {
-    return {
-      reply: { id: job.id, ok: true, accepted, rejected, firstError, counts },
-      transfer: [],
-    };
-  }
-  let journal: Uint8Array;
-  try {
-    if (rows) journal = encodeSpanRows(rows.rows, rows.operations);
-    else {
-      normaliseBatch(decoded!.batch, prices);
-      const encoded = encodeSpans(decoded!.batch.spans);
-      // Only the journal record crosses: posting the packed columns as well cloned the same
-      // object graph a second time (~6% of this thread's CPU).
-      journal = serialisedEntry(encoded.payload, encoded.rows);
-    }
-  } catch (err) {
-    // A value the decoder let through but a column cannot hold: the data is at fault.
-    throw new IngestInputError(unstorableMessage(err));
-  }
+  // Protobuf straight into the store's record; OTLP/JSON (rare from SDKs) through SpanRecords.
+  const { record, ...counts } =
+    job.signal === 'traces' && job.protocol !== 'http/json'
+      ? decodeToRecord(job.body, sanitizer, prices)
+      : recordOfSpans(decodeExport(job.signal, job.protocol, job.body, sanitizer));
   return {
-    reply: { id: job.id, ok: true, accepted, rejected, firstError, counts, journal },
-    transfer: [journal.buffer as ArrayBuffer],
+    reply: { id: job.id, ok: true, ...counts, journal: record },
+    transfer: record ? [record.buffer as ArrayBuffer] : [],
   };
+}
+
+/** Decoded SpanRecords, AI-normalised and encoded, as the journal record a worker posts. */
+function recordOfSpans({ batch, ...counts }: DecodedExport): DecodedRecord {
+  if (counts.accepted === 0) return counts;
+  // Only the journal record crosses: posting the packed columns as well cloned the same object
+  // graph a second time (~6% of this thread's CPU).
+  const record = storable(() => {
+    normaliseBatch(batch, prices);
+    const encoded = encodeSpans(batch.spans);
+    return serialisedEntry(encoded.payload, encoded.rows);
+  });
+  return { ...counts, record };
 }
 
 port.on('message', (job: DecodeJob) => {

@@ -38,9 +38,38 @@ export class BodyBudget {
 }
 
 /**
+ * A body's chunks as they arrive, under the cap and the budget: `add` refuses the chunk that
+ * passes `maxBytes` (413) or the budget (429) before keeping it. Bytes kept are taken from
+ * `budget`; the caller gives back `held.bytes` when done with the request.
+ */
+class BodyChunks {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly budget: BodyBudget | undefined,
+    private readonly held: { bytes: number },
+  ) {}
+
+  add(chunk: Uint8Array): void {
+    this.size += chunk.byteLength;
+    if (this.size > this.maxBytes) {
+      throw new BodyTooLargeError(`request body is larger than the ${this.maxBytes}-byte limit`);
+    }
+    this.budget?.take(chunk.byteLength);
+    this.held.bytes += chunk.byteLength;
+    this.chunks.push(chunk);
+  }
+
+  body(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
+  }
+}
+
+/**
  * Reads a request body up to `maxBytes`, stopping as soon as the cap is passed rather than
- * buffering whatever the client sends. Bytes read are taken from `budget`; the caller gives
- * back `held.bytes` when done with the request.
+ * buffering whatever the client sends (BodyChunks' rules).
  */
 export async function readBody(
   stream: ReadableStream<Uint8Array> | null,
@@ -49,22 +78,19 @@ export async function readBody(
   held: { bytes: number } = { bytes: 0 },
 ): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const body = new BodyChunks(maxBytes, budget, held);
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(`request body is larger than the ${maxBytes}-byte limit`);
+    try {
+      body.add(value);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) await reader.cancel().catch(() => {});
+      throw err;
     }
-    budget?.take(value.byteLength);
-    held.bytes += value.byteLength;
-    chunks.push(value);
   }
-  return Buffer.concat(chunks, size);
+  return body.body();
 }
 
 /**
@@ -78,8 +104,7 @@ export function readIncoming(
   held: { bytes: number } = { bytes: 0 },
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const body = new BodyChunks(maxBytes, budget, held);
     let settled = false;
     const settle = (err?: unknown) => {
       if (settled) return;
@@ -88,24 +113,17 @@ export function readIncoming(
       incoming.off('end', onEnd);
       incoming.off('error', settle);
       incoming.off('close', onClose);
-      if (err === undefined) resolve(Buffer.concat(chunks, size));
+      if (err === undefined) resolve(body.body());
       else reject(err);
     };
     const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
       try {
-        if (size > maxBytes) {
-          throw new BodyTooLargeError(`request body is larger than the ${maxBytes}-byte limit`);
-        }
-        budget?.take(chunk.byteLength);
+        body.add(chunk);
       } catch (err) {
         // Nothing more is kept: the rest is read and dropped, so the answer reaches the client.
         settle(err);
         incoming.resume();
-        return;
       }
-      held.bytes += chunk.byteLength;
-      chunks.push(chunk);
     };
     const onEnd = () => settle();
     const onClose = () => settle(incoming.readableEnded ? undefined : new Error('request aborted'));

@@ -7,24 +7,10 @@ import {
   ExportTraceServiceRequest,
 } from '../../src/ingest/otlp/proto.js';
 import { Sanitizer } from '../../src/ingest/sanitize.js';
-import { hex } from './helpers.js';
+import { everyValueKind, hex, kv } from './helpers.js';
 
 const sanitizer = () => new Sanitizer({ ...DEFAULT_LIMITS, maxAttributes: 8 }, DEFAULT_REDACTION);
 const id = (bytes: number) => Buffer.from(hex(bytes), 'hex');
-const kv = (key: string, value: object) => ({ key, value });
-
-const everyValueKind = [
-  kv('s', { stringValue: 'hello Bearer abcdef123456' }),
-  kv('b', { boolValue: true }),
-  kv('i', { intValue: -42 }),
-  kv('big', { intValue: '9007199254740993' }),
-  kv('d', { doubleValue: 1.5 }),
-  kv('arr', { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } }),
-  kv('kv', {
-    kvlistValue: { values: [kv('password', { stringValue: 'x' }), kv('n', { doubleValue: 2 })] },
-  }),
-  kv('bytes', { bytesValue: Buffer.from('raw') }),
-];
 
 describe('hand-written OTLP protobuf decoder', () => {
   it('gives exactly what protobufjs + the generic converter give, for every field kind', () => {

@@ -13,7 +13,7 @@ import { IngestJournal } from '../../src/store/duckdb/journal.js';
 import { decodeEntry } from '../../src/store/duckdb/journal-entry.js';
 import { encodeSpanRows, encodeSpans } from '../../src/store/duckdb/span-chunks.js';
 import { DuckDbStore, JOURNAL_DIR_NAME } from '../../src/store/duckdb/store.js';
-import { hex, tempDir } from './helpers.js';
+import { everyValueKind, hex, kv, tempDir } from './helpers.js';
 
 /**
  * The ingest worker's direct path (protobuf → column rows) against the record path it replaces
@@ -23,7 +23,6 @@ import { hex, tempDir } from './helpers.js';
 
 const prices = loadPriceTable();
 const id = (bytes: number) => Buffer.from(hex(bytes), 'hex');
-const kv = (key: string, value: object) => ({ key, value });
 const str = (key: string, v: string) => kv(key, { stringValue: v });
 
 type Outcome =
@@ -133,19 +132,6 @@ function span(over: Record<string, unknown> = {}) {
 
 const oneScope = (spans: object[], resource?: object) =>
   encode({ resourceSpans: [{ resource, scopeSpans: [{ spans }] }] });
-
-const everyValueKind = [
-  str('s', 'hello Bearer abcdef123456'),
-  kv('b', { boolValue: true }),
-  kv('i', { intValue: -42 }),
-  kv('big', { intValue: '9007199254740993' }),
-  kv('d', { doubleValue: 1.5 }),
-  kv('arr', { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } }),
-  kv('kv', {
-    kvlistValue: { values: [str('password', 'x'), kv('n', { doubleValue: 2 })] },
-  }),
-  kv('bytes', { bytesValue: Buffer.from('raw') }),
-];
 
 describe('protobuf straight into column rows (ingest workers)', () => {
   it('packs the bench traffic exactly as the record path does (AI spans, request IDs, resources)', () => {

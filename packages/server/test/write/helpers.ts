@@ -179,3 +179,20 @@ export function protoBody(n: number): Uint8Array {
   });
   return ExportTraceServiceRequest.encode(msg).finish();
 }
+
+/** An OTLP KeyValue as protobufjs takes it. */
+export const kv = (key: string, value: object) => ({ key, value });
+
+/** One attribute of every AnyValue kind, with a credential in a string and in a nested key. */
+export const everyValueKind = [
+  kv('s', { stringValue: 'hello Bearer abcdef123456' }),
+  kv('b', { boolValue: true }),
+  kv('i', { intValue: -42 }),
+  kv('big', { intValue: '9007199254740993' }),
+  kv('d', { doubleValue: 1.5 }),
+  kv('arr', { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }] } }),
+  kv('kv', {
+    kvlistValue: { values: [kv('password', { stringValue: 'x' }), kv('n', { doubleValue: 2 })] },
+  }),
+  kv('bytes', { bytesValue: Buffer.from('raw') }),
+];

@@ -75,4 +75,21 @@ describe('hopscope compact', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`hopscope: no Hopscope store in ${data} (no hopscope.duckdb)\n`);
   });
+
+  it('refuses a data dir a running store holds, naming it (exit 1), and leaves it whole', {
+    timeout: 60_000,
+  }, async () => {
+    const data = dataDir();
+    const store = new DuckDbStore({ dataDir: data });
+    await store.open();
+    try {
+      const r = await runBin(['compact', '--data', data]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`hopscope: ${join(data, DUCKDB_FILE_NAME)} is in use`);
+      expect(r.stderr).toContain(`is \`hopscope serve\` running on ${data}?`);
+      expect((await store.stats()).spansTotal).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -11,7 +11,11 @@ import { loadPriceTable } from '../../src/pipeline/ai/prices.js';
 import type { PackedChunk } from '../../src/store/duckdb/chunk-columns.js';
 import { IngestJournal } from '../../src/store/duckdb/journal.js';
 import { decodeEntry } from '../../src/store/duckdb/journal-entry.js';
-import { encodeSpanRows, encodeSpans } from '../../src/store/duckdb/span-chunks.js';
+import {
+  encodeSpanRows,
+  encodeSpans,
+  WRITE_BATCH_COLUMN,
+} from '../../src/store/duckdb/span-chunks.js';
 import { DuckDbStore, JOURNAL_DIR_NAME } from '../../src/store/duckdb/store.js';
 import { everyValueKind, hex, kv, tempDir } from './helpers.js';
 
@@ -67,7 +71,7 @@ function viaRecords(body: Uint8Array, limits: IngestLimits, redaction: typeof DE
     const { payload } = encodeSpans(d.batch.spans);
     return {
       ...base,
-      chunks: payload.chunks,
+      chunks: oneBatch(payload.chunks),
       traces: indexRows(payload.index.traces),
       requests: indexRows(payload.index.requests),
       operations: payload.index.operations,
@@ -75,6 +79,27 @@ function viaRecords(body: Uint8Array, limits: IngestLimits, redaction: typeof DE
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+/**
+ * The chunks with their write_batch column checked and set aside: every row of one encoded batch
+ * carries the same batch number, which each encoding draws afresh (parent-refs.ts).
+ */
+function oneBatch(chunks: PackedChunk[]): PackedChunk[] {
+  const values = new Set<bigint>();
+  const out = chunks.map((chunk) => {
+    const col = chunk.columns[WRITE_BATCH_COLUMN]!;
+    if (!('width' in col)) throw new Error('write_batch is not a fixed-width column');
+    expect(col.valid).toBeUndefined();
+    const data = col.data instanceof Uint8Array ? col.data : new Uint8Array(col.data);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    for (let r = 0; r < chunk.rows; r++) values.add(view.getBigUint64(r * 8, true));
+    const columns = [...chunk.columns];
+    columns[WRITE_BATCH_COLUMN] = { constant: 'one batch' };
+    return { ...chunk, columns };
+  });
+  expect(values.size).toBe(1);
+  return out;
 }
 
 function viaRows(body: Uint8Array, limits: IngestLimits, redaction: typeof DEFAULT_REDACTION) {
@@ -94,7 +119,7 @@ function viaRows(body: Uint8Array, limits: IngestLimits, redaction: typeof DEFAU
     const [index] = entry.index;
     return {
       ...base,
-      chunks: entry.chunks,
+      chunks: oneBatch(entry.chunks),
       traces: indexRows(index!.traces),
       requests: indexRows(index!.requests),
       operations: index!.operations,

@@ -61,6 +61,9 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
   else app.appendUSmallInt(attrs.at);
   optVarchar(app, attrs.keys);
   optVarchar(app, attrs.values);
+  // write_batch, parent_ref (v11): the baseline keeps every parent as its full ID.
+  app.appendNull();
+  app.appendNull();
   app.endRow();
 }
 

@@ -12,13 +12,12 @@ import type {
 } from '../alerts-reader.js';
 import { spanAttrSql } from './attr-sql.js';
 import { traceHexSql } from './ids.js';
+import { ENTRY_SPAN_SQL } from './parent-refs.js';
 import { nsToMs } from './reader-rows.js';
 
 type Row = Record<string, unknown>;
 type Params = Record<string, DuckDBValue>;
 export type RunQuery = (sql: string, params: Params) => Promise<Row[]>;
-
-const ENTRY_SPAN = '(kind IN (2, 5) OR parent_span_id IS NULL)';
 
 function jsonPath(key: string): string {
   return `$."${key.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -37,7 +36,7 @@ function scopeWhere(scope: AlertScope, params: Params): string {
     params.operation = scope.operation;
     where.push('name = $operation');
   } else {
-    where.push(ENTRY_SPAN);
+    where.push(ENTRY_SPAN_SQL);
   }
   scope.where.forEach((f, i) => {
     params[`v${i}`] = f.value;

@@ -98,7 +98,7 @@ export const SPAN_COLUMNS =
  * DuckDB's span columns: attributes as two JSON arrays (schema v7), plus `request_id_at` for
  * toSpan to put `request.id` back into them.
  */
-const DUCKDB_SPAN_COLUMNS = `${SPAN_COLUMNS.replace('attributes', 'attr_keys, attr_values')}, request_id_at`;
+const DUCKDB_SPAN_COLUMNS = `${SPAN_COLUMNS.replace('attributes', 'attr_keys, attr_values')}, request_id_at, write_batch, parent_ref`;
 
 /** DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers). */
 export const SPAN_SELECT = DUCKDB_SPAN_COLUMNS.split(', ')
@@ -116,6 +116,7 @@ export const LOG_COLUMNS =
   'request_id, attributes, resource, source';
 
 const BIGINT_COLUMNS = new Set([
+  'write_batch',
   'start_ns',
   'duration_ns',
   'timestamp_ns',

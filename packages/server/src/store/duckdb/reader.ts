@@ -33,6 +33,13 @@ import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-window
 import { duckDbAiReader } from './ai-sql.js';
 import { spanAttrSql } from './attr-sql.js';
 import { requestKey, spanIdValue, traceHexSql, traceIdValue, traceKey } from './ids.js';
+import {
+  ENTRY_SPAN_SQL,
+  IS_ROOT_SQL,
+  ParentResolver,
+  parentIdSql,
+  parentJoinSql,
+} from './parent-refs.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
   type JsonField,
@@ -184,8 +191,6 @@ function latency(r: Row): LatencySummary {
 const LATENCY =
   'count(*) AS n, count(*) FILTER (WHERE status_code = 2) AS errors, avg(duration_ns) AS avg_ns, ' +
   'quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS q, max(duration_ns) AS max_ns';
-
-const ENTRY_SPAN = 'kind IN (2, 5) OR parent_span_id IS NULL';
 
 export class DuckDbReader implements StoreReader {
   private readonly idle: DuckDBConnection[] = [];
@@ -438,22 +443,35 @@ export class DuckDbReader implements StoreReader {
       const values = q.spanIds.map(spanIdValue).filter((v): v is bigint => v !== undefined);
       if (values.length === 0) return ' AND false';
       spanIdList ??= s.list(values, UBIGINT);
-      return ` AND span_id IN ${spanIdList}`;
+      return ` AND c.span_id IN ${spanIdList}`;
     };
+    // Whole traces come with the parents their spans refer to (ParentResolver); some spans
+    // alone (`spanIds`) are joined to theirs in SQL.
     const spanBranches = clusters
       .filter((c) => c.traceIds.length > 0)
-      .map(
-        (c) =>
-          `SELECT ${SPAN_SELECT} FROM spans WHERE trace_id IN ${s.list(traceValues(c.traceIds), UHUGEINT)} ` +
-          `AND start_ns BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}${spanFilter()}`,
-      );
+      .map((c) => {
+        const traces = s.list(traceValues(c.traceIds), UHUGEINT);
+        const window = `BETWEEN ${s.p(c.startNs)} AND ${s.p(c.endNs)}`;
+        const where = `c.trace_id IN ${traces} AND c.start_ns ${window}${spanFilter()}`;
+        if (!q.spanIds) return `SELECT ${SPAN_SELECT} FROM spans c WHERE ${where}`;
+        const scope = `p.trace_id IN ${traces} AND p.start_ns ${window}`;
+        return (
+          `SELECT ${SPAN_SELECT} FROM (SELECT c.* REPLACE (${parentIdSql('c', 'p')} AS parent_span_id) ` +
+          `FROM spans c ${parentJoinSql('c', 'p', scope)} WHERE ${where})`
+        );
+      });
+    const parents = new ParentResolver();
     const spansQuery = spanBranches.length
       ? this.queryJsonRows(
           spanBranches.join(' UNION ALL '),
           s.params,
           q.outline ? SPAN_OUTLINE_FIELDS : SPAN_FIELDS,
           s.types,
-          toSpan,
+          (r) => {
+            const span = toSpan(r);
+            parents.add(span, r.write_batch, r.parent_ref);
+            return span;
+          },
         )
       : Promise.resolve([]);
 
@@ -493,6 +511,7 @@ export class DuckDbReader implements StoreReader {
             (r) => ({ log: toLog(r), rowId: BigInt(r.row_id as string) }),
           ),
     ]);
+    parents.resolve();
     return { spans, logRows, traces };
   }
 
@@ -644,14 +663,22 @@ export class DuckDbReader implements StoreReader {
     const s = new Sql();
     const a = s.p(startNs);
     const b = s.p(endNs);
+    // A child names its parent by ID or, within its write batch, by reference (parent-refs.ts):
+    // one join for each, so both stay hash joins.
     const rows = await this.query(
-      `SELECT p.service AS parent, c.service AS child, count(*) AS calls,
-              count(*) FILTER (WHERE c.status_code = 2) AS errors
-         FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
-        WHERE c.start_ns BETWEEN ${a} AND ${b}
-          AND p.start_ns BETWEEN ${s.p(startNs - PARENT_SLACK_NS)} AND ${b}
-          AND p.service <> c.service
-        GROUP BY 1, 2 ORDER BY 1, 2`,
+      `WITH c AS (SELECT trace_id, parent_span_id, write_batch, parent_ref, service, status_code
+                    FROM spans WHERE start_ns BETWEEN ${a} AND ${b} AND NOT ${IS_ROOT_SQL}),
+            p AS (SELECT trace_id, span_id, write_batch, service FROM spans
+                   WHERE start_ns BETWEEN ${s.p(startNs - PARENT_SLACK_NS)} AND ${b}),
+            pairs AS (
+              SELECT p.service AS parent, c.service AS child, c.status_code
+                FROM c JOIN p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+              UNION ALL
+              SELECT p.service, c.service, c.status_code
+                FROM c JOIN p ON p.trace_id = c.trace_id AND p.write_batch = c.write_batch
+                 AND (p.span_id & 255) = c.parent_ref)
+       SELECT parent, child, count(*) AS calls, count(*) FILTER (WHERE status_code = 2) AS errors
+         FROM pairs WHERE parent <> child GROUP BY 1, 2 ORDER BY 1, 2`,
       s.params,
     );
     return rows.map((r) => ({
@@ -670,7 +697,7 @@ export class DuckDbReader implements StoreReader {
     // Two scans side by side on the pool; the entry filter as WHERE, not FILTER, is ~25% cheaper.
     const [svc, ops] = await Promise.all([
       this.query(
-        `SELECT service, ${LATENCY} FROM spans WHERE ${w} AND (${ENTRY_SPAN})
+        `SELECT service, ${LATENCY} FROM spans WHERE ${w} AND ${ENTRY_SPAN_SQL}
           GROUP BY service ORDER BY service`,
         s.params,
       ),
@@ -701,7 +728,7 @@ export class DuckDbReader implements StoreReader {
               (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX} WHERE start_ns >= ${since}) AS recent_traces,
               count(*) AS recent_spans,
               count(*) FILTER (WHERE status_code = 2) AS recent_errors,
-              avg(duration_ns) FILTER (WHERE parent_span_id IS NULL) AS avg_root_ns
+              avg(duration_ns) FILTER (WHERE ${IS_ROOT_SQL}) AS avg_root_ns
          FROM spans WHERE start_ns >= ${since}`,
       s.params,
     );

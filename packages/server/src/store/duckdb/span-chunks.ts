@@ -35,9 +35,11 @@ import {
   writeSmallUint,
   writeSpanId,
   writeTraceId,
+  writeUBigInt,
 } from './chunk-columns.js';
 import { describeRowIndex, type PackedIndex, packIndex } from './index-rows.js';
 import { recordOf } from './journal-entry.js';
+import { newWriteBatch, type ParentKeys, parentRefs } from './parent-refs.js';
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
@@ -77,7 +79,15 @@ export const SPAN_TYPES: readonly DuckDBType[] = [
   USMALLINT, // request_id_at
   JSON_TEXT, // attr_keys
   JSON_TEXT, // attr_values
+  UBIGINT, // write_batch (v11)
+  UTINYINT, // parent_ref (v11)
 ];
+
+/** Where write_batch sits among a chunk's columns. */
+export const WRITE_BATCH_COLUMN = SPAN_TYPES.length - 2;
+
+/** Columns of a span chunk packed before schema v11 (journal records of an older build). */
+const V10_SPAN_COLUMNS = SPAN_TYPES.length - 2;
 
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;
@@ -192,6 +202,8 @@ class SpanColumns {
   readonly requestIdAt = new FixedColumn(2);
   readonly attrKeys = new TextColumn();
   readonly attrValues = new TextColumn();
+  readonly writeBatch = new FixedColumn(8);
+  readonly parentRef = new FixedColumn(1);
 
   /** In table order. */
   all() {
@@ -223,6 +235,8 @@ class SpanColumns {
       this.requestIdAt,
       this.attrKeys,
       this.attrValues,
+      this.writeBatch,
+      this.parentRef,
     ];
   }
 }
@@ -363,16 +377,31 @@ export function encodeSpanRows(
   operations: [string, string, number][],
 ): Uint8Array {
   rows.sort(rowOrder);
+  const refs = parentRefs(rows, ROW_PARENTS);
+  const batch = newWriteBatch();
   resetPacked();
   const c = takeColumns();
   const out = new ChunkBuilder(SPAN_TYPES, c.all(), 'described');
-  for (let r = 0; r < rows.length; r++) fillRow(c, out.next(), rows[r]!);
+  for (let r = 0; r < rows.length; r++) {
+    const i = out.next();
+    fillRow(c, i, rows[r]!, refs[r]!);
+    writeUBigInt(c.writeBatch, i, batch);
+  }
   const chunks = out.finishDescribed();
   spare = c;
   return recordOf(rows.length, chunks, describeRowIndex(rows, operations));
 }
 
-function fillRow(c: SpanColumns, i: number, s: SpanRow): void {
+const ROW_PARENTS: ParentKeys<SpanRow> = {
+  sameTrace: (a, b) => a.t0 === b.t0 && a.t1 === b.t1 && a.t2 === b.t2 && a.t3 === b.t3,
+  // s1/p1 are the IDs' low words (fillRow writes them first, little-endian).
+  low: (r) => r.s1 & 255,
+  parentLow: (r) => (r.hasParent ? r.p1 & 255 : -1),
+  isParent: (p, c) => p.s0 === c.p0 && p.s1 === c.p1,
+};
+
+/** One row's columns; `ref` is its parent_ref, or -1 to keep its parent ID (parent-refs.ts). */
+function fillRow(c: SpanColumns, i: number, s: SpanRow, ref: number): void {
   const t = c.traceId.view;
   const o = i * 16;
   t.setUint32(o, s.t3, true);
@@ -381,10 +410,12 @@ function fillRow(c: SpanColumns, i: number, s: SpanRow): void {
   t.setUint32(o + 12, s.t0, true);
   c.spanId.view.setUint32(i * 8, s.s1, true);
   c.spanId.view.setUint32(i * 8 + 4, s.s0, true);
-  if (s.hasParent) {
+  if (s.hasParent && ref < 0) {
     c.parentSpanId.view.setUint32(i * 8, s.p1, true);
     c.parentSpanId.view.setUint32(i * 8 + 4, s.p0, true);
   } else c.parentSpanId.setNull(i);
+  if (ref < 0) c.parentRef.setNull(i);
+  else writeSmallUint(c.parentRef, i, ref);
   c.traceState.set(i, opt(s.traceState));
   c.name.set(i, s.name);
   writeSmallUint(c.kind, i, s.kind);
@@ -418,8 +449,30 @@ export function duckdbPayload(batch: WriteBatch): DuckDbEncoded | undefined {
 }
 
 export function unpackSpanChunk(packed: PackedChunk): DuckDBDataChunk {
-  return unpackChunk(SPAN_TYPES, packed);
+  return unpackChunk(
+    SPAN_TYPES,
+    packed.columns.length === V10_SPAN_COLUMNS ? withV11(packed) : packed,
+  );
 }
+
+/** A chunk packed before v11 with its new columns NULL: its parents are all full IDs. */
+function withV11(packed: PackedChunk): PackedChunk {
+  const none = (width: number) => ({
+    width,
+    data: new Uint8Array(packed.rows * width),
+    valid: new Uint8Array(Math.ceil(packed.rows / 64) * 8),
+  });
+  return { rows: packed.rows, columns: [...packed.columns, none(8), none(1)] };
+}
+
+const lastByte = (hex: string) => Number.parseInt(hex.slice(-2), 16);
+
+const RECORD_PARENTS: ParentKeys<SpanRecord> = {
+  sameTrace: (a, b) => a.traceId === b.traceId,
+  low: (r) => lastByte(r.spanId),
+  parentLow: (r) => (r.parentSpanId ? lastByte(r.parentSpanId) : -1),
+  isParent: (p, c) => p.spanId.toLowerCase() === c.parentSpanId?.toLowerCase(),
+};
 
 /** By trace, then start: a trace's spans side by side. */
 function byTraceThenStart(a: SpanRecord, b: SpanRecord): number {
@@ -435,12 +488,20 @@ function byTraceThenStart(a: SpanRecord, b: SpanRecord): number {
  */
 function fillSpans(c: SpanColumns, out: ChunkBuilder, spans: readonly SpanRecord[]): void {
   const resources = new ResourceCache();
-  for (const s of [...spans].sort(byTraceThenStart)) {
+  const sorted = [...spans].sort(byTraceThenStart);
+  const refs = parentRefs(sorted, RECORD_PARENTS);
+  const batch = newWriteBatch();
+  for (let r = 0; r < sorted.length; r++) {
+    const s = sorted[r]!;
+    const ref = refs[r]!;
     const i = out.next();
     writeTraceId(c.traceId, i, s.traceId);
     writeSpanId(c.spanId, i, s.spanId);
-    if (s.parentSpanId) writeSpanId(c.parentSpanId, i, s.parentSpanId);
+    if (s.parentSpanId && ref < 0) writeSpanId(c.parentSpanId, i, s.parentSpanId);
     else c.parentSpanId.setNull(i);
+    if (ref < 0) c.parentRef.setNull(i);
+    else writeSmallUint(c.parentRef, i, ref);
+    writeUBigInt(c.writeBatch, i, batch);
     c.traceState.set(i, opt(s.traceState));
     c.name.set(i, s.name);
     writeSmallUint(c.kind, i, s.kind);

@@ -16,11 +16,12 @@ describe('splitAttributes', () => {
 
   it('leaves request.id out when the request_id column holds it, and says where it was', () => {
     const split = splitAttributes({ 'http.route': '/x', 'request.id': 'req_1', n: 3 }, 'req_1');
-    expect(split).toEqual({ keys: '["http.route","n"]', values: '["/x",3]', at: 1 });
+    expect(split).toEqual({ keys: '["http.route","n"]', values: '["/x",3]', at: 1, aiBits: 0 });
     expect(splitAttributes({}, undefined)).toEqual({
       keys: undefined,
       values: undefined,
       at: undefined,
+      aiBits: 0,
     });
   });
 });

@@ -9,6 +9,7 @@
  */
 import { AI_KEY, extractAi } from '../../pipeline/ai/normalize.js';
 import type { PriceTable } from '../../pipeline/ai/prices.js';
+import { MOVED_PLACEHOLDER, mayMove, movedBit } from '../../store/duckdb/ai-attrs.js';
 import { SpanRow, splitAttributes } from '../../store/duckdb/span-chunks.js';
 import type {
   Attributes,
@@ -57,6 +58,8 @@ class KeyList {
   readonly ai: boolean;
   /** Where each of REQUEST_ID_KEYS sits, -1 when absent. */
   readonly requestAt: number[];
+  /** Where keys sit whose token counts may be kept in the ai columns alone (ai-attrs.ts). */
+  readonly moved: number[];
   private jsonAll?: string;
   private jsonWithout?: string;
   /**
@@ -79,12 +82,14 @@ class KeyList {
       this.regular = true;
       this.ai = false;
       this.requestAt = REQUEST_ID_KEYS.map(() => -1);
+      this.moved = [];
       return;
     }
     this.regular =
       parent.regular && k !== '__proto__' && !/^\d+$/.test(k) && !parent.keys.includes(k);
     this.ai = parent.ai || AI_KEY.test(k);
     this.requestAt = parent.requestAt.map((at, j) => (REQUEST_ID_KEYS[j] === k ? n - 1 : at));
+    this.moved = mayMove(k) ? [...parent.moved, n - 1] : parent.moved;
   }
 
   /** attr_keys' JSON of the list, without the key at `at` when it is ≥ 0 (request.id's place). */
@@ -212,14 +217,26 @@ function setAttributes(row: SpanRow, pairs: Pairs, prices: PriceTable): void {
     // Duplicate or unusual keys: exactly the record path, through an attributes object.
     const attrs = pairs.object();
     row.requestId = requestIdOf(attrs);
-    const split = splitAttributes(attrs, row.requestId);
+    setAi(row, attrs, prices);
+    const split = splitAttributes(attrs, row.requestId, row.ai);
     row.keys = split.keys;
     row.values = split.values;
     row.at = split.at ?? -1;
-    setAi(row, attrs, prices);
+    row.aiBits = split.aiBits;
     return;
   }
+  // AI fields first: a token count they hold leaves only a placeholder among the values.
+  if (list.ai || row.name.startsWith('ai.')) setAi(row, pairs.object(), prices);
   const values = pairs.values;
+  row.aiBits = 0;
+  if (row.ai !== undefined) {
+    for (const pos of list.moved) {
+      const bit = movedBit(list.keys[pos]!, values[pos]!, row.ai);
+      if (bit === 0) continue;
+      row.aiBits |= bit;
+      values[pos] = MOVED_PLACEHOLDER;
+    }
+  }
   const requestId = requestIdIn(list, values);
   row.requestId = requestId;
   let at = list.requestAt[0]!;
@@ -233,7 +250,6 @@ function setAttributes(row: SpanRow, pairs: Pairs, prices: PriceTable): void {
     row.keys = list.json(at);
     row.values = list.valuesJson(values, count, at);
   }
-  if (list.ai || row.name.startsWith('ai.')) setAi(row, pairs.object(), prices);
 }
 
 /** normaliseBatch for one span: never throws, a span it cannot normalise has no AI fields. */

@@ -61,7 +61,9 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
   else app.appendUSmallInt(attrs.at);
   optVarchar(app, attrs.keys);
   optVarchar(app, attrs.values);
-  // write_batch, parent_ref (v11): the baseline keeps every parent as its full ID.
+  // write_batch, parent_ref, attr_ai (v11): the baseline keeps every parent as its full ID and
+  // every attribute value among attr_values.
+  app.appendNull();
   app.appendNull();
   app.appendNull();
   app.endRow();

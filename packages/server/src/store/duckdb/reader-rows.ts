@@ -16,6 +16,7 @@ import type {
   SpanRecord,
   StatusCode,
 } from '../records.js';
+import { restoreAiAttributes } from './ai-attrs.js';
 import { spanHexSql, traceHexSql } from './ids.js';
 
 /** Schema v2's AI columns (src/pipeline/ai fills them at ingest). */
@@ -98,7 +99,7 @@ export const SPAN_COLUMNS =
  * DuckDB's span columns: attributes as two JSON arrays (schema v7), plus `request_id_at` for
  * toSpan to put `request.id` back into them.
  */
-const DUCKDB_SPAN_COLUMNS = `${SPAN_COLUMNS.replace('attributes', 'attr_keys, attr_values')}, request_id_at, write_batch, parent_ref`;
+const DUCKDB_SPAN_COLUMNS = `${SPAN_COLUMNS.replace('attributes', 'attr_keys, attr_values')}, request_id_at, attr_ai, write_batch, parent_ref`;
 
 /** DuckDB's span select list: IDs as lowercase hex (schema v4 stores them as integers). */
 export const SPAN_SELECT = DUCKDB_SPAN_COLUMNS.split(', ')
@@ -149,6 +150,7 @@ export const DETAIL_COLUMNS = new Set([
   'events',
   'links',
   'request_id_at',
+  'attr_ai',
 ]);
 export const SPAN_OUTLINE_FIELDS = SPAN_FIELDS.map((f) =>
   DETAIL_COLUMNS.has(f.name) ? { ...f, onlyIf: 'status_code = 2 OR ai_kind IS NOT NULL' } : f,
@@ -185,6 +187,7 @@ function parseJson(v: unknown): unknown {
  */
 function spanAttributes(r: Row): Attributes {
   const stored = 'attr_keys' in r ? zipAttributes(r.attr_keys, r.attr_values) : attrs(r.attributes);
+  if (typeof r.attr_ai === 'number') restoreAiAttributes(stored, r.attr_ai, (name) => r[name]);
   const requestId = r.request_id;
   const at = r.request_id_at;
   if (typeof requestId !== 'string' || at === null || at === undefined) return stored;

@@ -30,6 +30,7 @@ import {
 } from '../reader.js';
 import type { LogLevel, LogRecord, SpanKind, SpanRecord } from '../records.js';
 import { LOG_SLACK_NS, PARENT_SLACK_NS, searchNewestFirst } from '../scan-windows.js';
+import { mayMove } from './ai-attrs.js';
 import { duckDbAiReader } from './ai-sql.js';
 import { spanAttrSql } from './attr-sql.js';
 import { requestKey, spanIdValue, traceHexSql, traceIdValue, traceKey } from './ids.js';
@@ -784,9 +785,11 @@ function tagCondition(s: Sql, key: string, value: string): string {
       // ("37" alone would match 137 and 370 too).
       const elements = [JSON.stringify(value)];
       if (bare) elements.push(`[${value},`, `,${value},`, `,${value}]`, `[${value}]`);
+      // A token count kept only in its ai_* column (ai-attrs.ts) is not among attr_values.
+      const moved = mayMove(key) ? ' OR attr_ai IS NOT NULL' : '';
       const inAttributes = `contains(attr_keys, ${s.p(k)}) AND (${elements
         .map((v) => `contains(attr_values, ${s.p(v)})`)
-        .join(' OR ')})`;
+        .join(' OR ')}${moved})`;
       const inResource = values.map((v) => `contains(resource, ${s.p(`${k}:${v}`)})`).join(' OR ');
       const path = s.p(jsonPath(key));
       const val = s.p(value);

@@ -241,8 +241,10 @@ export const MIGRATIONS: readonly string[] = [
   `,
   /* v11: a parent in the same write batch as its child is named by the low 8 bits of its span ID
    * (parent_ref) instead of the full ID (parent-refs.ts): 6.8 → ~1.3 B per span on bench data.
-   * Rows written before keep parent_span_id, with both new columns NULL. */ `
+   * Rows written before keep parent_span_id, with both new columns NULL. attr_ai: which token
+   * counts among attr_values are kept only in their ai_* column (ai-attrs.ts). */ `
   ALTER TABLE spans ADD COLUMN write_batch UBIGINT;
   ALTER TABLE spans ADD COLUMN parent_ref UTINYINT;
+  ALTER TABLE spans ADD COLUMN attr_ai USMALLINT;
   `,
 ];

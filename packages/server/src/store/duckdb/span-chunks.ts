@@ -24,6 +24,7 @@ import type {
   WriteBatch,
 } from '../records.js';
 import { eventsJson, linksJson } from '../span-json.js';
+import { MOVED_PLACEHOLDER, movedBit } from './ai-attrs.js';
 import {
   ChunkBuilder,
   FixedColumn,
@@ -81,13 +82,14 @@ export const SPAN_TYPES: readonly DuckDBType[] = [
   JSON_TEXT, // attr_values
   UBIGINT, // write_batch (v11)
   UTINYINT, // parent_ref (v11)
+  USMALLINT, // attr_ai (v11)
 ];
 
-/** Where write_batch sits among a chunk's columns. */
-export const WRITE_BATCH_COLUMN = SPAN_TYPES.length - 2;
-
 /** Columns of a span chunk packed before schema v11 (journal records of an older build). */
-const V10_SPAN_COLUMNS = SPAN_TYPES.length - 2;
+const V10_SPAN_COLUMNS = SPAN_TYPES.length - 3;
+
+/** Where write_batch sits among a chunk's columns. */
+export const WRITE_BATCH_COLUMN = V10_SPAN_COLUMNS;
 
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;
@@ -104,27 +106,38 @@ function opt(s: string | undefined): string | undefined {
  * `request.id` when it is the span's request ID (the request_id column holds it; reader-rows.ts
  * puts it back at `at`). Spans of one kind share their key list, which DuckDB stores once per
  * dictionary: 20.5 → 7.7 B per span on bench/server.mjs's data against one JSON object per span.
+ * Token counts that the span's `ai` columns hold leave a placeholder and a bit in `aiBits`
+ * (attr_ai, ai-attrs.ts).
  */
 export function splitAttributes(
   attributes: Attributes,
   requestId: string | undefined,
-): { keys: string | undefined; values: string | undefined; at: number | undefined } {
+  ai?: SpanAiColumns,
+): {
+  keys: string | undefined;
+  values: string | undefined;
+  at: number | undefined;
+  aiBits: number;
+} {
   const keys: string[] = [];
   const values: AttributeValue[] = [];
   let at: number | undefined;
+  let aiBits = 0;
   for (const k in attributes) {
     const v = attributes[k]!;
     if (at === undefined && k === 'request.id' && requestId !== undefined && v === requestId) {
       at = keys.length;
       continue;
     }
+    const bit = movedBit(k, v, ai);
+    aiBits |= bit;
     keys.push(k);
-    values.push(v);
+    values.push(bit === 0 ? v : MOVED_PLACEHOLDER);
   }
   // Past USMALLINT (attribute caps keep counts far lower), keep request.id among the others.
-  if (at !== undefined && at > 0xffff) return splitAttributes(attributes, undefined);
-  if (keys.length === 0) return { keys: undefined, values: undefined, at };
-  return { keys: keysJson(keys), values: JSON.stringify(values), at };
+  if (at !== undefined && at > 0xffff) return splitAttributes(attributes, undefined, ai);
+  if (keys.length === 0) return { keys: undefined, values: undefined, at, aiBits };
+  return { keys: keysJson(keys), values: JSON.stringify(values), at, aiBits };
 }
 
 /** A key list's JSON text, keyed by its keys in order (a trie of Maps). */
@@ -204,6 +217,7 @@ class SpanColumns {
   readonly attrValues = new TextColumn();
   readonly writeBatch = new FixedColumn(8);
   readonly parentRef = new FixedColumn(1);
+  readonly attrAi = new FixedColumn(2);
 
   /** In table order. */
   all() {
@@ -237,6 +251,7 @@ class SpanColumns {
       this.attrValues,
       this.writeBatch,
       this.parentRef,
+      this.attrAi,
     ];
   }
 }
@@ -346,6 +361,8 @@ export class SpanRow {
   values: string | undefined = undefined;
   /** Where request.id sat among the attributes (request_id_at), when it was left out of them. */
   at = -1;
+  /** attr_ai: token counts among `values` kept only in the ai columns (ai-attrs.ts). */
+  aiBits = 0;
   resource: string | undefined = undefined;
   scopeName: string | undefined = undefined;
   scopeVersion: string | undefined = undefined;
@@ -431,6 +448,8 @@ function fillRow(c: SpanColumns, i: number, s: SpanRow, ref: number): void {
   c.attrValues.setClean(i, s.values);
   if (s.at < 0) c.requestIdAt.setNull(i);
   else writeSmallUint(c.requestIdAt, i, s.at);
+  if (s.aiBits === 0) c.attrAi.setNull(i);
+  else writeSmallUint(c.attrAi, i, s.aiBits);
   c.resource.setClean(i, s.resource);
   c.scopeName.set(i, opt(s.scopeName));
   c.scopeVersion.set(i, opt(s.scopeVersion));
@@ -462,7 +481,7 @@ function withV11(packed: PackedChunk): PackedChunk {
     data: new Uint8Array(packed.rows * width),
     valid: new Uint8Array(Math.ceil(packed.rows / 64) * 8),
   });
-  return { rows: packed.rows, columns: [...packed.columns, none(8), none(1)] };
+  return { rows: packed.rows, columns: [...packed.columns, none(8), none(1), none(2)] };
 }
 
 const lastByte = (hex: string) => Number.parseInt(hex.slice(-2), 16);
@@ -512,9 +531,11 @@ function fillSpans(c: SpanColumns, out: ChunkBuilder, spans: readonly SpanRecord
     c.statusMessage.set(i, opt(s.statusMessage));
     const requestId = opt(s.requestId);
     c.requestId.set(i, requestId);
-    const attrs = splitAttributes(s.attributes, requestId);
+    const attrs = splitAttributes(s.attributes, requestId, s.ai);
     c.attrKeys.set(i, attrs.keys);
     c.attrValues.set(i, attrs.values);
+    if (attrs.aiBits === 0) c.attrAi.setNull(i);
+    else writeSmallUint(c.attrAi, i, attrs.aiBits);
     if (attrs.at === undefined) c.requestIdAt.setNull(i);
     else writeSmallUint(c.requestIdAt, i, attrs.at);
     c.resource.set(i, resources.get(s.resource));

@@ -1,12 +1,13 @@
-// `npm run bench -- server [--spans=N] [--baseline=DIR]`: OTLP ingest throughput, acknowledged
-// and durable. 512-span protobuf batches go over HTTP to a real server (in-process, loopback)
+// `npm run bench -- server [--spans=N] [--scale-spans=N] [--baseline=DIR]`: OTLP ingest
+// throughput, acknowledged and durable. 512-span protobuf batches go over HTTP to a real server (in-process, loopback)
 // from 8 concurrent senders; each answer is awaited (an answer means the batch is in the ingest
 // journal, fsynced), and the clock stops when a read sees every span (committed to DuckDB).
 // Beside it, the raw limits measured in the same run: protobuf decode alone, decode + conversion,
 // and DuckDB Appender alone. Also bytes on disk per span after a checkpoint. The server runs
 // decoding on its main thread and with `--workers=N` ingest worker threads (default 1), and
 // the main thread's own CPU per span is printed (Linux). The capacity rows then send from 8, 16
-// and 32 concurrent senders in another process to the server as configured by default. Needs
+// and 32 concurrent senders in another process to the server as configured by default. Last,
+// bytes per span once the server holds --scale-spans spans (default 4x --spans; 0 skips). Needs
 // `npm run build`.
 //
 // --baseline=DIR: another build's packages/server/dist (e.g. a `git worktree` of an older commit,
@@ -298,6 +299,13 @@ export default async function serverBench(argv = []) {
       capacity[k].push(await serverRun(now, undefined, true, n));
     }
   }
+  // 7. Bytes at scale: 307k spans make a 15 MB file, where partly filled 256 KB blocks and the
+  // small tables are several bytes per span by themselves; a store's cost per span is what it
+  // approaches as it grows. The server as deployed takes SCALE_SPANS spans (distinct traces,
+  // one segment of the bench's traffic after another) and reports blocks in use per span.
+  const SCALE_SPANS = arg(argv, 'scale-spans', 4 * SPANS);
+  const scale =
+    SCALE_SPANS > 0 ? await bytesAtScale(now, proto, SCALE_SPANS, PER_BATCH, SENDERS) : null;
   const fastestOf = (runs) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   rmSync(dirname(bodiesFile), { recursive: true, force: true });
   for (const b of builds) b.serverBest = best(b.serverRuns);
@@ -373,6 +381,12 @@ export default async function serverBench(argv = []) {
       `blocks in use ${fmt(usedBytes)} = ${(usedBytes / stats.spansTotal).toFixed(1)} B/span (goal ≤ 40; includes trace/request indexes); ` +
       `${commits} commits (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
   );
+  if (scale) {
+    console.log(
+      `bytes on disk at ${fmt(scale.spans)} spans (server defaults): blocks in use ${(scale.usedBytes / scale.spans).toFixed(1)} B/span ` +
+        `(goal ≤ 40; the ${fmt(spans)}-span rows above add this size's fixed overhead), file ${(scale.fileBytes / scale.spans).toFixed(1)} B/span`,
+    );
+  }
   console.log(
     `capacity (senders apart, server defaults): ${capacityRows
       .map(({ n, r }) => `${n} senders ack p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms`)
@@ -391,6 +405,39 @@ export default async function serverBench(argv = []) {
   console.log(
     `goal ≥ 100,000 spans/s acknowledged: ${fastest >= 100_000 ? 'met' : 'NOT met'} (${fmt(fastest)})`,
   );
+}
+
+/**
+ * Blocks in use and file bytes per span once a server with its defaults holds `total` spans:
+ * segments of the bench's traffic, each an hour of distinct traces after the one before,
+ * generated and sent one at a time to keep memory bounded.
+ */
+async function bytesAtScale({ server: { startServer } }, proto, total, perBatch, senders) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hopscope-bench-scale-'));
+  const server = await startServer({ port: 0, grpcPort: false, dataDir });
+  const segment = 512 * 600;
+  const hourMs = 3_600_000;
+  let sent = 0;
+  for (let k = 0; sent < total; k++) {
+    const n = Math.min(segment, total - sent);
+    const endMs = Date.now() - (Math.ceil(total / segment) - 1 - k) * hourMs;
+    const bodies = traceBatches({ spans: n, perBatch, seed: 1000 + k, endMs, seconds: 3600 }).map(
+      (b) => proto.ExportTraceServiceRequest.encode(b).finish(),
+    );
+    const { failed } = await sendAll(`${server.url}/v1/traces`, bodies, senders);
+    if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
+    sent += n;
+  }
+  await server.store.checkpoint();
+  const stats = await server.store.stats();
+  const conn = await server.store.connect();
+  const [usedBytes] = (
+    await conn.runAndReadAll('SELECT used_blocks * block_size FROM pragma_database_size()')
+  ).getRows()[0];
+  conn.closeSync();
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { spans: stats.spansTotal, usedBytes: Number(usedBytes), fileBytes: stats.bytesOnDisk };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -3,10 +3,14 @@
  * ai_* column holds is stored as a placeholder plus a bit; every read gives it back, searches find
  * it, and values the column does not hold exactly stay where they were.
  */
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
+import { traceFromHexSql } from '../../src/store/duckdb/ids.js';
+import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { splitAttributes } from '../../src/store/duckdb/span-chunks.js';
-import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import { DUCKDB_FILE_NAME, DuckDbStore } from '../../src/store/duckdb/store.js';
 import type { Attributes, SpanRecord } from '../../src/store/records.js';
 import { kv, spanRecord, tempDir, testServer } from './helpers.js';
 
@@ -167,6 +171,56 @@ describe('token counts kept once (protobuf rows path)', () => {
       expect(spans[0]!.ai).toMatchObject({ input: 1234, output: 321 });
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('schema v11 on a v10 file', () => {
+  it('keeps token counts as INTEGER, NULL past int32, and every attribute as it was', async () => {
+    const tmp = tempDir('hopscope-ai-v10-');
+    try {
+      const db = await DuckDBInstance.create(join(tmp.dir, DUCKDB_FILE_NAME));
+      const c = await db.connect();
+      await c.run(
+        'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)',
+      );
+      for (let v = 1; v <= 10; v++) {
+        await c.run(MIGRATIONS[v - 1]!);
+        await c.run(`INSERT INTO schema_version (version) VALUES (${v})`);
+      }
+      await c.run(
+        `INSERT INTO spans (trace_id, span_id, name, kind, service, start_ns, duration_ns, status_code,
+                            ai_kind, ai_input_tokens, ai_output_tokens, attr_keys, attr_values)
+         VALUES (${traceFromHexSql('$t')}, 1, 'chat', 3, 'llm', $start, 10, 0, 'llm', 1234, 3000000000,
+                 '["gen_ai.usage.input_tokens","gen_ai.usage.output_tokens"]', '[1234,3000000000]')`,
+        { t: '0c'.repeat(16), start: NOW },
+      );
+      await c.run(`INSERT INTO trace_index_recent VALUES ($k, $start, $start + 10)`, {
+        k: BigInt(`0x${'0c'.repeat(8)}`),
+        start: NOW,
+      });
+      c.closeSync();
+      db.closeSync();
+
+      const store = new DuckDbStore({ dataDir: tmp.dir });
+      await store.open();
+      try {
+        const { spans } = await store.reader.lookup({
+          requestIds: [],
+          traceIds: ['0c'.repeat(16)],
+        });
+        expect(spans).toHaveLength(1);
+        expect(spans[0]!.ai).toMatchObject({ kind: 'llm', input: 1234 });
+        expect(spans[0]!.ai?.output).toBeUndefined();
+        expect(spans[0]!.attributes).toEqual({
+          'gen_ai.usage.input_tokens': 1234,
+          'gen_ai.usage.output_tokens': 3_000_000_000,
+        });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      tmp.cleanup();
     }
   });
 });

@@ -32,6 +32,16 @@ const MOVED: ReadonlyArray<readonly [key: string, field: TokenField, column: str
 
 const BIT = new Map(MOVED.map(([key], i) => [key, i]));
 
+/**
+ * A token count as its INTEGER column holds it (schema v11): rounded, NULL (undefined) when it
+ * is no finite number or past int32, which no real call reaches.
+ */
+export function tokenColumnValue(n: number | undefined): number | undefined {
+  if (n === undefined || !Number.isFinite(n)) return undefined;
+  const v = Math.round(n);
+  return v >= -0x8000_0000 && v <= 0x7fff_ffff ? v : undefined;
+}
+
 /** What stands in attr_values for a moved value. */
 export const MOVED_PLACEHOLDER = 0;
 
@@ -43,8 +53,7 @@ export function movedBit(key: string, v: AttributeValue, ai: SpanAiColumns | und
   if (ai === undefined || typeof v !== 'number' || !Number.isSafeInteger(v)) return 0;
   const i = BIT.get(key);
   if (i === undefined) return 0;
-  const field = ai[MOVED[i]![1]];
-  return field !== undefined && Number.isFinite(field) && Math.round(field) === v ? 1 << i : 0;
+  return tokenColumnValue(ai[MOVED[i]![1]]) === v ? 1 << i : 0;
 }
 
 /** Whether any key may have its value moved (a key list without one needs no checks). */

@@ -1,6 +1,7 @@
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { LogRecord, SpanAiColumns, SpanRecord } from '../records.js';
 import { eventsJson, linksJson } from '../span-json.js';
+import { tokenColumnValue } from './ai-attrs.js';
 import { spanIdValue, traceIdValue } from './ids.js';
 import { splitAttributes } from './span-chunks.js';
 
@@ -71,8 +72,11 @@ export function appendSpan(app: DuckDBAppender, s: SpanRecord): void {
 
 /** The `ai_*` columns of schema v2 (NULL for spans without AI fields). */
 function appendAi(app: DuckDBAppender, ai: SpanAiColumns | undefined): void {
-  const int = (n: number | undefined) =>
-    n === undefined ? app.appendNull() : app.appendBigInt(BigInt(Math.round(n)));
+  const int = (n: number | undefined) => {
+    const v = tokenColumnValue(n);
+    if (v === undefined) app.appendNull();
+    else app.appendInteger(v);
+  };
   const dbl = (n: number | null | undefined) =>
     n === undefined || n === null ? app.appendNull() : app.appendDouble(n);
   optVarchar(app, ai?.kind);

@@ -9,6 +9,7 @@ import {
   type DuckDBDataChunk,
   type DuckDBType,
   DuckDBVarCharType,
+  INTEGER,
   UBIGINT,
   UHUGEINT,
   USMALLINT,
@@ -24,7 +25,7 @@ import type {
   WriteBatch,
 } from '../records.js';
 import { eventsJson, linksJson } from '../span-json.js';
-import { MOVED_PLACEHOLDER, movedBit } from './ai-attrs.js';
+import { MOVED_PLACEHOLDER, movedBit, tokenColumnValue } from './ai-attrs.js';
 import {
   ChunkBuilder,
   FixedColumn,
@@ -67,11 +68,11 @@ export const SPAN_TYPES: readonly DuckDBType[] = [
   VARCHAR, // ai_provider
   VARCHAR, // ai_model
   VARCHAR, // ai_operation
-  BIGINT, // ai_input_tokens
-  BIGINT, // ai_output_tokens
-  BIGINT, // ai_cache_read_tokens
-  BIGINT, // ai_cache_creation_tokens
-  BIGINT, // ai_reasoning_tokens
+  INTEGER, // ai_input_tokens (v11; BIGINT before)
+  INTEGER, // ai_output_tokens
+  INTEGER, // ai_cache_read_tokens
+  INTEGER, // ai_cache_creation_tokens
+  INTEGER, // ai_reasoning_tokens
   DOUBLE, // ai_cost_usd
   VARCHAR, // ai_cost_source
   DOUBLE, // ai_ttft_ms
@@ -206,7 +207,7 @@ class SpanColumns {
   readonly events = new TextColumn();
   readonly links = new TextColumn();
   readonly aiText = [0, 1, 2, 3].map(() => new TextColumn());
-  readonly aiTokens = [0, 1, 2, 3, 4].map(() => new FixedColumn(8));
+  readonly aiTokens = [0, 1, 2, 3, 4].map(() => new FixedColumn(4));
   readonly aiCost = new FixedColumn(8);
   readonly aiCostSource = new TextColumn();
   readonly aiTtft = new FixedColumn(8);
@@ -261,9 +262,9 @@ function setAi(c: SpanColumns, row: number, ai: SpanAiColumns | undefined): void
   for (let k = 0; k < 4; k++) c.aiText[k]!.set(row, opt(text[k]));
   const tokens = [ai?.input, ai?.output, ai?.cacheRead, ai?.cacheCreation, ai?.reasoning];
   for (let k = 0; k < 5; k++) {
-    const n = tokens[k];
-    if (n === undefined || !Number.isFinite(n)) c.aiTokens[k]!.setNull(row);
-    else writeBigInt(c.aiTokens[k]!, row, BigInt(Math.round(n)));
+    const n = tokenColumnValue(tokens[k]);
+    if (n === undefined) c.aiTokens[k]!.setNull(row);
+    else c.aiTokens[k]!.view.setInt32(row * 4, n, true);
   }
   const dbl = (col: FixedColumn, n: number | null | undefined) => {
     if (n === undefined || n === null || !Number.isFinite(n)) col.setNull(row);

@@ -86,13 +86,14 @@ async function load(store, conn, via, spans, endMs) {
       la.closeSync();
       await conn.run('COMMIT');
     }
+    const { ticksOfNsSql } = await indexWindows();
     await conn.run(`
-      INSERT INTO trace_index SELECT k, min(s), max(e) FROM (
+      INSERT INTO trace_index SELECT k, ${ticksOfNsSql('min(s)', 'max(e)')} FROM (
           SELECT ${TRACE_KEY} AS k, start_ns AS s, start_ns + duration_ns AS e FROM spans
           UNION ALL SELECT ${LOG_TRACE_KEY}, timestamp_ns, timestamp_ns FROM logs WHERE trace_id IS NOT NULL)
         GROUP BY k ORDER BY k;
       INSERT INTO request_index
-        SELECT md5_number_upper(request_id), min(s), max(e) FROM (
+        SELECT ${REQUEST_KEY}, ${ticksOfNsSql('min(s)', 'max(e)')} FROM (
           SELECT request_id, trace_id, start_ns AS s, start_ns + duration_ns AS e FROM spans WHERE request_id IS NOT NULL
           UNION ALL
           SELECT request_id, ${hexToU128('trace_id')}, timestamp_ns, timestamp_ns FROM logs WHERE request_id IS NOT NULL)
@@ -106,10 +107,14 @@ async function load(store, conn, via, spans, endMs) {
 /** Schema v4 (packages/server/src/store/duckdb/schema.ts): 32 hex digits → UHUGEINT. */
 const hexToU128 = (c) =>
   `CASE WHEN ${c} IS NULL THEN NULL ELSE ((('0x' || substr(${c}, 1, 16))::UBIGINT::UHUGEINT << 64) | ('0x' || substr(${c}, 17, 16))::UBIGINT::UHUGEINT) END`;
-/** trace_index's key: the trace ID's low 64 bits. */
-const TRACE_KEY = '(trace_id & 18446744073709551615::UHUGEINT)::UBIGINT';
+/** trace_index's key (schema v12): the trace ID's low 32 bits. */
+const TRACE_KEY = '(trace_id & 4294967295::UHUGEINT)::UINTEGER';
 /** The same key of a log line's hex trace ID. */
-const LOG_TRACE_KEY = "('0x' || substr(trace_id, 17, 16))::UBIGINT";
+const LOG_TRACE_KEY = "('0x' || substr(trace_id, 25, 8))::UINTEGER";
+/** request_index's key (schema v12): the high half of md5_number_upper. */
+const REQUEST_KEY = '(md5_number_upper(request_id) >> 32)::UINTEGER';
+/** How the index tables store windows (ticks) and read them (nanoseconds). */
+const indexWindows = () => import(pathToFileURL(join(dist, 'store/duckdb/index-windows.js')).href);
 const u128Hex = (v) => v.toString(16).padStart(32, '0');
 
 /**
@@ -126,6 +131,7 @@ export async function loadSql(conn, spans, endNs) {
   // (packages/server/src/store/duckdb/trace-index.ts): the newest fifth stays unsorted here, near
   // the most a lookup ever scans.
   const recentFrom = endNs - 720_000_000_000n;
+  const { ticksOfNsSql } = await indexWindows();
   await conn.run(`
     INSERT INTO spans (trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns,
                        duration_ns, status_code, status_message, request_id, resource,
@@ -158,10 +164,10 @@ export async function loadSql(conn, spans, endNs) {
     CREATE TEMP TABLE trace_windows AS
       SELECT ${TRACE_KEY} AS k, start_ns AS s, start_ns + duration_ns AS e FROM spans
       UNION ALL SELECT ${LOG_TRACE_KEY}, timestamp_ns, timestamp_ns FROM logs WHERE trace_id IS NOT NULL;
-    INSERT INTO trace_index SELECT k, min(s), max(e) FROM trace_windows WHERE s < ${recentFrom} GROUP BY k ORDER BY k;
-    INSERT INTO trace_index_recent SELECT k, min(s), max(e) FROM trace_windows WHERE s >= ${recentFrom} GROUP BY k;
+    INSERT INTO trace_index SELECT k, ${ticksOfNsSql('min(s)', 'max(e)')} FROM trace_windows WHERE s < ${recentFrom} GROUP BY k ORDER BY k;
+    INSERT INTO trace_index_recent SELECT k, ${ticksOfNsSql('min(s)', 'max(e)')} FROM trace_windows WHERE s >= ${recentFrom} GROUP BY k;
     DROP TABLE trace_windows;
-    INSERT INTO request_index SELECT md5_number_upper(request_id), min(start_ns), max(start_ns + duration_ns)
+    INSERT INTO request_index SELECT ${REQUEST_KEY}, ${ticksOfNsSql('min(start_ns)', 'max(start_ns + duration_ns)')}
       FROM spans GROUP BY request_id, trace_id;
     INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans;`);
   const md5 = (x) => createHash('md5').update(x).digest('hex');
@@ -254,20 +260,23 @@ export default async function main(argv = process.argv.slice(2)) {
     const lookbackUs = Number((endNs - startNs) / 1000n) + 60_000_000;
     const endUs = Number(endNs / 1000n) + 1_000_000;
 
-    // Raw SQL on schema v9: 64-bit key scans of the index tables, binary IDs in spans, a trace's
-    // window covering its log lines.
-    const { listValue, LIST, UBIGINT, UHUGEINT } = await import('@duckdb/node-api');
+    // Raw SQL on schema v12: 32-bit key scans of the index tables (windows in ticks, read as
+    // nanoseconds), binary IDs in spans, a trace's window covering its log lines.
+    const { listValue, LIST, UINTEGER, UHUGEINT } = await import('@duckdb/node-api');
     const { createHash } = await import('node:crypto');
-    const requestKey = (r) => createHash('md5').update(r).digest().readBigUInt64LE(0);
+    const { WINDOW_NS_SQL } = await indexWindows();
+    const requestKey = (r) => createHash('md5').update(r).digest().readUInt32LE(4);
     const traceWindow = (keys) =>
       raw.runAndReadAll(
-        `SELECT min(start_ns), max(end_ns) FROM (SELECT * FROM trace_index UNION ALL SELECT * FROM trace_index_recent)
+        `SELECT min(start_ns), max(end_ns) FROM (
+           SELECT trace_key, ${WINDOW_NS_SQL} FROM trace_index
+           UNION ALL SELECT trace_key, ${WINDOW_NS_SQL} FROM trace_index_recent)
            WHERE trace_key = ANY($1)`,
         [listValue(keys)],
-        [LIST(UBIGINT)],
+        [LIST(UINTEGER)],
       );
     const rawTrace = async (id) => {
-      const w = await traceWindow([BigInt(`0x${id.slice(16)}`)]);
+      const w = await traceWindow([Number.parseInt(id.slice(24), 16)]);
       const [s, e] = w.getRows()[0];
       await raw.runAndReadAll(
         'SELECT * FROM spans WHERE trace_id = $1 AND start_ns BETWEEN $2 AND $3',
@@ -282,9 +291,10 @@ export default async function main(argv = process.argv.slice(2)) {
     const rawRequest = async (rid) => {
       // Where the request appeared, then its traces: those of the spans carrying its ID there.
       const w = await raw.runAndReadAll(
-        'SELECT min(start_ns), max(end_ns) FROM request_index WHERE request_key = $1',
+        `SELECT min(start_ns), max(end_ns) FROM (SELECT request_key, ${WINDOW_NS_SQL} FROM request_index)
+           WHERE request_key = $1`,
         [requestKey(rid)],
-        [UBIGINT],
+        [UINTEGER],
       );
       const [from, to] = w.getRows()[0];
       const found = await raw.runAndReadAll(
@@ -294,7 +304,7 @@ export default async function main(argv = process.argv.slice(2)) {
       const ids = found.getRows().map((r) => r[0]);
       const rows = [[null, from, to]];
       // The traces' own windows cover their spans and log lines beyond the request's rows.
-      const traces = await traceWindow(ids.map((t) => t & 0xffffffffffffffffn));
+      const traces = await traceWindow(ids.map((t) => Number(t & 0xffffffffn)));
       for (const [s, e] of traces.getRows()) rows.push([null, s, e]);
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.min does not take
       const lo = rows.reduce((m, r) => (r[1] < m ? r[1] : m), rows[0][1]);
@@ -414,7 +424,7 @@ export default async function main(argv = process.argv.slice(2)) {
       );
     };
     for (const row of rows) await measure(row);
-    // request_index is scanned by its 64-bit key instead of keeping an ART index (v3's on the
+    // request_index is scanned by its 32-bit key instead of keeping an ART index (v3's on the
     // request ID was ~20 B per span on disk). --with-art measures the lookup with an ART on the
     // key, as an A/B in this run.
     if (argv.includes('--with-art')) {

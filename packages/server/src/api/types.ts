@@ -324,8 +324,13 @@ export interface HealthResponse {
   uptime_s: number;
   spans_total: number;
   logs_total: number;
+  /**
+   * Traces stored. The DuckDB store counts distinct 32-bit trace keys, corrected for the
+   * collisions expected among that many: exact for small counts, within about ±100 traces at
+   * 10M (±0.001%).
+   */
   traces_total: number;
-  /** Traces that started within `window_seconds`. */
+  /** Traces that started within `window_seconds` (the same estimate; window edges to ~8 ms). */
   recent_traces: number;
   window_seconds: number;
   /** Error spans / spans within the window, 0..1. */

@@ -46,13 +46,14 @@ type Outcome =
 function indexRows(chunks: PackedChunk[]): string[] {
   const out: string[] = [];
   for (const c of chunks) {
+    // Keys and lengths are 4 bytes wide, start ticks 8 (schema v12).
     const cols = c.columns.map((col) => {
-      const data = (col as { data: Uint8Array }).data;
-      return new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const { data, width } = col as { data: Uint8Array; width: number };
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      return (i: number) =>
+        width === 4 ? view.getUint32(i * 4, true) : view.getBigInt64(i * 8, true);
     });
-    for (let i = 0; i < c.rows; i++) {
-      out.push(cols.map((v) => v.getBigUint64(i * 8, true).toString()).join(','));
-    }
+    for (let i = 0; i < c.rows; i++) out.push(cols.map((get) => String(get(i))).join(','));
   }
   return out.sort();
 }

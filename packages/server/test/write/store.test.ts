@@ -1,8 +1,9 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UBIGINT } from '@duckdb/node-api';
+import { UINTEGER } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestKey, traceKey } from '../../src/store/duckdb/ids.js';
+import { REQUEST_INDEX, TICK_NS } from '../../src/store/duckdb/index-windows.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { TRACE_INDEX } from '../../src/store/duckdb/trace-index.js';
@@ -11,6 +12,9 @@ import { UnstorableBatchError } from '../../src/store/store.js';
 import { hex, spanRecord, tempDir } from './helpers.js';
 
 const span = spanRecord;
+
+/** `n` ticks of the index windows (index-windows.ts) in nanoseconds. */
+const ticks = (n: bigint) => n * TICK_NS;
 
 function log(over: Partial<LogRecord> = {}): LogRecord {
   return {
@@ -222,16 +226,24 @@ describe('DuckDbStore', () => {
     const { store } = await openStore();
     const traceId = hex(16);
     await store.write({
-      spans: [span({ traceId, startNs: 1000n, durationNs: 10n, requestId: 'req_w' })],
+      spans: [span({ traceId, startNs: ticks(1000n), durationNs: ticks(10n), requestId: 'req_w' })],
       logs: [],
     });
-    await store.write({ spans: [span({ traceId, startNs: 500n, durationNs: 2000n })], logs: [] });
+    await store.write({
+      spans: [span({ traceId, startNs: ticks(500n), durationNs: ticks(2000n) })],
+      logs: [],
+    });
     // The same (request, trace) again in a later commit: one more row, folded by readers.
     await store.write({
-      spans: [span({ traceId, startNs: 700n, durationNs: 3000n, requestId: 'req_w' })],
+      spans: [
+        span({ traceId, startNs: ticks(700n), durationNs: ticks(3000n), requestId: 'req_w' }),
+      ],
       logs: [],
     });
-    await store.write({ spans: [], logs: [log({ requestId: 'req_w', timestampNs: 9000n })] });
+    await store.write({
+      spans: [],
+      logs: [log({ requestId: 'req_w', timestampNs: ticks(9000n) })],
+    });
     const conn = await store.connect();
     const t = (
       await conn.runAndReadAll(
@@ -240,21 +252,21 @@ describe('DuckDbStore', () => {
     ).getRows();
     const r = (
       await conn.runAndReadAll(
-        'SELECT start_ns, end_ns FROM request_index WHERE request_key = $k ORDER BY 1',
+        `SELECT start_ns, end_ns FROM ${REQUEST_INDEX} WHERE request_key = $k ORDER BY 1`,
         { k: requestKey('req_w') },
-        { k: UBIGINT },
+        { k: UINTEGER },
       )
     ).getRows();
     const ops = (await conn.runAndReadAll('SELECT count(*) FROM operations')).getRows();
     conn.closeSync();
-    expect(t).toEqual([[500n, 3700n]]);
+    expect(t).toEqual([[ticks(500n), ticks(3700n)]]);
     // A request row covers the trace's spans in each commit where the request ID appeared (the
     // span at 500 came in a commit without it), and its log line of no trace; trace_index has
     // the whole trace.
     expect(r).toEqual([
-      [700n, 3700n],
-      [1000n, 1010n],
-      [9000n, 9000n],
+      [ticks(700n), ticks(3700n)],
+      [ticks(1000n), ticks(1010n)],
+      [ticks(9000n), ticks(9000n)],
     ]);
     expect(ops).toEqual([[1n]]);
   });
@@ -379,11 +391,12 @@ describe('DuckDbStore', () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const traceId = hex(16);
-    const t0 = 1_000_000_000_000n;
+    // Off a tick boundary: windows widen to whole ticks (index-windows.ts).
+    const t0 = ticks(1_000_000n) + 3n;
     const a = new DuckDbStore({ dataDir: dir });
     await a.open();
     await a.write({
-      spans: [span({ traceId, requestId: 'req_a', startNs: t0, durationNs: 10n })],
+      spans: [span({ traceId, requestId: 'req_a', startNs: t0, durationNs: ticks(10n) })],
       logs: [],
     });
     await a.close();
@@ -393,14 +406,21 @@ describe('DuckDbStore', () => {
     // Same trace and request again, plus a new trace in the same group: the group must commit.
     await Promise.all([
       b.write({
-        spans: [span({ traceId, requestId: 'req_a', startNs: t0 - 5n, durationNs: 100n })],
+        spans: [
+          span({ traceId, requestId: 'req_a', startNs: t0 - ticks(5n), durationNs: ticks(100n) }),
+        ],
         logs: [],
       }),
-      b.write({ spans: [span({ requestId: 'req_b', startNs: t0, durationNs: 1n })], logs: [] }),
+      b.write({
+        spans: [span({ requestId: 'req_b', startNs: t0, durationNs: ticks(1n) })],
+        logs: [],
+      }),
     ]);
     // And once more in this process, now a key it has written itself.
     await b.write({
-      spans: [span({ traceId, requestId: 'req_a', startNs: t0 + 200n, durationNs: 1n })],
+      spans: [
+        span({ traceId, requestId: 'req_a', startNs: t0 + ticks(200n), durationNs: ticks(1n) }),
+      ],
       logs: [],
     });
     const conn = await b.connect();
@@ -408,24 +428,25 @@ describe('DuckDbStore', () => {
       await conn.runAndReadAll(
         `SELECT min(start_ns), max(end_ns) FROM ${TRACE_INDEX} WHERE trace_key = $k`,
         { k: traceKey(traceId)! },
-        { k: UBIGINT },
+        { k: UINTEGER },
       )
     ).getRows();
     const req = [];
     for (const id of ['req_a', 'req_b']) {
       const w = await conn.runAndReadAll(
-        'SELECT min(start_ns), max(end_ns) FROM request_index WHERE request_key = $k',
+        `SELECT min(start_ns), max(end_ns) FROM ${REQUEST_INDEX} WHERE request_key = $k`,
         { k: requestKey(id) },
-        { k: UBIGINT },
+        { k: UINTEGER },
       );
       req.push([id, ...w.getRows()[0]!]);
     }
     const spans = (await conn.runAndReadAll('SELECT count(*) FROM spans')).getRows()[0]![0];
     conn.closeSync();
-    expect(trace).toEqual([[t0 - 5n, t0 + 201n]]);
+    // t0 - 5 ticks floored, t0 + 201 ticks ceiled.
+    expect(trace).toEqual([[ticks(1_000_000n - 5n), ticks(1_000_000n + 202n)]]);
     expect(req).toEqual([
-      ['req_a', t0 - 5n, t0 + 201n],
-      ['req_b', t0, t0 + 1n],
+      ['req_a', ticks(1_000_000n - 5n), ticks(1_000_000n + 202n)],
+      ['req_b', ticks(1_000_000n), ticks(1_000_000n + 2n)],
     ]);
     expect(spans).toBe(4n);
   });

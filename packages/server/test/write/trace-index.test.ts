@@ -26,7 +26,7 @@ describe('trace index compaction', () => {
   async function tables(store: DuckDbStore) {
     const conn = await store.connect();
     const sorted = (
-      await conn.runAndReadAll('SELECT trace_key, start_ns, end_ns FROM trace_index')
+      await conn.runAndReadAll('SELECT trace_key, start_tick, length_ticks FROM trace_index')
     ).getRows();
     const recent = (
       await conn.runAndReadAll('SELECT count(*) FROM trace_index_recent')
@@ -64,7 +64,7 @@ describe('trace index compaction', () => {
     const { sorted, recent } = await tables(store);
     expect(recent).toBe(0);
     expect(sorted).toHaveLength(6);
-    const keys = sorted.map((r) => r[0] as bigint);
+    const keys = sorted.map((r) => r[0] as number);
     expect(keys).toEqual([...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     expect(new Set(keys).size).toBe(keys.length);
     for (const [i, traceId] of traces.entries()) {

@@ -1,7 +1,7 @@
 /**
  * IDs as schema v4 stores them. Spans keep trace IDs as UHUGEINT and span IDs as UBIGINT (16 and
  * 8 bytes, against 32 and 16 characters of hex); trace_index and request_index are plain tables
- * scanned by a 64-bit key (a full scan of a UBIGINT column is ~3 ms per million rows, where an
+ * scanned by a key (64 bits in v4–v10, 32 since v11; a full scan of a UBIGINT column is ~3 ms per million rows, where an
  * ART index cost ~35 B per span on disk and an upsert per commit). The API keeps lowercase hex.
  */
 import { createHash } from 'node:crypto';
@@ -20,21 +20,27 @@ export function spanIdValue(hex: string): bigint | undefined {
 }
 
 /**
- * trace_index's key: the trace ID's low 64 bits (random in every ID scheme in use, including
- * 64-bit Jaeger IDs padded with zeros and X-Ray IDs that start with a timestamp). Two traces
- * sharing a key only widen each other's scan window; the spans scan matches the full ID.
+ * trace_index's key (schema v12): the trace ID's low 32 bits (its last 8 hex digits), random in
+ * every ID scheme in use: W3C Trace Context level 2 promises the right-most 56 bits random,
+ * 64-bit Jaeger IDs are padded with zeros and X-Ray and Datadog IDs start with a timestamp; IDs
+ * a test or a tool counts up differ there too. 32 bits where v4–v10 kept the low 64: half the
+ * bytes, and sorted keys this dense pack into fewer bits each. Keys do collide (about n²/2³³ pairs among n traces: ~116 at
+ * 1M, ~11,600 at 10M), which stays exact for lookups: two traces sharing a key only widen each
+ * other's window, and the spans and logs scans match the full trace ID. Counting traces by
+ * distinct keys is corrected for it (TRACES_ESTIMATE_SQL in trace-index.ts).
  */
-export function traceKey(hex: string): bigint | undefined {
-  return TRACE_HEX.test(hex) ? BigInt(`0x${hex.slice(16)}`) : undefined;
+export function traceKey(hex: string): number | undefined {
+  return TRACE_HEX.test(hex) ? Number.parseInt(hex.slice(24), 16) : undefined;
 }
 
 /**
- * request_index's key: the first 8 bytes of the request ID's MD5 as a little-endian integer,
- * which is what DuckDB's md5_number_upper() returns (the v4 migration computes it in SQL).
- * Lookups also match request_id itself, so a collision cannot mix two requests.
+ * request_index's key (schema v12): bytes 4–7 of the request ID's MD5 as a little-endian
+ * integer, the high 32 bits of DuckDB's md5_number_upper() (what v4–v10 kept). Exact for
+ * lookups as trace keys are: a collision widens the windows, and the spans and logs scans match
+ * request_id itself, so it cannot mix two requests.
  */
-export function requestKey(requestId: string): bigint {
-  return createHash('md5').update(requestId).digest().readBigUInt64LE(0);
+export function requestKey(requestId: string): number {
+  return createHash('md5').update(requestId).digest().readUInt32LE(4);
 }
 
 /** SQL: a UHUGEINT trace ID column as 32 lowercase hex digits (NULL stays NULL). */
@@ -68,19 +74,19 @@ const MD5_K = Int32Array.from({ length: 64 }, (_, i) =>
 const MD5_BLOCK = new Int32Array(16);
 
 /**
- * requestKey's 8 bytes written at `bytes[at]` (a UBIGINT slot), for ASCII request IDs (what
+ * requestKey's 4 bytes written at `bytes[at]` (a UINTEGER slot), for ASCII request IDs (what
  * requestIdOf promotes) by an MD5 in JavaScript: no Hash object, no Buffer of the text or the
  * digest and no BigInt, which cost ~1 µs per request ID in a worker. Other text goes through
  * node:crypto.
  */
 export function writeRequestKey(bytes: Uint8Array, at: number, requestId: string): void {
-  if (!md5Low64(requestId, bytes, at)) {
-    bytes.set(createHash('md5').update(requestId).digest().subarray(0, 8), at);
+  if (!md5Word1(requestId, bytes, at)) {
+    bytes.set(createHash('md5').update(requestId).digest().subarray(4, 8), at);
   }
 }
 
-/** The first 8 bytes of an ASCII string's MD5 into `out`; false (nothing written) for non-ASCII. */
-function md5Low64(s: string, out: Uint8Array, at: number): boolean {
+/** Bytes 4–7 of an ASCII string's MD5 into `out`; false (nothing written) for non-ASCII. */
+function md5Word1(s: string, out: Uint8Array, at: number): boolean {
   const n = s.length;
   for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return false;
   const x = MD5_BLOCK;
@@ -134,9 +140,6 @@ function md5Low64(s: string, out: Uint8Array, at: number): boolean {
     c0 = (c0 + c) | 0;
     d0 = (d0 + d) | 0;
   }
-  for (let k = 0; k < 4; k++) {
-    out[at + k] = (a0 >>> (8 * k)) & 0xff;
-    out[at + 4 + k] = (b0 >>> (8 * k)) & 0xff;
-  }
+  for (let k = 0; k < 4; k++) out[at + k] = (b0 >>> (8 * k)) & 0xff;
   return true;
 }

@@ -1,23 +1,24 @@
-import { BIGINT, type DuckDBDataChunk, UBIGINT } from '@duckdb/node-api';
+import { BIGINT, type DuckDBDataChunk, UINTEGER } from '@duckdb/node-api';
 import type { LogRecord, SpanRecord } from '../records.js';
 import {
   ChunkBuilder,
   type ChunkDesc,
   FixedColumn,
   type PackedChunk,
+  type PackedColumn,
   unpackChunk,
-  writeBigInt,
-  writeUBigInt,
 } from './chunk-columns.js';
 import { type CsvText, DELIM, QUOTE } from './csv.js';
 import { requestKey, traceKey, writeRequestKey } from './ids.js';
+import { writeWindow, writeWindowWords } from './index-windows.js';
 import type { SpanRow } from './span-chunks.js';
 
 /**
  * The rows one group commit adds to trace_index, request_index and operations, aggregated in
  * JavaScript (one row per key per commit). Since schema v4 the index tables have no primary
  * keys: rows are appended, and a key written by several commits has several rows that readers
- * fold with min/max. Operations stay merged (a few rows, ON CONFLICT DO NOTHING).
+ * fold with min/max. Operations stay merged (a few rows, ON CONFLICT DO NOTHING). Since v12 a
+ * row is (32-bit key, start_tick, length_ticks): ids.ts and index-windows.ts.
  */
 export interface IndexRows {
   traces: DuckDBDataChunk[];
@@ -47,9 +48,16 @@ function text(lines: string[], quotedNewline = false): CsvText {
   return { text: lines.join('\n'), rows: lines.length - 1, quotedNewline };
 }
 
-const TRACE_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
-/** request_key, start_ns, end_ns (schema v10). */
-const REQUEST_INDEX_TYPES = [UBIGINT, BIGINT, BIGINT];
+/** trace_key, start_tick, length_ticks (schema v12). */
+const TRACE_INDEX_TYPES = [UINTEGER, BIGINT, UINTEGER];
+/** request_key, start_tick, length_ticks (schema v12). */
+const REQUEST_INDEX_TYPES = [UINTEGER, BIGINT, UINTEGER];
+/** Bytes per value of the index rows' columns. */
+const INDEX_WIDTHS = [4, 8, 4] as const;
+
+function indexColumns(): [FixedColumn, FixedColumn, FixedColumn] {
+  return [new FixedColumn(4), new FixedColumn(8), new FixedColumn(4)];
+}
 
 /**
  * What a batch adds to the index tables, before it becomes rows: time windows per trace and
@@ -159,17 +167,10 @@ function atMost(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
 }
 
 /**
- * describeRowIndex's column buffers (16 KB each), kept between batches: their rows leave them
- * copied into the arena, and six new zeroed buffers per batch were garbage for the GC.
+ * describeRowIndex's column buffers, kept between batches: their rows leave them copied into the
+ * arena, and six new zeroed buffers per batch were garbage for the GC.
  */
-const ROW_INDEX_COLUMNS = [0, 1, 2, 3, 4, 5].map(() => new FixedColumn(8)) as [
-  FixedColumn,
-  FixedColumn,
-  FixedColumn,
-  FixedColumn,
-  FixedColumn,
-  FixedColumn,
-];
+const ROW_INDEX_COLUMNS = [...indexColumns(), ...indexColumns()] as const;
 
 /**
  * The index rows of decoded span rows sorted by trace (encodeSpanRows), as packIndex makes them
@@ -181,10 +182,10 @@ export function describeRowIndex(
   rows: readonly SpanRow[],
   operations: [string, string, number][],
 ): DescribedIndex {
-  const [tk, ts, te, rk, rs, re] = ROW_INDEX_COLUMNS;
+  const [tk, ts, tl, rk, rs, rl] = ROW_INDEX_COLUMNS;
   for (const c of ROW_INDEX_COLUMNS) c.reset();
-  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te], 'described');
-  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, re], 'described');
+  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, tl], 'described');
+  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, rl], 'described');
   const requestIds: string[] = [];
   let r = 0;
   while (r < rows.length) {
@@ -210,16 +211,14 @@ export function describeRowIndex(
         requestIds.push(s.requestId);
       }
     }
-    // trace_index's key is the ID's low 64 bits (traceKey).
+    // trace_index's key is the ID's last word (traceKey).
     const i = traceRows.next();
-    setWords(tk, i, first.t2, first.t3);
-    setWords(ts, i, sHi, sLo);
-    setWords(te, i, eHi, eLo);
+    tk.view.setUint32(i * 4, first.t3, true);
+    writeWindowWords(ts, tl, i, sHi, sLo, eHi, eLo);
     for (const id of requestIds) {
       const k = requestRows.next();
-      writeRequestKey(rk.bytes, k * 8, id);
-      setWords(rs, k, sHi, sLo);
-      setWords(re, k, eHi, eLo);
+      writeRequestKey(rk.bytes, k * 4, id);
+      writeWindowWords(rs, rl, k, sHi, sLo, eHi, eLo);
     }
     r = end;
   }
@@ -228,11 +227,6 @@ export function describeRowIndex(
     requests: requestRows.finishDescribed(),
     operations,
   };
-}
-
-function setWords(col: FixedColumn, row: number, hi: number, lo: number): void {
-  col.view.setUint32(row * 8, lo, true);
-  col.view.setUint32(row * 8 + 4, hi, true);
 }
 
 /**
@@ -249,9 +243,11 @@ export function batchIndexRows(batch: Records, packed?: PackedIndex): BatchIndex
     rows.operations.push(...operations);
   }
   if (packed) {
-    for (const p of packed.traces) rows.traces.push(unpackChunk(TRACE_INDEX_TYPES, p));
+    for (const p of packed.traces) {
+      rows.traces.push(unpackChunk(TRACE_INDEX_TYPES, indexRowsV12(p, false)));
+    }
     for (const p of packed.requests) {
-      rows.requests.push(unpackChunk(REQUEST_INDEX_TYPES, requestRowsV10(p)));
+      rows.requests.push(unpackChunk(REQUEST_INDEX_TYPES, indexRowsV12(requestRowsV10(p), true)));
     }
     rows.operations.push(...packed.operations);
   }
@@ -281,20 +277,17 @@ function fillIndex(
   packed: boolean,
 ): { traces: ChunkBuilder; requests: ChunkBuilder; operations: [string, string, number][] } {
   const { traces, requests, operations } = indexFacts(batch);
-  const [tk, ts, te] = [new FixedColumn(8), new FixedColumn(8), new FixedColumn(8)];
-  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, te], packed);
+  const [tk, ts, tl] = indexColumns();
+  const traceRows = new ChunkBuilder(TRACE_INDEX_TYPES, [tk, ts, tl], packed);
   for (const [id, [start, end]] of traces) {
     const key = traceKey(id);
     if (key === undefined) throw new Error(`invalid trace ID: ${JSON.stringify(id)}`);
     const i = traceRows.next();
-    writeUBigInt(tk, i, key);
-    writeBigInt(ts, i, start);
-    writeBigInt(te, i, end);
+    tk.view.setUint32(i * 4, key, true);
+    writeWindow(ts, tl, i, start, end);
   }
-  const rk = new FixedColumn(8);
-  const rs = new FixedColumn(8);
-  const re = new FixedColumn(8);
-  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, re], packed);
+  const [rk, rs, rl] = indexColumns();
+  const requestRows = new ChunkBuilder(REQUEST_INDEX_TYPES, [rk, rs, rl], packed);
   for (const [requestId, byTrace] of requests) {
     const key = requestKey(requestId);
     for (const [traceId, w] of byTrace) {
@@ -304,9 +297,8 @@ function fillIndex(
       if (tw) widen(w, tw[0], tw[1]);
       // One row per trace: a request's traces hours apart in one batch keep windows apart.
       const i = requestRows.next();
-      writeUBigInt(rk, i, key);
-      writeBigInt(rs, i, w[0]);
-      writeBigInt(re, i, w[1]);
+      rk.view.setUint32(i * 4, key, true);
+      writeWindow(rs, rl, i, w[0], w[1]);
     }
   }
   return { traces: traceRows, requests: requestRows, operations };
@@ -321,4 +313,34 @@ function requestRowsV10(p: PackedChunk): PackedChunk {
   if (p.columns.length !== 5) throw new Error(`request index rows of ${p.columns.length} columns`);
   const [key, , , start, end] = p.columns;
   return { rows: p.rows, columns: [key!, start!, end!] };
+}
+
+/**
+ * Index rows as a worker packed them, in schema v12's shape. Builds before v12 packed a 64-bit
+ * key and two nanosecond times (8 bytes each), which a journal written by them still holds:
+ * those become what this build packs of the same window.
+ */
+function indexRowsV12(p: PackedChunk, request: boolean): PackedChunk {
+  const widths = p.columns.map((c) => ('width' in c ? c.width : 0));
+  if (widths.every((w, i) => w === INDEX_WIDTHS[i])) return p;
+  if (widths.length !== 3 || widths.some((w) => w !== 8)) {
+    throw new Error(`index rows of column widths ${widths.join(', ')}`);
+  }
+  const [key, start, end] = p.columns.map(fixedView);
+  const [k, s, l] = indexColumns();
+  for (let i = 0; i < p.rows; i++) {
+    // What the old key keeps of the new one: its low half for traces, high for requests (ids.ts).
+    k.view.setUint32(i * 4, key!.getUint32(i * 8 + (request ? 4 : 0), true), true);
+    writeWindow(s, l, i, start!.getBigInt64(i * 8, true), end!.getBigInt64(i * 8, true));
+  }
+  const columns = [k, s, l].map(
+    (c): PackedColumn => ({ width: c.width, data: c.bytes.subarray(0, p.rows * c.width) }),
+  );
+  return { rows: p.rows, columns };
+}
+
+function fixedView(c: PackedColumn): DataView {
+  if (!('width' in c)) throw new Error('index rows of a text column');
+  const b = c.data instanceof Uint8Array ? c.data : new Uint8Array(c.data);
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -10,6 +10,7 @@ import {
   type DuckDBValue,
   UBIGINT,
   UHUGEINT,
+  UINTEGER,
 } from '@duckdb/node-api';
 import type { AiReader } from '../ai-reader.js';
 import type { AlertsReader } from '../alerts-reader.js';
@@ -34,6 +35,7 @@ import { mayMove } from './ai-attrs.js';
 import { duckDbAiReader } from './ai-sql.js';
 import { spanAttrSql } from './attr-sql.js';
 import { requestKey, spanIdValue, traceHexSql, traceIdValue, traceKey } from './ids.js';
+import { REQUEST_INDEX } from './index-windows.js';
 import {
   ENTRY_SPAN_SQL,
   IS_ROOT_SQL,
@@ -53,7 +55,7 @@ import {
   toLog,
   toSpan,
 } from './reader-rows.js';
-import { TRACE_INDEX } from './trace-index.js';
+import { TRACE_INDEX, tracesEstimateSql } from './trace-index.js';
 
 type Params = Record<string, DuckDBValue>;
 type Types = Record<string, DuckDBType>;
@@ -319,7 +321,7 @@ export class DuckDbReader implements StoreReader {
   }
 
   /**
-   * Which traces, and the window each covers. A trace's window (trace_index, a scan of one 64-bit
+   * Which traces, and the window each covers. A trace's window (trace_index, a scan of one 32-bit
    * key column) covers all its spans and log lines (v9), so the scans that follow need no slack.
    * A request's traces are those whose spans carry its ID (or a log line: see lookup):
    * request_index gives the windows where it appeared (one row per trace per commit), which bound
@@ -332,7 +334,7 @@ export class DuckDbReader implements StoreReader {
     const windows: Window[] = [];
     const found = requestIds.length > 0 ? await this.requestTraces(requestIds, windows) : [];
     // Keys of the well-formed trace IDs (a malformed one has no spans, only log lines).
-    const keyOf = new Map<string, bigint>();
+    const keyOf = new Map<string, number>();
     for (const t of [...traceIds, ...found]) {
       const k = traceKey(t);
       if (k !== undefined) keyOf.set(t, k);
@@ -342,11 +344,12 @@ export class DuckDbReader implements StoreReader {
     const s = new Sql();
     const rows = await this.query(
       `SELECT trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM ${TRACE_INDEX} ` +
-        `WHERE trace_key IN ${s.list([...new Set(keyOf.values())], UBIGINT)} GROUP BY trace_key`,
+        `WHERE trace_key IN ${s.list([...new Set(keyOf.values())], UINTEGER)} GROUP BY trace_key`,
       s.params,
       s.types,
     );
-    const byKey = new Map(rows.map((r) => [r.trace_key as bigint, r]));
+    // A key two traces share gives both the window of both: wider, never wrong (ids.ts).
+    const byKey = new Map(rows.map((r) => [Number(r.trace_key), r]));
     for (const [traceId, k] of keyOf) {
       const r = byKey.get(k);
       if (!r) continue;
@@ -364,7 +367,7 @@ export class DuckDbReader implements StoreReader {
   private async requestTraces(requestIds: string[], windows: Window[]): Promise<string[]> {
     const k = new Sql();
     const rows = await this.query(
-      `SELECT start_ns, end_ns FROM request_index WHERE request_key IN ${k.list(requestIds.map(requestKey), UBIGINT)}`,
+      `SELECT start_ns, end_ns FROM ${REQUEST_INDEX} WHERE request_key IN ${k.list(requestIds.map(requestKey), UINTEGER)}`,
       k.params,
       k.types,
     );
@@ -532,10 +535,10 @@ export class DuckDbReader implements StoreReader {
     const values = traceValues(ids);
     if (values.length === 0) return [];
     const s = new Sql();
-    const keys = ids.map(traceKey).filter((k): k is bigint => k !== undefined);
+    const keys = ids.map(traceKey).filter((k): k is number => k !== undefined);
     const rows = await this.query(
       `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${TRACE_INDEX}
-                   WHERE trace_key IN ${s.list(keys, UBIGINT)})
+                   WHERE trace_key IN ${s.list(keys, UINTEGER)})
        SELECT DISTINCT trace, request_id FROM (
          SELECT ${traceHexSql('trace_id')} AS trace, request_id FROM spans, w
           WHERE trace_id IN ${s.list(values, UHUGEINT)} AND start_ns BETWEEN w.lo AND w.hi
@@ -557,9 +560,9 @@ export class DuckDbReader implements StoreReader {
     if (q.requestId) {
       // The request's window from request_index bounds the scan to a few row groups.
       const [w] = await this.query(
-        'SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM request_index WHERE request_key = $k',
+        `SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${REQUEST_INDEX} WHERE request_key = $k`,
         { k: requestKey(q.requestId) },
-        { k: UBIGINT },
+        { k: UINTEGER },
       );
       if (w?.lo === null || w?.lo === undefined) return { logs: [], nextCursor: null };
       where.push(`request_id = ${s.p(q.requestId)}`);
@@ -725,8 +728,8 @@ export class DuckDbReader implements StoreReader {
     const [r] = await this.query(
       `SELECT (SELECT count(*) FROM spans) AS spans_total,
               (SELECT count(*) FROM logs) AS logs_total,
-              (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX}) AS traces_total,
-              (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX} WHERE start_ns >= ${since}) AS recent_traces,
+              ${tracesEstimateSql()} AS traces_total,
+              ${tracesEstimateSql(`start_ns >= ${since}`)} AS recent_traces,
               count(*) AS recent_spans,
               count(*) FILTER (WHERE status_code = 2) AS recent_errors,
               avg(duration_ns) FILTER (WHERE ${IS_ROOT_SQL}) AS avg_root_ns

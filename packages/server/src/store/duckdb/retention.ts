@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { endedBeforeSql } from './index-windows.js';
 
 /** Deletes spans, logs and index rows that ended before `cutoffNs`, in one transaction. */
 export async function deleteOlderThan(
@@ -9,9 +10,9 @@ export async function deleteOlderThan(
   try {
     const spans = await conn.run('DELETE FROM spans WHERE start_ns < $1', [cutoffNs]);
     const logs = await conn.run('DELETE FROM logs WHERE timestamp_ns < $1', [cutoffNs]);
-    await conn.run('DELETE FROM trace_index WHERE end_ns < $1', [cutoffNs]);
-    await conn.run('DELETE FROM trace_index_recent WHERE end_ns < $1', [cutoffNs]);
-    await conn.run('DELETE FROM request_index WHERE end_ns < $1', [cutoffNs]);
+    for (const table of ['trace_index', 'trace_index_recent', 'request_index']) {
+      await conn.run(`DELETE FROM ${table} WHERE ${endedBeforeSql('$1')}`, [cutoffNs]);
+    }
     await conn.run('COMMIT');
     return { spansDeleted: spans.rowsChanged, logsDeleted: logs.rowsChanged };
   } catch (err) {

@@ -27,9 +27,9 @@ import { SPAN_TYPES, unpackSpanChunk } from './span-chunks.js';
 import {
   compactionDue,
   compactTraceIndex,
-  TRACE_INDEX,
   TRACE_INDEX_RECENT,
   traceIndexRows,
+  tracesEstimateSql,
 } from './trace-index.js';
 import { type StagedFile, stagedSql } from './write-sql.js';
 
@@ -447,7 +447,7 @@ export class DuckDbStore implements Store {
     if (!conn) throw new Error('store is not open');
     await this.barrier();
     const reader = await conn.runAndReadAll(
-      `SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), (SELECT count(DISTINCT trace_key) FROM ${TRACE_INDEX})`,
+      `SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs), ${tracesEstimateSql()}`,
     );
     const [spans, logs, traces] = reader.getRows()[0]!;
     return {

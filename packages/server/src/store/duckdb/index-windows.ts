@@ -4,7 +4,7 @@ import type { FixedColumn } from './chunk-columns.js';
  * How trace_index, trace_index_recent and request_index store a time window (schema v12): a
  * start in ticks of 2^23 ns (~8.4 ms, floored) and a length in ticks (the end ceiled), where
  * v4–v10 kept two nanosecond BIGINTs. On bench/server.mjs's data that is ~1.0 instead of ~2.2 B
- * per span per table. Readers see nanoseconds through windowNsSql: a window that still holds
+ * per span per table. Readers see nanoseconds through WINDOW_NS_SQL: a window that still holds
  * every span and log line of its trace or request, at most one tick wider at either end, which
  * widens the spans/logs scan that follows by as little (at 100k spans/s, no measurable cost;
  * second ticks cost ~13% of a lookup there and saved ~0.35 B/span more).
@@ -54,7 +54,7 @@ export function ticksOfNsSql(lo: string, hi: string, open = 'false'): string {
   return `${start}, ${lengthSql(start, end, open)}`;
 }
 
-/** SQL: `start_tick, length_ticks` of ticks `start` to `end` (ceiled already). */
+/** SQL: length_ticks of the ticks `start` to `end` (floored and ceiled already). */
 export function lengthSql(start: string, end: string, open = 'false'): string {
   return (
     `CASE WHEN ${open} OR ${end} - ${start} >= ${OPEN_LENGTH} OR ${end} > ${MAX_END_TICK} ` +

@@ -260,24 +260,26 @@ export default async function main(argv = process.argv.slice(2)) {
     const lookbackUs = Number((endNs - startNs) / 1000n) + 60_000_000;
     const endUs = Number(endNs / 1000n) + 1_000_000;
 
-    // Raw SQL on schema v12: 32-bit key scans of the index tables (windows in ticks, read as
-    // nanoseconds), binary IDs in spans, a trace's window covering its log lines.
+    // Raw SQL on schema v12: 32-bit key scans of the index tables (windows folded in ticks, made
+    // nanoseconds here), binary IDs in spans, a trace's window covering its log lines.
     const { listValue, LIST, UINTEGER, UHUGEINT } = await import('@duckdb/node-api');
     const { createHash } = await import('node:crypto');
-    const { WINDOW_NS_SQL } = await indexWindows();
+    const { FOLDED_TICKS_SQL, foldedWindowNs } = await indexWindows();
     const requestKey = (r) => createHash('md5').update(r).digest().readUInt32LE(4);
+    const window = (result) => {
+      const w = foldedWindowNs(result.getRowObjects()[0]);
+      return [w.startNs, w.endNs];
+    };
     const traceWindow = (keys) =>
       raw.runAndReadAll(
-        `SELECT min(start_ns), max(end_ns) FROM (
-           SELECT trace_key, ${WINDOW_NS_SQL} FROM trace_index
-           UNION ALL SELECT trace_key, ${WINDOW_NS_SQL} FROM trace_index_recent)
+        `SELECT ${FOLDED_TICKS_SQL} FROM (
+           SELECT * FROM trace_index UNION ALL SELECT * FROM trace_index_recent)
            WHERE trace_key = ANY($1)`,
         [listValue(keys)],
         [LIST(UINTEGER)],
       );
     const rawTrace = async (id) => {
-      const w = await traceWindow([Number.parseInt(id.slice(24), 16)]);
-      const [s, e] = w.getRows()[0];
+      const [s, e] = window(await traceWindow([Number.parseInt(id.slice(24), 16)]));
       await raw.runAndReadAll(
         'SELECT * FROM spans WHERE trace_id = $1 AND start_ns BETWEEN $2 AND $3',
         [BigInt(`0x${id}`), s, e],
@@ -291,12 +293,11 @@ export default async function main(argv = process.argv.slice(2)) {
     const rawRequest = async (rid) => {
       // Where the request appeared, then its traces: those of the spans carrying its ID there.
       const w = await raw.runAndReadAll(
-        `SELECT min(start_ns), max(end_ns) FROM (SELECT request_key, ${WINDOW_NS_SQL} FROM request_index)
-           WHERE request_key = $1`,
+        `SELECT ${FOLDED_TICKS_SQL} FROM request_index WHERE request_key = $1`,
         [requestKey(rid)],
         [UINTEGER],
       );
-      const [from, to] = w.getRows()[0];
+      const [from, to] = window(w);
       const found = await raw.runAndReadAll(
         'SELECT DISTINCT trace_id FROM spans WHERE request_id = $1 AND start_ns BETWEEN $2 AND $3',
         [rid, from, to],
@@ -305,7 +306,7 @@ export default async function main(argv = process.argv.slice(2)) {
       const rows = [[null, from, to]];
       // The traces' own windows cover their spans and log lines beyond the request's rows.
       const traces = await traceWindow(ids.map((t) => Number(t & 0xffffffffn)));
-      for (const [s, e] of traces.getRows()) rows.push([null, s, e]);
+      if (ids.length > 0) rows.push([null, ...window(traces)]);
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.min does not take
       const lo = rows.reduce((m, r) => (r[1] < m ? r[1] : m), rows[0][1]);
       // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UINTEGER } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestKey, traceKey } from '../../src/store/duckdb/ids.js';
-import { REQUEST_INDEX, TICK_NS } from '../../src/store/duckdb/index-windows.js';
+import { TICK_NS, WINDOW_NS_SQL } from '../../src/store/duckdb/index-windows.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { TRACE_INDEX } from '../../src/store/duckdb/trace-index.js';
@@ -12,6 +12,10 @@ import { UnstorableBatchError } from '../../src/store/store.js';
 import { hex, spanRecord, tempDir } from './helpers.js';
 
 const span = spanRecord;
+
+/** Both index tables' windows in nanoseconds. */
+const TRACE_WINDOWS = `(SELECT trace_key, ${WINDOW_NS_SQL} FROM ${TRACE_INDEX})`;
+const REQUEST_WINDOWS = `(SELECT request_key, ${WINDOW_NS_SQL} FROM request_index)`;
 
 /** `n` ticks of the index windows (index-windows.ts) in nanoseconds. */
 const ticks = (n: bigint) => n * TICK_NS;
@@ -247,12 +251,12 @@ describe('DuckDbStore', () => {
     const conn = await store.connect();
     const t = (
       await conn.runAndReadAll(
-        `SELECT min(start_ns), max(end_ns) FROM ${TRACE_INDEX} GROUP BY trace_key`,
+        `SELECT min(start_ns), max(end_ns) FROM ${TRACE_WINDOWS} GROUP BY trace_key`,
       )
     ).getRows();
     const r = (
       await conn.runAndReadAll(
-        `SELECT start_ns, end_ns FROM ${REQUEST_INDEX} WHERE request_key = $k ORDER BY 1`,
+        `SELECT start_ns, end_ns FROM ${REQUEST_WINDOWS} WHERE request_key = $k ORDER BY 1`,
         { k: requestKey('req_w') },
         { k: UINTEGER },
       )
@@ -426,7 +430,7 @@ describe('DuckDbStore', () => {
     const conn = await b.connect();
     const trace = (
       await conn.runAndReadAll(
-        `SELECT min(start_ns), max(end_ns) FROM ${TRACE_INDEX} WHERE trace_key = $k`,
+        `SELECT min(start_ns), max(end_ns) FROM ${TRACE_WINDOWS} WHERE trace_key = $k`,
         { k: traceKey(traceId)! },
         { k: UINTEGER },
       )
@@ -434,7 +438,7 @@ describe('DuckDbStore', () => {
     const req = [];
     for (const id of ['req_a', 'req_b']) {
       const w = await conn.runAndReadAll(
-        `SELECT min(start_ns), max(end_ns) FROM ${REQUEST_INDEX} WHERE request_key = $k`,
+        `SELECT min(start_ns), max(end_ns) FROM ${REQUEST_WINDOWS} WHERE request_key = $k`,
         { k: requestKey(id) },
         { k: UINTEGER },
       );

@@ -35,7 +35,13 @@ import { mayMove } from './ai-attrs.js';
 import { duckDbAiReader } from './ai-sql.js';
 import { spanAttrSql } from './attr-sql.js';
 import { requestKey, spanIdValue, traceHexSql, traceIdValue, traceKey } from './ids.js';
-import { REQUEST_INDEX } from './index-windows.js';
+import {
+  FOLDED_NS_SQL,
+  FOLDED_TICKS_SQL,
+  foldedWindowNs,
+  tickAtOrAfter,
+  windowNs,
+} from './index-windows.js';
 import {
   ENTRY_SPAN_SQL,
   IS_ROOT_SQL,
@@ -343,7 +349,7 @@ export class DuckDbReader implements StoreReader {
     if (keyOf.size === 0) return { windows, indexed };
     const s = new Sql();
     const rows = await this.query(
-      `SELECT trace_key, min(start_ns) AS start_ns, max(end_ns) AS end_ns FROM ${TRACE_INDEX} ` +
+      `SELECT trace_key, ${FOLDED_TICKS_SQL} FROM ${TRACE_INDEX} ` +
         `WHERE trace_key IN ${s.list([...new Set(keyOf.values())], UINTEGER)} GROUP BY trace_key`,
       s.params,
       s.types,
@@ -351,9 +357,9 @@ export class DuckDbReader implements StoreReader {
     // A key two traces share gives both the window of both: wider, never wrong (ids.ts).
     const byKey = new Map(rows.map((r) => [Number(r.trace_key), r]));
     for (const [traceId, k] of keyOf) {
-      const r = byKey.get(k);
-      if (!r) continue;
-      windows.push({ traceId, startNs: r.start_ns as bigint, endNs: r.end_ns as bigint });
+      const w = foldedWindowNs(byKey.get(k));
+      if (!w) continue;
+      windows.push({ traceId, ...w });
       indexed.add(traceId);
     }
     return { windows, indexed };
@@ -367,14 +373,13 @@ export class DuckDbReader implements StoreReader {
   private async requestTraces(requestIds: string[], windows: Window[]): Promise<string[]> {
     const k = new Sql();
     const rows = await this.query(
-      `SELECT start_ns, end_ns FROM ${REQUEST_INDEX} WHERE request_key IN ${k.list(requestIds.map(requestKey), UINTEGER)}`,
+      `SELECT start_tick, length_ticks FROM request_index WHERE request_key IN ${k.list(requestIds.map(requestKey), UINTEGER)}`,
       k.params,
       k.types,
     );
     const own: Window[] = rows.map((r) => ({
       traceId: '',
-      startNs: r.start_ns as bigint,
-      endNs: r.end_ns as bigint,
+      ...windowNs(r.start_tick as bigint, r.length_ticks as number),
     }));
     windows.push(...own);
     if (own.length === 0) return [];
@@ -537,7 +542,7 @@ export class DuckDbReader implements StoreReader {
     const s = new Sql();
     const keys = ids.map(traceKey).filter((k): k is number => k !== undefined);
     const rows = await this.query(
-      `WITH w AS (SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${TRACE_INDEX}
+      `WITH w AS (SELECT ${FOLDED_NS_SQL} FROM ${TRACE_INDEX}
                    WHERE trace_key IN ${s.list(keys, UINTEGER)})
        SELECT DISTINCT trace, request_id FROM (
          SELECT ${traceHexSql('trace_id')} AS trace, request_id FROM spans, w
@@ -559,14 +564,15 @@ export class DuckDbReader implements StoreReader {
     if (q.untilNs !== undefined) where.push(`timestamp_ns <= ${s.p(q.untilNs)}`);
     if (q.requestId) {
       // The request's window from request_index bounds the scan to a few row groups.
-      const [w] = await this.query(
-        `SELECT min(start_ns) AS lo, max(end_ns) AS hi FROM ${REQUEST_INDEX} WHERE request_key = $k`,
+      const [r] = await this.query(
+        `SELECT ${FOLDED_TICKS_SQL} FROM request_index WHERE request_key = $k`,
         { k: requestKey(q.requestId) },
         { k: UINTEGER },
       );
-      if (w?.lo === null || w?.lo === undefined) return { logs: [], nextCursor: null };
+      const w = foldedWindowNs(r);
+      if (!w) return { logs: [], nextCursor: null };
       where.push(`request_id = ${s.p(q.requestId)}`);
-      where.push(`timestamp_ns BETWEEN ${s.p(w.lo as bigint)} AND ${s.p(w.hi as bigint)}`);
+      where.push(`timestamp_ns BETWEEN ${s.p(w.startNs)} AND ${s.p(w.endNs)}`);
     }
     if (q.traceId) where.push(`trace_id = ${s.p(q.traceId)}`);
     if (q.service) where.push(`service = ${s.p(q.service)}`);
@@ -729,7 +735,7 @@ export class DuckDbReader implements StoreReader {
       `SELECT (SELECT count(*) FROM spans) AS spans_total,
               (SELECT count(*) FROM logs) AS logs_total,
               ${tracesEstimateSql()} AS traces_total,
-              ${tracesEstimateSql(`start_ns >= ${since}`)} AS recent_traces,
+              ${tracesEstimateSql(`start_tick >= ${s.p(tickAtOrAfter(sinceNs))}`)} AS recent_traces,
               count(*) AS recent_spans,
               count(*) FILTER (WHERE status_code = 2) AS recent_errors,
               avg(duration_ns) FILTER (WHERE ${IS_ROOT_SQL}) AS avg_root_ns

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { FOLD_WINDOWS_SQL, WINDOW_NS_SQL, windowColumnsSql } from './index-windows.js';
+import { FOLD_WINDOWS_SQL, windowColumnsSql } from './index-windows.js';
 
 /**
  * Trace lookups start from a trace ID's key (traceKey) and need the time window its spans lie in.
@@ -11,15 +11,15 @@ import { FOLD_WINDOWS_SQL, WINDOW_NS_SQL, windowColumnsSql } from './index-windo
  *   column segment, so a lookup reads the one segment whose range holds the key.
  * A compaction folds the recent rows into the sorted table (rewriting it) once they are many
  * enough; a lookup reads both tables, so it sees a trace before and after its compaction.
- * Windows are stored in ticks (index-windows.ts); readers see nanoseconds.
+ * Windows are stored in ticks (index-windows.ts).
  */
 
 /**
- * Both tables as one, for the readers, windows in nanoseconds (trace_key, start_ns, end_ns):
- * filters on trace_key reach both scans.
+ * Both tables as one, for the readers (trace_key, start_tick, length_ticks): filters on
+ * trace_key reach both scans.
  */
-export const TRACE_INDEX = `(SELECT trace_key, ${WINDOW_NS_SQL} FROM trace_index
-  UNION ALL SELECT trace_key, ${WINDOW_NS_SQL} FROM trace_index_recent)`;
+export const TRACE_INDEX = `(SELECT trace_key, start_tick, length_ticks FROM trace_index
+  UNION ALL SELECT trace_key, start_tick, length_ticks FROM trace_index_recent)`;
 
 /**
  * SQL: how many traces TRACE_INDEX holds (`where`: a condition on its rows), from its distinct
@@ -89,8 +89,7 @@ export async function compactTraceIndex(conn: DuckDBConnection): Promise<number>
     await conn.run(`CREATE TABLE trace_index_next ${TRACE_INDEX_COLUMNS}`);
     const inserted = await conn.run(
       `INSERT INTO trace_index_next
-         SELECT trace_key, ${FOLD_WINDOWS_SQL} FROM (
-           SELECT * FROM trace_index UNION ALL SELECT * FROM trace_index_recent)
+         SELECT trace_key, ${FOLD_WINDOWS_SQL} FROM ${TRACE_INDEX}
          GROUP BY trace_key ORDER BY trace_key`,
     );
     // Dropped and created again rather than emptied by DELETE, whose rows would stay in the

@@ -258,8 +258,8 @@ export const MIGRATIONS: readonly string[] = [
     .join('\n  ')}
   `,
   /* v12: 32-bit keys and windows in ticks of ~8.4 ms (start and length) in the three index
-   * tables (ids.ts traceKey/requestKey, index-windows.ts): 4.7 → 2.1 B per span on 1.5M spans
-   * of bench/server.mjs's data. A key is the low half of the v4 one for traces, the high half for
+   * tables (ids.ts traceKey/requestKey, index-windows.ts): 4.7 → 1.8–2.1 B per span on 1.5M
+   * spans of bench/server.mjs's data. A key is the low half of the v4 one for traces, the high half for
    * requests (ids.ts); windows widen to whole ticks, so they still hold every span and log line.
    * Rows of the sorted table whose keys now collide are folded into one, which keeps it one row
    * per key. */ `

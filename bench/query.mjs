@@ -135,9 +135,11 @@ export async function loadSql(conn, spans, endNs) {
   await conn.run(`
     INSERT INTO spans (trace_id, span_id, parent_span_id, trace_state, name, kind, service, start_ns,
                        duration_ns, status_code, status_message, request_id, resource,
-                       scope_name, scope_version, events, links, request_id_at, attr_keys, attr_values)
+                       scope_name, scope_version, events, links, request_id_at, attr_keys, attr_values,
+                       write_batch, parent_ref)
     SELECT ${hexToU128("md5('t' || t)")}, ('0x' || substr(md5('s' || i), 1, 16))::UBIGINT,
-           CASE WHEN k = 0 THEN NULL ELSE ('0x' || substr(md5('s' || (i - 1)), 1, 16))::UBIGINT END, NULL,
+           CASE WHEN k = 0 OR parent_unique THEN NULL
+                ELSE ('0x' || substr(md5('s' || (i - 1)), 1, 16))::UBIGINT END, NULL,
            CASE WHEN k = 0 THEN 'POST /chat' ELSE 'op_' || (k % 4) || '_' || ${svc}[k % 5 + 1] END,
            CASE WHEN k = 0 THEN 2 WHEN k % 2 = 1 THEN 3 ELSE 2 END,
            ${svc}[k % 5 + 1],
@@ -150,8 +152,17 @@ export async function loadSql(conn, spans, endNs) {
            '@opentelemetry/instrumentation-http', '0.200.0', NULL, NULL,
            -- request.id stands first among the attributes; the writer keeps it out of the arrays
            0, '["http.response.status_code","tool.query_length"]',
-           to_json([CASE WHEN t % 100 = 7 THEN 500 ELSE 200 END, t % 200])
-      FROM (SELECT i, i // 10 AS t, i % 10 AS k FROM range(${traces * 10}) r(i)) ORDER BY i`);
+           to_json([CASE WHEN t % 100 = 7 THEN 500 ELSE 200 END, t % 200]),
+           -- As the writer stores parents (parent-refs.ts): batches of 50 traces, a parent named
+           -- by its ID's last byte when no other span of the trace ends in it.
+           (t // 50)::UBIGINT, CASE WHEN k > 0 AND parent_unique THEN parent_low END
+      FROM (SELECT *, k > 0 AND lag(low_count) OVER (PARTITION BY t ORDER BY k) = 1 AS parent_unique,
+                   lag(low) OVER (PARTITION BY t ORDER BY k)::UTINYINT AS parent_low
+              FROM (SELECT *, count(*) OVER (PARTITION BY t, low) AS low_count
+                      FROM (SELECT i, i // 10 AS t, i % 10 AS k,
+                                   ('0x' || substr(md5('s' || i), 15, 2))::INTEGER AS low
+                              FROM range(${traces * 10}) r(i))))
+      ORDER BY i`);
   await conn.run(`
     INSERT INTO logs (timestamp_ns, observed_ns, severity_number, level, service, event, body,
                       trace_id, span_id, request_id, attributes, resource, source)

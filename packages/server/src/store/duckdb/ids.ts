@@ -1,7 +1,7 @@
 /**
  * IDs as schema v4 stores them. Spans keep trace IDs as UHUGEINT and span IDs as UBIGINT (16 and
  * 8 bytes, against 32 and 16 characters of hex); trace_index and request_index are plain tables
- * scanned by a key (64 bits in v4–v10, 32 since v11; a full scan of a UBIGINT column is ~3 ms per million rows, where an
+ * scanned by a key (64 bits in v4–v11, 32 since v12; a full scan of a UBIGINT column is ~3 ms per million rows, where an
  * ART index cost ~35 B per span on disk and an upsert per commit). The API keeps lowercase hex.
  */
 import { createHash } from 'node:crypto';

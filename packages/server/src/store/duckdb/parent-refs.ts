@@ -24,6 +24,11 @@ export function newWriteBatch(): bigint {
   return nextBatch;
 }
 
+/** A hex span ID's last byte: what `parent_ref` holds of a parent's ID. */
+export function lastByte(hex: string): number {
+  return Number.parseInt(hex.slice(-2), 16);
+}
+
 /** How parentRefs reads a row: `low` and `parentLow` are the IDs' last bytes (-1: a root). */
 export interface ParentKeys<T> {
   sameTrace(a: T, b: T): boolean;
@@ -79,7 +84,7 @@ export class ParentResolver {
     const group = `${span.traceId}/${batch}/`;
     // Only a span whose last byte is unique in its group is ever referred to, so keys that
     // several spans share (the last one wins here) are never looked up.
-    this.spans.set(group + Number.parseInt(span.spanId.slice(-2), 16), span.spanId);
+    this.spans.set(group + lastByte(span.spanId), span.spanId);
     if (ref !== null && ref !== undefined && span.parentSpanId === undefined) {
       this.children.push([span, group + Number(ref)]);
     }
@@ -94,17 +99,24 @@ export class ParentResolver {
 }
 
 /**
+ * SQL: span `p` is the parent that span `c` names by reference. Equalities only, so joins on it
+ * stay hash joins: a condition on the children alone (parent_ref IS NOT NULL, which the last
+ * equality implies) turned a lookup's plan into a nested loop, 10x slower on a 50,000-span trace.
+ */
+export function parentRefMatchSql(c: string, p: string): string {
+  return (
+    `${p}.trace_id = ${c}.trace_id AND ${p}.write_batch = ${c}.write_batch ` +
+    `AND (${p}.span_id & 255) = ${c}.parent_ref`
+  );
+}
+
+/**
  * Joins each span `c` to its parent `p` when `c` names it by reference: a LEFT JOIN clause for
  * `FROM spans c`. `scope` narrows the parents' scan (their trace IDs and time window), which the
  * planner cannot infer from the children's.
  */
 export function parentJoinSql(c: string, p: string, scope: string): string {
-  return (
-    // Equalities only: a condition on the children alone (parent_ref IS NOT NULL, implied by the
-    // last equality) turned the plan into a nested loop, 10x slower on a 50,000-span trace.
-    `LEFT JOIN spans ${p} ON ${p}.trace_id = ${c}.trace_id ` +
-    `AND ${p}.write_batch = ${c}.write_batch AND (${p}.span_id & 255) = ${c}.parent_ref AND ${scope}`
-  );
+  return `LEFT JOIN spans ${p} ON ${parentRefMatchSql(c, p)} AND ${scope}`;
 }
 
 /** A span's parent ID, stored or by reference (needs parentJoinSql's join). */

@@ -48,6 +48,7 @@ import {
   ParentResolver,
   parentIdSql,
   parentJoinSql,
+  parentRefMatchSql,
 } from './parent-refs.js';
 import { duckDbAlertsReader } from './reader-alerts.js';
 import {
@@ -684,9 +685,7 @@ export class DuckDbReader implements StoreReader {
               SELECT p.service AS parent, c.service AS child, c.status_code
                 FROM c JOIN p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
               UNION ALL
-              SELECT p.service, c.service, c.status_code
-                FROM c JOIN p ON p.trace_id = c.trace_id AND p.write_batch = c.write_batch
-                 AND (p.span_id & 255) = c.parent_ref)
+              SELECT p.service, c.service, c.status_code FROM c JOIN p ON ${parentRefMatchSql('c', 'p')})
        SELECT parent, child, count(*) AS calls, count(*) FILTER (WHERE status_code = 2) AS errors
          FROM pairs WHERE parent <> child GROUP BY 1, 2 ORDER BY 1, 2`,
       s.params,

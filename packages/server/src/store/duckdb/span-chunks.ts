@@ -41,7 +41,7 @@ import {
 } from './chunk-columns.js';
 import { describeRowIndex, type PackedIndex, packIndex } from './index-rows.js';
 import { recordOf } from './journal-entry.js';
-import { newWriteBatch, type ParentKeys, parentRefs } from './parent-refs.js';
+import { lastByte, newWriteBatch, type ParentKeys, parentRefs } from './parent-refs.js';
 
 const JSON_TEXT = DuckDBVarCharType.create('JSON');
 
@@ -484,8 +484,6 @@ function withV11(packed: PackedChunk): PackedChunk {
   });
   return { rows: packed.rows, columns: [...packed.columns, none(8), none(1), none(2)] };
 }
-
-const lastByte = (hex: string) => Number.parseInt(hex.slice(-2), 16);
 
 const RECORD_PARENTS: ParentKeys<SpanRecord> = {
   sameTrace: (a, b) => a.traceId === b.traceId,

@@ -184,6 +184,24 @@ function anyValue(v) {
 }
 
 /**
+ * One span (hex IDs, bigint ns, plain attributes: a SpanRecord will do) as an OTLP Span object
+ * for protobufjs.
+ */
+export function otlpSpan(s) {
+  return {
+    traceId: Buffer.from(s.traceId, 'hex'),
+    spanId: Buffer.from(s.spanId, 'hex'),
+    parentSpanId: s.parentSpanId ? Buffer.from(s.parentSpanId, 'hex') : undefined,
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: s.startNs.toString(),
+    endTimeUnixNano: (s.startNs + s.durationNs).toString(),
+    attributes: Object.entries(s.attributes).map(([key, v]) => ({ key, value: anyValue(v) })),
+    status: { code: s.statusCode, message: s.statusMessage ?? '' },
+  };
+}
+
+/**
  * OTLP ExportTraceServiceRequest objects (protobufjs field names, Buffer ids, decimal-string
  * nanoseconds), `perBatch` spans each, grouped by service as an SDK would send them.
  */
@@ -208,20 +226,7 @@ export function traceBatches({ spans, perBatch = 512, seed = 1, endMs, seconds }
         scopeSpans: [
           {
             scope: { name: '@opentelemetry/instrumentation-http', version: '0.200.0' },
-            spans: list.map((s) => ({
-              traceId: Buffer.from(s.traceId, 'hex'),
-              spanId: Buffer.from(s.spanId, 'hex'),
-              parentSpanId: s.parentSpanId ? Buffer.from(s.parentSpanId, 'hex') : undefined,
-              name: s.name,
-              kind: s.kind,
-              startTimeUnixNano: s.startNs.toString(),
-              endTimeUnixNano: (s.startNs + s.durationNs).toString(),
-              attributes: Object.entries(s.attributes).map(([key, v]) => ({
-                key,
-                value: anyValue(v),
-              })),
-              status: { code: s.statusCode, message: s.statusMessage ?? '' },
-            })),
+            spans: list.map(otlpSpan),
           },
         ],
       })),

@@ -3,16 +3,12 @@
  * ai_* column holds is stored as a placeholder plus a bit; every read gives it back, searches find
  * it, and values the column does not hold exactly stay where they were.
  */
-import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
 import { traceFromHexSql } from '../../src/store/duckdb/ids.js';
-import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
 import { splitAttributes } from '../../src/store/duckdb/span-chunks.js';
-import { DUCKDB_FILE_NAME, DuckDbStore } from '../../src/store/duckdb/store.js';
+import { DuckDbStore } from '../../src/store/duckdb/store.js';
 import type { Attributes, SpanRecord } from '../../src/store/records.js';
-import { kv, spanRecord, tempDir, testServer } from './helpers.js';
+import { dataFileAtVersion, kv, postTraces, spanRecord, tempDir, testServer } from './helpers.js';
 
 describe('splitAttributes with AI columns', () => {
   it('leaves a placeholder where the column holds the very number, the value elsewhere', () => {
@@ -125,7 +121,7 @@ describe('token counts kept once (protobuf rows path)', () => {
   it('gives an LLM span its usage attributes back through the API', async () => {
     const server = await testServer({ ingestWorkers: 0 });
     try {
-      const body = ExportTraceServiceRequest.encode({
+      const res = await postTraces(server.url, {
         resourceSpans: [
           {
             resource: { attributes: [kv('service.name', { stringValue: 'llm-proxy' })] },
@@ -151,11 +147,6 @@ describe('token counts kept once (protobuf rows path)', () => {
             ],
           },
         ],
-      }).finish();
-      const res = await fetch(`${server.url}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body,
       });
       expect(res.status).toBe(200);
       expect(await storedValues(server.store as DuckDbStore)).toEqual([
@@ -179,15 +170,7 @@ describe('schema v11 on a v10 file', () => {
   it('keeps token counts as INTEGER, NULL past int32, and every attribute as it was', async () => {
     const tmp = tempDir('hopscope-ai-v10-');
     try {
-      const db = await DuckDBInstance.create(join(tmp.dir, DUCKDB_FILE_NAME));
-      const c = await db.connect();
-      await c.run(
-        'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)',
-      );
-      for (let v = 1; v <= 10; v++) {
-        await c.run(MIGRATIONS[v - 1]!);
-        await c.run(`INSERT INTO schema_version (version) VALUES (${v})`);
-      }
+      const { db, conn: c } = await dataFileAtVersion(tmp.dir, 10);
       await c.run(
         `INSERT INTO spans (trace_id, span_id, name, kind, service, start_ns, duration_ns, status_code,
                             ai_kind, ai_input_tokens, ai_output_tokens, attr_keys, attr_values)

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Attributes, Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -11,6 +12,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server.js';
+import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
+import { DUCKDB_FILE_NAME } from '../../src/store/duckdb/store.js';
 import type { SpanRecord } from '../../src/store/records.js';
 
 /** A span as the store takes it, starting now, with random IDs; `over` replaces any field. */
@@ -153,6 +156,35 @@ export function postJson(url: string, body: string, headers: Record<string, stri
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
+}
+
+/** An OTLP trace export (protobufjs object) POSTed as protobuf to a server's /v1/traces. */
+export function postTraces(serverUrl: string, request: object): Promise<Response> {
+  return fetch(`${serverUrl}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf' },
+    body: ExportTraceServiceRequest.encode(request).finish(),
+  });
+}
+
+/**
+ * The data file in `dir` as schema `version` left it (MIGRATIONS 1 to `version` run and
+ * recorded), open for a test to fill before a store migrates it. Close both when done.
+ */
+export async function dataFileAtVersion(
+  dir: string,
+  version: number,
+): Promise<{ db: DuckDBInstance; conn: DuckDBConnection }> {
+  const db = await DuckDBInstance.create(join(dir, DUCKDB_FILE_NAME));
+  const conn = await db.connect();
+  await conn.run(
+    'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)',
+  );
+  for (let v = 1; v <= version; v++) {
+    await conn.run(MIGRATIONS[v - 1]!);
+    await conn.run(`INSERT INTO schema_version (version) VALUES (${v})`);
+  }
+  return { db, conn };
 }
 
 /** A valid protobuf request with `n` spans, built through the same schema a sender uses. */

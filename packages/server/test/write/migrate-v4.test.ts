@@ -1,25 +1,15 @@
-import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { traceKey } from '../../src/store/duckdb/ids.js';
 import { MIGRATIONS } from '../../src/store/duckdb/schema.js';
-import { DUCKDB_FILE_NAME, DuckDbStore } from '../../src/store/duckdb/store.js';
-import { hex, tempDir } from './helpers.js';
+import { DuckDbStore } from '../../src/store/duckdb/store.js';
+import { dataFileAtVersion, hex, tempDir } from './helpers.js';
 
 /** A data file as schema v3 left it: hex IDs, ART-keyed index tables, request.id in the JSON. */
 async function writeV3File(
   dir: string,
   ids: { t: string; u: string; root: string; child: string; other: string },
 ) {
-  const db = await DuckDBInstance.create(join(dir, DUCKDB_FILE_NAME));
-  const c = await db.connect();
-  await c.run(
-    'CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)',
-  );
-  for (let v = 1; v <= 3; v++) {
-    await c.run(MIGRATIONS[v - 1]!);
-    await c.run(`INSERT INTO schema_version (version) VALUES (${v})`);
-  }
+  const { db, conn: c } = await dataFileAtVersion(dir, 3);
   const attrs = JSON.stringify({
     'http.route': '/chat',
     'request.id': 'req_m',

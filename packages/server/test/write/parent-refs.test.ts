@@ -4,14 +4,14 @@
  * whether it was written by reference, in full, through the records path or the protobuf rows path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportTraceServiceRequest } from '../../src/ingest/otlp/proto.js';
+import { otlpSpan } from '../../../../bench/_gen.mjs';
 import { traceHexSql } from '../../src/store/duckdb/ids.js';
 import { parentRefs } from '../../src/store/duckdb/parent-refs.js';
 import { encodeSpans, SPAN_TYPES, unpackSpanChunk } from '../../src/store/duckdb/span-chunks.js';
 import type { DuckDbStore } from '../../src/store/duckdb/store.js';
 import { DuckDbStore as Store } from '../../src/store/duckdb/store.js';
 import type { SpanRecord } from '../../src/store/records.js';
-import { spanRecord, tempDir, testServer } from './helpers.js';
+import { postTraces, spanRecord, tempDir, testServer } from './helpers.js';
 
 interface Plain {
   trace: string;
@@ -193,30 +193,10 @@ describe('spans written with parent references (protobuf rows path)', () => {
     const server = await testServer({ ingestWorkers: 0 });
     try {
       const spans = traceT();
-      const body = ExportTraceServiceRequest.encode({
+      const res = await postTraces(server.url, {
         resourceSpans: [
-          {
-            resource: { attributes: [] },
-            scopeSpans: [
-              {
-                spans: spans.map((s) => ({
-                  traceId: Buffer.from(s.traceId, 'hex'),
-                  spanId: Buffer.from(s.spanId, 'hex'),
-                  parentSpanId: s.parentSpanId ? Buffer.from(s.parentSpanId, 'hex') : undefined,
-                  name: s.name,
-                  kind: s.kind,
-                  startTimeUnixNano: s.startNs.toString(),
-                  endTimeUnixNano: (s.startNs + s.durationNs).toString(),
-                })),
-              },
-            ],
-          },
+          { resource: { attributes: [] }, scopeSpans: [{ spans: spans.map(otlpSpan) }] },
         ],
-      }).finish();
-      const res = await fetch(`${server.url}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf' },
-        body,
       });
       expect(res.status).toBe(200);
       const { spans: back } = await server.store.reader.lookup({ requestIds: [], traceIds: [T] });

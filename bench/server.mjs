@@ -262,17 +262,9 @@ export default async function serverBench(argv = []) {
       ? await sendApart(url, server.store, senders)
       : await sendHere(url, server.store);
     const commits = (await server.metrics.commits.get()).values[0]?.value ?? 0;
-    await server.store.checkpoint();
-    const stats = await server.store.stats();
-    const conn = await server.store.connect();
-    const [usedBytes] = (
-      await conn.runAndReadAll('SELECT used_blocks * block_size FROM pragma_database_size()')
-    ).getRows()[0];
-    conn.closeSync();
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    const { stats, usedBytes } = await closeAndMeasure(server, dataDir);
     if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
-    return { ms, cpu: used, main, commits, stats, usedBytes: Number(usedBytes), p50, p99 };
+    return { ms, cpu: used, main, commits, stats, usedBytes, p50, p99 };
   };
   // This build runs twice: decoding on the main thread, and with WORKERS ingest worker threads.
   const WORKERS = arg(argv, 'workers', 1);
@@ -428,6 +420,15 @@ async function bytesAtScale({ server: { startServer } }, proto, total, perBatch,
     if (failed > 0) console.log(`!! ${failed} batches were not acknowledged with 200`);
     sent += n;
   }
+  const { stats, usedBytes } = await closeAndMeasure(server, dataDir);
+  return { spans: stats.spansTotal, usedBytes, fileBytes: stats.bytesOnDisk };
+}
+
+/**
+ * A bench server's store after a checkpoint (stats, and bytes in blocks in use), then the server
+ * closed and its data dir removed.
+ */
+async function closeAndMeasure(server, dataDir) {
   await server.store.checkpoint();
   const stats = await server.store.stats();
   const conn = await server.store.connect();
@@ -437,7 +438,7 @@ async function bytesAtScale({ server: { startServer } }, proto, total, perBatch,
   conn.closeSync();
   await server.close();
   rmSync(dataDir, { recursive: true, force: true });
-  return { spans: stats.spansTotal, usedBytes: Number(usedBytes), fileBytes: stats.bytesOnDisk };
+  return { stats, usedBytes: Number(usedBytes) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

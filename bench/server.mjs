@@ -7,7 +7,7 @@
 // decoding on its main thread and with `--workers=N` ingest worker threads (default 1), and
 // the main thread's own CPU per span is printed (Linux). The capacity rows then send from 8, 16
 // and 32 concurrent senders in another process to the server as configured by default. Last,
-// bytes per span once the server holds --scale-spans spans (default 4x --spans; 0 skips). Needs
+// bytes per span once the server holds --scale-spans spans (default 4x --spans). Needs
 // `npm run build`.
 //
 // --baseline=DIR: another build's packages/server/dist (e.g. a `git worktree` of an older commit,
@@ -62,6 +62,8 @@ export default async function serverBench(argv = []) {
     process.exit(2);
   }
   const SPANS = arg(argv, 'spans', 512 * 600);
+  // Read with the other arguments: a malformed value stops the run before its long phases.
+  const SCALE_SPANS = arg(argv, 'scale-spans', 4 * SPANS);
   const baselineArg = argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
   const baseline = baselineArg ? resolve(baselineArg) : undefined;
   if (baseline && !existsSync(join(baseline, 'store', 'duckdb', 'store.js'))) {
@@ -295,9 +297,7 @@ export default async function serverBench(argv = []) {
   // small tables are several bytes per span by themselves; a store's cost per span is what it
   // approaches as it grows. The server as deployed takes SCALE_SPANS spans (distinct traces,
   // one segment of the bench's traffic after another) and reports blocks in use per span.
-  const SCALE_SPANS = arg(argv, 'scale-spans', 4 * SPANS);
-  const scale =
-    SCALE_SPANS > 0 ? await bytesAtScale(now, proto, SCALE_SPANS, PER_BATCH, SENDERS) : null;
+  const scale = await bytesAtScale(now, proto, SCALE_SPANS, PER_BATCH, SENDERS);
   const fastestOf = (runs) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   rmSync(dirname(bodiesFile), { recursive: true, force: true });
   for (const b of builds) b.serverBest = best(b.serverRuns);
@@ -373,12 +373,10 @@ export default async function serverBench(argv = []) {
       `blocks in use ${fmt(usedBytes)} = ${(usedBytes / stats.spansTotal).toFixed(1)} B/span (goal ≤ 40; includes trace/request indexes); ` +
       `${commits} commits (${(bodies.length / Math.max(commits, 1)).toFixed(1)} requests per commit)`,
   );
-  if (scale) {
-    console.log(
-      `bytes on disk at ${fmt(scale.spans)} spans (server defaults): blocks in use ${(scale.usedBytes / scale.spans).toFixed(1)} B/span ` +
-        `(goal ≤ 40; the ${fmt(spans)}-span rows above add this size's fixed overhead), file ${(scale.fileBytes / scale.spans).toFixed(1)} B/span`,
-    );
-  }
+  console.log(
+    `bytes on disk at ${fmt(scale.spans)} spans (server defaults): blocks in use ${(scale.usedBytes / scale.spans).toFixed(1)} B/span ` +
+      `(goal ≤ 40; the ${fmt(spans)}-span rows above add this size's fixed overhead), file ${(scale.fileBytes / scale.spans).toFixed(1)} B/span`,
+  );
   console.log(
     `capacity (senders apart, server defaults): ${capacityRows
       .map(({ n, r }) => `${n} senders ack p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms`)

@@ -4,6 +4,7 @@
  * it, and values the column does not hold exactly stay where they were.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenColumnValue } from '../../src/store/duckdb/ai-attrs.js';
 import { traceFromHexSql } from '../../src/store/duckdb/ids.js';
 import { splitAttributes } from '../../src/store/duckdb/span-chunks.js';
 import { DuckDbStore } from '../../src/store/duckdb/store.js';
@@ -28,6 +29,20 @@ describe('splitAttributes with AI columns', () => {
     // Bits of gen_ai.usage.input_tokens (0) and llm.token_count.prompt (4).
     expect(split.aiBits).toBe(0b10001);
     expect(splitAttributes({ 'gen_ai.usage.input_tokens': 120 }, undefined).aiBits).toBe(0);
+  });
+
+  it('keeps a count past int32 among the values, its column NULL', () => {
+    const huge = 3_000_000_000;
+    expect(tokenColumnValue(huge)).toBeUndefined();
+    expect(tokenColumnValue(-huge)).toBeUndefined();
+    expect(tokenColumnValue(Number.NaN)).toBeUndefined();
+    expect(tokenColumnValue(2_147_483_647)).toBe(2_147_483_647);
+    expect(tokenColumnValue(12.6)).toBe(13);
+    const split = splitAttributes({ 'gen_ai.usage.input_tokens': huge }, undefined, {
+      kind: 'llm',
+      input: huge,
+    });
+    expect(split).toMatchObject({ values: '[3000000000]', aiBits: 0 });
   });
 });
 
